@@ -1,0 +1,184 @@
+//! The [`Cache`] handle.
+
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::digest::{hash_reader, is_sha256_hex, sha256_hex};
+use crate::error::CacheError;
+use crate::root;
+use crate::writer::BlobWriter;
+
+/// Contents of `CACHEDIR.TAG` (see <https://bford.info/cachedir/>).
+const CACHEDIR_TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
+# This file is a cache directory tag created by whittle.\n\
+# For information about cache directory tags, see:\n\
+#\thttps://bford.info/cachedir/\n";
+
+/// Temporary files older than this are left over from crashed runs and removed on open.
+const STALE_TMP_AGE: Duration = Duration::from_secs(24 * 60 * 60);
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    root: PathBuf,
+    blobs: PathBuf,
+    keyed: PathBuf,
+    pub(crate) tmp: PathBuf,
+}
+
+/// A cheap-to-clone handle on a cache root; see the crate docs for the layout.
+#[derive(Clone, Debug)]
+pub struct Cache {
+    inner: Arc<Inner>,
+}
+
+impl Cache {
+    /// Open the cache at `root`, creating it if needed: writes `CACHEDIR.TAG` and the versioned
+    /// bucket directory `v1/` (with `blobs/sha256`, `keyed` and `tmp` inside).
+    pub fn open(root: impl Into<PathBuf>) -> Result<Cache, CacheError> {
+        let root: PathBuf = root.into();
+        let bucket = root.join("v1");
+        let inner = Inner {
+            blobs: bucket.join("blobs").join("sha256"),
+            keyed: bucket.join("keyed"),
+            tmp: bucket.join("tmp"),
+            root,
+        };
+        for dir in [&inner.blobs, &inner.keyed, &inner.tmp] {
+            fs_err::create_dir_all(dir)?;
+        }
+        let cache = Cache {
+            inner: Arc::new(inner),
+        };
+        let tag = cache.inner.root.join("CACHEDIR.TAG");
+        let tag_ok = match fs_err::read(&tag) {
+            Ok(existing) => existing.starts_with(&CACHEDIR_TAG.as_bytes()[..43]),
+            Err(e) if e.kind() == ErrorKind::NotFound => false,
+            Err(e) => return Err(e.into()),
+        };
+        if !tag_ok {
+            cache.write_atomic(&tag, CACHEDIR_TAG.as_bytes())?;
+        }
+        cache.remove_stale_tmp();
+        Ok(cache)
+    }
+
+    /// The default cache root: `$WHITTLE_CACHE_DIR` if set and non-empty, else the platform's
+    /// per-user cache directory (`$XDG_CACHE_HOME` or `$HOME/.cache` on Linux,
+    /// `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows) followed by `whittle`.
+    pub fn default_root() -> Option<PathBuf> {
+        root::default_root()
+    }
+
+    /// The cache root directory.
+    pub fn root(&self) -> &Path {
+        &self.inner.root
+    }
+
+    /// Path of the blob with this sha256 (hex) if it is present and its content still hashes to
+    /// it. The hash is recomputed on every call; a corrupt entry is deleted and `None` returned.
+    pub fn blob(&self, sha256: &str) -> Result<Option<PathBuf>, CacheError> {
+        let expected = normalize_digest(sha256)?;
+        let path = self.inner.blobs.join(&expected);
+        let file = match fs_err::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let (actual, _) = hash_reader(file)?;
+        if actual == expected {
+            return Ok(Some(path));
+        }
+        match fs_err::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+        Ok(None)
+    }
+
+    /// Begin writing a blob that must hash to `sha256` (and be `size` bytes long, if given).
+    /// See [`BlobWriter`].
+    pub fn blob_writer(&self, sha256: &str, size: Option<u64>) -> Result<BlobWriter, CacheError> {
+        let expected = normalize_digest(sha256)?;
+        let dest = self.inner.blobs.join(&expected);
+        BlobWriter::new(&self.inner.tmp, dest, expected, size)
+    }
+
+    fn keyed_path(&self, key: &str) -> PathBuf {
+        self.inner.keyed.join(sha256_hex(key.as_bytes()))
+    }
+
+    /// Store small data under an arbitrary string key (e.g. an index URL), replacing any previous
+    /// value atomically. The file is `v1/keyed/<sha256(key)>`.
+    pub fn put_keyed(&self, key: &str, data: &[u8]) -> Result<(), CacheError> {
+        self.write_atomic(&self.keyed_path(key), data)
+    }
+
+    /// Data previously stored with [`Cache::put_keyed`] under `key`, if any.
+    pub fn get_keyed(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
+        match fs_err::read(self.keyed_path(key)) {
+            Ok(data) => Ok(Some(data)),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Write `data` to `dest` through a temporary file and an atomic rename.
+    fn write_atomic(&self, dest: &Path, data: &[u8]) -> Result<(), CacheError> {
+        let tmp_dir = &self.inner.tmp;
+        let mut tmp = tempfile::Builder::new()
+            .prefix("keyed-")
+            .suffix(".part")
+            .tempfile_in(tmp_dir)
+            .map_err(|source| CacheError::Io {
+                action: "create a temporary file in",
+                path: tmp_dir.clone(),
+                source,
+            })?;
+        tmp.write_all(data)
+            .and_then(|()| tmp.flush())
+            .map_err(|source| CacheError::Io {
+                action: "write",
+                path: tmp.path().to_path_buf(),
+                source,
+            })?;
+        tmp.persist(dest).map_err(|e| CacheError::Io {
+            action: "rename a temporary file onto",
+            path: dest.to_path_buf(),
+            source: e.error,
+        })?;
+        Ok(())
+    }
+
+    /// Best effort: remove temporary files left behind by crashed runs.
+    fn remove_stale_tmp(&self) {
+        let Ok(entries) = fs_err::read_dir(&self.inner.tmp) else {
+            return;
+        };
+        let now = SystemTime::now();
+        for entry in entries.flatten() {
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| now.duration_since(t).ok())
+                .is_some_and(|age| age > STALE_TMP_AGE);
+            if old {
+                let _ = fs_err::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// Validate a hex sha256 and lowercase it.
+fn normalize_digest(sha256: &str) -> Result<String, CacheError> {
+    if is_sha256_hex(sha256) {
+        Ok(sha256.to_ascii_lowercase())
+    } else {
+        Err(CacheError::InvalidDigest {
+            digest: sha256.to_string(),
+        })
+    }
+}

@@ -1,0 +1,31 @@
+//! `whittle-cache`: a content-addressed download cache.
+//!
+//! Layout under the cache root:
+//!
+//! ```text
+//! <root>/CACHEDIR.TAG            standard cache-directory tag (backup tools skip the tree)
+//! <root>/v1/blobs/sha256/<hex>   blobs named by the sha256 of their content
+//! <root>/v1/keyed/<sha256(key)>  small entries keyed by an arbitrary string (e.g. an index URL)
+//! <root>/v1/tmp/                 temporary files being filled; renamed into place atomically
+//! ```
+//!
+//! Every blob is re-hashed when it is reused ([`Cache::blob`]); a corrupt entry is deleted and
+//! reported as absent, so the caller simply downloads it again. Blobs are written through a
+//! [`BlobWriter`] that hashes while writing and only publishes the file (with an atomic rename)
+//! once the digest, and the size if known, match. Several threads or processes may fill the same
+//! blob at once: each writes its own uniquely named temporary file and the last rename wins with
+//! identical content.
+//!
+//! The crate never touches the network; see `whittle-net` for fetching through the cache.
+#![deny(missing_docs)]
+
+mod cache;
+mod digest;
+mod error;
+mod root;
+mod writer;
+
+pub use cache::Cache;
+pub use digest::{is_sha256_hex, sha256_hex};
+pub use error::CacheError;
+pub use writer::BlobWriter;

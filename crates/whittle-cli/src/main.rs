@@ -1,0 +1,140 @@
+//! `whittle`: build minimal ("distroless") OCI images from distribution
+//! packages, declaratively, without Docker, root or package scripts.
+//!
+//! This is the only crate that prints. Progress arrives through the
+//! engine's `Reporter`, drawn as bars on a terminal and as plain lines
+//! otherwise.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod args;
+mod date;
+mod report;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use whittle::{BuildPlan, BuildRequest, Session, SessionOptions};
+
+use crate::args::{Cli, Command, CommonArgs};
+use crate::report::TermReporter;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Build {
+            recipe,
+            tag,
+            output,
+            common,
+            sbom_path,
+            no_sbom,
+            build_date,
+        } => {
+            let plan = load_plan(&recipe, &common)?;
+            let reporter = Arc::new(TermReporter::new());
+            let session = open_session(&plan, &common, reporter.clone())?;
+            let build_date = match build_date {
+                Some(d) => Some(date::parse_build_date(&d)?),
+                None => source_date_epoch()?,
+            };
+            let sbom_dir = if no_sbom {
+                None
+            } else {
+                Some(sbom_path.unwrap_or_else(|| {
+                    output
+                        .parent()
+                        .filter(|p| !p.as_os_str().is_empty())
+                        .map_or_else(|| ".".into(), |p| p.to_path_buf())
+                }))
+            };
+            let request = BuildRequest {
+                plan,
+                tag,
+                output: output.clone(),
+                archs: common.archs()?,
+                sbom_dir,
+                build_date,
+            };
+            let outcome = whittle::build(&session, &request)?;
+            reporter.finish();
+            for p in &outcome.platforms {
+                eprintln!(
+                    "{}: {} packages, {} excluded, {} entries, layer {}{}",
+                    p.arch,
+                    p.installed.len(),
+                    p.excluded.len(),
+                    p.entries,
+                    p.layer_digest,
+                    if p.layer_reused { " (reused)" } else { "" }
+                );
+            }
+            for s in &outcome.sboms {
+                eprintln!("sbom: {}", s.display());
+            }
+            eprintln!("wrote {} ({})", output.display(), outcome.digest);
+            println!("{}", outcome.digest);
+            Ok(())
+        }
+        Command::ShowPackages { recipe, common } => {
+            let plan = load_plan(&recipe, &common)?;
+            let reporter = Arc::new(TermReporter::quiet());
+            let session = open_session(&plan, &common, reporter)?;
+            let archs = common.archs()?.unwrap_or_else(|| plan.archs.clone());
+            for (i, arch) in archs.iter().enumerate() {
+                if archs.len() > 1 {
+                    println!("{}# {arch}", if i > 0 { "\n" } else { "" });
+                }
+                let resolution = whittle::show_packages(&session, &plan, *arch)?;
+                for p in &resolution.installed {
+                    println!("{} {}", p.name, p.version);
+                }
+                for p in &resolution.excluded {
+                    println!("# excluded (treated as provided, not installed): {} {}", p.name, p.version);
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn load_plan(recipe: &std::path::Path, common: &CommonArgs) -> Result<BuildPlan> {
+    let mut plan = BuildPlan::from_file(recipe).map_err(anyhow::Error::new)?;
+    common.apply_to(&mut plan)?;
+    Ok(plan)
+}
+
+fn open_session(plan: &BuildPlan, common: &CommonArgs, reporter: Arc<TermReporter>) -> Result<Session> {
+    let options = SessionOptions {
+        cache_dir: common.cache_dir.clone(),
+        offline: common.offline,
+        apt_root: "/".into(),
+    };
+    Ok(Session::open(plan, &options, reporter)?)
+}
+
+/// SOURCE_DATE_EPOCH, the reproducible-builds convention, when set.
+fn source_date_epoch() -> Result<Option<i64>> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) if !v.trim().is_empty() => Ok(Some(
+            v.trim()
+                .parse()
+                .with_context(|| format!("SOURCE_DATE_EPOCH={v:?} is not a number of seconds"))?,
+        )),
+        _ => Ok(None),
+    }
+}

@@ -1,0 +1,139 @@
+//! Helpers shared by the end-to-end tests: run the real `whittle` binary,
+//! and read its images with the real tools (skopeo, umoci, runc, Syft,
+//! Trivy, pyspdxtools). A missing tool is a loud SKIP, never a silent pass.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `whittle` binary under test.
+pub fn whittle() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_whittle"));
+    c.env_remove("SOURCE_DATE_EPOCH").env_remove("WHITTLE_CACHE_DIR");
+    c
+}
+
+/// Run and return output; panics with both streams when it fails and `ok` is set.
+pub fn run(cmd: &mut Command, ok: bool) -> Output {
+    let out = cmd.output().expect("spawn");
+    if ok && !out.status.success() {
+        panic!(
+            "{cmd:?} failed: {}\nstdout:\n{}\nstderr:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    out
+}
+
+/// stdout as a string.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// stderr as a string.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Whether `tool` is on PATH; prints a loud SKIP line when it is not.
+pub fn have(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !found {
+        eprintln!("\n!!!!! SKIP: `{tool}` is not installed; the checks that need it did NOT run !!!!!\n");
+    }
+    found
+}
+
+/// The shared fixtures folder.
+pub fn fixtures() -> PathBuf {
+    whittle_test::fixtures()
+}
+
+/// Unpack an OCI archive with umoci into a runtime bundle at `bundle`
+/// (rootfs/ + config.json); returns the bundle path.
+pub fn umoci_unpack(archive: &Path, tag_ref: &str, work: &Path) -> PathBuf {
+    let layout = work.join("layout");
+    fs_err::create_dir_all(&layout).unwrap();
+    run(Command::new("tar").arg("-xf").arg(archive).arg("-C").arg(&layout), true);
+    let bundle = work.join("bundle");
+    run(
+        Command::new("umoci")
+            .arg("unpack")
+            .arg("--image")
+            .arg(format!("{}:{tag_ref}", layout.display()))
+            .arg(&bundle),
+        true,
+    );
+    bundle
+}
+
+/// Run the bundle's entrypoint under runc with `args` replacing the
+/// process args; returns stdout.
+pub fn runc_run(bundle: &Path, args: &[&str], id: &str) -> Output {
+    let config_path = bundle.join("config.json");
+    let mut config: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(&config_path).unwrap()).unwrap();
+    config["process"]["terminal"] = serde_json::Value::Bool(false);
+    config["process"]["args"] = serde_json::json!(args);
+    fs_err::write(&config_path, serde_json::to_vec_pretty(&config).unwrap()).unwrap();
+    let mut cmd = Command::new("runc");
+    cmd.arg("--root")
+        .arg(bundle.join("runc-state"))
+        .arg("run")
+        .arg("--bundle")
+        .arg(bundle)
+        .arg(id);
+    cmd.output().expect("runc")
+}
+
+/// `../shared/tools/scanner-check.sh -o DIR TARGET`; returns (syft, trivy)
+/// as (distro line, package lines) each.
+pub fn scanners(target: &Path, out: &Path) -> Option<((String, String), (String, String))> {
+    let script = fixtures().join("../tools/scanner-check.sh");
+    if !have("jq") {
+        return None;
+    }
+    let res = run(
+        Command::new("bash").arg(&script).arg("-o").arg(out).arg(target),
+        true,
+    );
+    eprintln!("{}", stdout(&res));
+    let read = |f: &str| fs_err::read_to_string(out.join(f)).unwrap_or_default();
+    Some((
+        (read("syft.distro"), read("syft.pkgs")),
+        (read("trivy.distro"), read("trivy.pkgs")),
+    ))
+}
+
+/// Validate an SPDX document with pyspdxtools (loud skip when absent).
+pub fn validate_spdx(path: &Path) {
+    if !have("pyspdxtools") {
+        return;
+    }
+    let out = run(Command::new("pyspdxtools").arg("-i").arg(path), false);
+    assert!(
+        out.status.success(),
+        "pyspdxtools rejects {}:\n{}{}",
+        path.display(),
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
+/// `skopeo inspect` JSON of a transport:path reference.
+pub fn skopeo_inspect(reference: &str) -> serde_json::Value {
+    let out = run(Command::new("skopeo").args(["inspect", reference]), true);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// sha256 hex of a file.
+pub fn sha256_file(path: &Path) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(fs_err::read(path).unwrap()))
+}

@@ -1,0 +1,261 @@
+//! End to end on real Debian data: the unmodified bookworm archive slice in
+//! `../shared/fixtures/debian-bookworm-mirror`, served on 127.0.0.1, signed
+//! by Debian's real archive keys. Versions are fixed, so the resolved set,
+//! the package database and the image digest can be asserted exactly.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use common::*;
+use whittle_net::TestServer;
+
+const KEYRING: &str = "/usr/share/keyrings/debian-archive-keyring.gpg";
+const TAG: &str = "whittle.test/python:e2e";
+
+fn server() -> &'static TestServer {
+    static S: OnceLock<TestServer> = OnceLock::new();
+    S.get_or_init(|| TestServer::serve_dir(fixtures().join("debian-bookworm-mirror")))
+}
+
+fn have_keyring() -> bool {
+    let ok = Path::new(KEYRING).exists();
+    if !ok {
+        eprintln!("\n!!!!! SKIP: {KEYRING} is missing (apt-get install debian-archive-keyring); fixture-mirror tests did NOT run !!!!!\n");
+    }
+    ok
+}
+
+/// The recipe of the fixture's closure; `extra` is appended verbatim.
+fn recipe(dir: &Path, packages: &[&str], extra: &str) -> PathBuf {
+    let url = server().url();
+    let text = format!(
+        "contents:\n  repositories:\n    - type: deb\n      url: {url}/debian\n      suites: [bookworm, bookworm-updates]\n      keyring: {KEYRING}\n    - type: deb\n      url: {url}/debian-security\n      suites: [bookworm-security]\n      keyring: {KEYRING}\n  packages: [{}]\n{extra}",
+        packages.join(", ")
+    );
+    let path = dir.join("recipe.yaml");
+    fs_err::write(&path, text).unwrap();
+    path
+}
+
+const CLOSURE: &[&str] = &[
+    "python3",
+    "ca-certificates",
+    "tzdata",
+    "netbase",
+    "base-files",
+    "base-passwd",
+    "busybox-static",
+    "libc-bin",
+];
+
+#[test]
+fn show_packages_resolves_exactly_what_apt_resolves() {
+    if !have_keyring() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let r = recipe(dir.path(), CLOSURE, "");
+    let out = run(
+        whittle()
+            .arg("show-packages")
+            .arg(&r)
+            .arg("--cache-dir")
+            .arg(dir.path().join("cache")),
+        true,
+    );
+    let expected = fs_err::read_to_string(fixtures().join("debian-bookworm-mirror/packages.txt")).unwrap();
+    assert_eq!(stdout(&out), expected);
+}
+
+/// The python image with the recipe's excludes, built once for all checks.
+struct Built {
+    _dir: tempfile::TempDir,
+    archive: PathBuf,
+    sbom: PathBuf,
+    digest: String,
+    work: PathBuf,
+    shown: String,
+}
+
+const PYTHON_EXTRA: &str = "  exclude: [dpkg, debconf, mawk]\naccounts:\n  groups: [{groupname: nonroot, gid: 65532}]\n  users: [{username: nonroot, uid: 65532, gid: 65532}]\n  run-as: nonroot\nentrypoint: {command: /usr/bin/python3}\ncmd: -c \"print('hello')\"\nwork-dir: /home/nonroot\nenvironment: {LANG: C.UTF-8}\narchs: [amd64]\nannotations: {org.opencontainers.image.title: python}\npaths: [{path: /data, type: directory, uid: 65532, gid: 65532, permissions: 0o750}]\n";
+const PYTHON: &[&str] = &["python3", "ca-certificates", "tzdata", "netbase", "base-files", "base-passwd"];
+
+fn built() -> Option<&'static Built> {
+    static B: OnceLock<Option<Built>> = OnceLock::new();
+    B.get_or_init(|| {
+        if !have_keyring() {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let r = recipe(dir.path(), PYTHON, PYTHON_EXTRA);
+        let archive = dir.path().join("python.tar");
+        let cache = dir.path().join("cache");
+        let out = run(
+            whittle()
+                .args(["build"])
+                .arg(&r)
+                .arg(TAG)
+                .arg(&archive)
+                .arg("--cache-dir")
+                .arg(&cache),
+            true,
+        );
+        let digest = stdout(&out).trim().to_string();
+        let shown = stdout(&run(
+            whittle().arg("show-packages").arg(&r).arg("--cache-dir").arg(&cache),
+            true,
+        ));
+        let work = dir.path().join("work");
+        fs_err::create_dir_all(&work).unwrap();
+        Some(Built {
+            sbom: dir.path().join("sbom-amd64.spdx.json"),
+            archive,
+            digest,
+            work,
+            shown,
+            _dir: dir,
+        })
+    })
+    .as_ref()
+}
+
+#[test]
+fn excluded_packages_stay_out_and_are_listed() {
+    let Some(b) = built() else { return };
+    for name in ["dpkg ", "debconf ", "mawk "] {
+        assert!(
+            !b.shown.lines().any(|l| l.starts_with(name)),
+            "{name} installed:\n{}",
+            b.shown
+        );
+        assert!(b.shown.contains(&format!("# excluded (treated as provided, not installed): {name}")));
+    }
+    assert!(b.shown.contains("python3 3.11.2-1+b1\n"));
+}
+
+#[test]
+fn the_archive_is_both_an_oci_and_a_docker_archive() {
+    let Some(b) = built() else { return };
+    if !have("skopeo") {
+        return;
+    }
+    let oci = skopeo_inspect(&format!("oci-archive:{}", b.archive.display()));
+    assert_eq!(oci["Architecture"], "amd64");
+    assert_eq!(oci["Os"], "linux");
+    assert_eq!(oci["Digest"], b.digest.as_str());
+    let docker = skopeo_inspect(&format!("docker-archive:{}", b.archive.display()));
+    assert_eq!(docker["Architecture"], "amd64");
+    let env: Vec<String> = serde_json::from_value(oci["Env"].clone()).unwrap();
+    assert!(env.contains(&"SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt".to_string()));
+    assert!(env.contains(&"LANG=C.UTF-8".to_string()));
+}
+
+#[test]
+fn image_runs_python_as_nonroot_with_certificates_and_no_shell() {
+    let Some(b) = built() else { return };
+    if !have("umoci") || !have("runc") {
+        return;
+    }
+    let work = b.work.join("run");
+    let bundle = umoci_unpack(&b.archive, TAG, &work);
+    let rootfs = bundle.join("rootfs");
+    for forbidden in ["bin/sh", "usr/bin/sh", "usr/bin/dpkg", "usr/bin/apt", "usr/bin/bash"] {
+        assert!(
+            fs_err::symlink_metadata(rootfs.join(forbidden)).is_err(),
+            "{forbidden} is in the image"
+        );
+    }
+    let status = fs_err::read_to_string(rootfs.join("var/lib/dpkg/status")).unwrap();
+    assert!(status.contains("Package: python3\nStatus: install ok installed\n"));
+    let passwd = fs_err::read_to_string(rootfs.join("etc/passwd")).unwrap();
+    assert!(passwd.contains("nonroot:x:65532:65532:"), "{passwd}");
+    let out = runc_run(
+        &bundle,
+        &[
+            "/usr/bin/python3",
+            "-c",
+            "import os, ssl, sqlite3, json; print(os.getuid(), len(ssl.create_default_context().get_ca_certs()))",
+        ],
+        "whittle-e2e-python",
+    );
+    let text = stdout(&out);
+    assert!(out.status.success(), "runc failed: {text}\n{}", stderr(&out));
+    let mut words = text.split_whitespace();
+    assert_eq!(words.next(), Some("65532"), "{text}");
+    let certs: usize = words.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!(certs > 100, "only {certs} CA certificates: {text}");
+}
+
+#[test]
+fn scanners_see_exactly_the_resolved_set() {
+    let Some(b) = built() else { return };
+    let out = b.work.join("scan");
+    let Some(((syft_distro, syft), (trivy_distro, trivy))) = scanners(&b.archive, &out) else {
+        return;
+    };
+    let expected: String = b
+        .shown
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(syft_distro.trim(), "distro: debian 12");
+    assert!(trivy_distro.starts_with("distro: debian 12"), "{trivy_distro}");
+    assert_eq!(syft, expected, "Syft disagrees with show-packages");
+    assert_eq!(trivy, expected, "Trivy disagrees with show-packages");
+}
+
+#[test]
+fn sbom_lists_every_package_and_validates() {
+    let Some(b) = built() else { return };
+    let doc: serde_json::Value = serde_json::from_slice(&fs_err::read(&b.sbom).unwrap()).unwrap();
+    let text = serde_json::to_string(&doc).unwrap();
+    assert!(text.contains("pkg:deb/debian/python3@3.11.2-1%2Bb1?arch=amd64&distro=debian-12"));
+    for line in b.shown.lines().filter(|l| !l.starts_with('#')) {
+        let name = line.split(' ').next().unwrap();
+        assert!(text.contains(&format!("\"name\":\"{name}\"")), "{name} missing from the SBOM");
+    }
+    validate_spdx(&b.sbom);
+}
+
+#[test]
+fn two_builds_in_different_places_give_one_digest_and_download_nothing_twice() {
+    let Some(b) = built() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let r = recipe(dir.path(), PYTHON, PYTHON_EXTRA);
+    let cache = dir.path().join("cache");
+    let out1 = dir.path().join("a.tar");
+    let first = run(
+        whittle()
+            .arg("build")
+            .arg(&r)
+            .arg(TAG)
+            .arg(&out1)
+            .arg("--cache-dir")
+            .arg(&cache)
+            .current_dir(dir.path())
+            .env("TMPDIR", dir.path())
+            .env("LC_ALL", "C")
+            .env("RAYON_NUM_THREADS", "1"),
+        true,
+    );
+    assert_eq!(stdout(&first).trim(), b.digest, "a second cache and directory gave another digest");
+    assert_eq!(common::sha256_file(&out1), common::sha256_file(&b.archive));
+    // Warm: nothing from pool/ is fetched again, and the layer is reused.
+    let before = server().requested_paths().len();
+    let out2 = dir.path().join("b.tar");
+    let second = run(
+        whittle().arg("build").arg(&r).arg(TAG).arg(&out2).arg("--cache-dir").arg(&cache),
+        true,
+    );
+    let fetched: Vec<String> = server().requested_paths()[before..]
+        .iter()
+        .filter(|p| p.contains("/pool/"))
+        .cloned()
+        .collect();
+    assert!(fetched.is_empty(), "the warm build downloaded {fetched:?}");
+    assert!(stderr(&second).contains("(reused)"), "{}", stderr(&second));
+    assert_eq!(stdout(&second).trim(), b.digest);
+}

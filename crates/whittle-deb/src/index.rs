@@ -1,0 +1,463 @@
+//! Repository indexes: the `Release` file of a suite and its `Packages`
+//! files.
+//!
+//! Nothing here checks signatures: [`parse_release`] takes the text that a
+//! verified `InRelease` signs (or a `Release` whose detached signature was
+//! checked), and [`parse_packages`] takes a `Packages` file whose SHA-256 the
+//! caller has compared with the [`Release::files`] entry.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use whittle_model::{Download, PackageRecord, SourceRef};
+
+use crate::control::{ControlError, Paragraph, Paragraphs};
+use crate::relations::{self, RelationError};
+
+/// The largest index [`decompress_index`] will produce (1 GiB).
+pub const MAX_INDEX_SIZE: u64 = 1 << 30;
+
+/// Why a `Release` or `Packages` index could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// The deb822 syntax is broken.
+    #[error("{what}: {source}")]
+    Syntax {
+        /// Which index ("Release file", "Packages index").
+        what: &'static str,
+        /// The syntax error, naming the line.
+        #[source]
+        source: ControlError,
+    },
+    /// The text still carries its OpenPGP armor.
+    #[error("the Release text still has its OpenPGP armor (`-----BEGIN PGP SIGNED MESSAGE-----`); verify the InRelease signature first and pass the signed text")]
+    StillSigned,
+    /// A Release file has no usable `SHA256:` section.
+    #[error("the Release file has no SHA256 section; whittle only trusts SHA-256 checksums")]
+    NoSha256,
+    /// A line of the Release `SHA256:` section is malformed.
+    #[error("Release file line {line}: bad SHA256 entry {text:?}; expected `<64 hex digits> <size> <path>`")]
+    BadChecksumLine {
+        /// 1-based line number in the Release text.
+        line: usize,
+        /// The offending line.
+        text: String,
+    },
+    /// A `Packages` paragraph lacks a required field.
+    #[error("Packages index line {line}: paragraph {package} has no {field} field")]
+    MissingField {
+        /// The paragraph's package name (or `(unnamed)`).
+        package: String,
+        /// 1-based line where the paragraph starts.
+        line: usize,
+        /// The missing field.
+        field: &'static str,
+    },
+    /// A `Packages` field has a value that cannot be used.
+    #[error("Packages index line {line}: package {package}: bad {field} value {value:?}: {reason}")]
+    BadField {
+        /// The paragraph's package name.
+        package: String,
+        /// 1-based line of the field.
+        line: usize,
+        /// The field name.
+        field: &'static str,
+        /// The value found (shortened).
+        value: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A relationship field does not parse.
+    #[error("Packages index line {line}: package {package}: {field}: {source}")]
+    Relation {
+        /// The paragraph's package name.
+        package: String,
+        /// 1-based line of the field.
+        line: usize,
+        /// The field name.
+        field: &'static str,
+        /// The relation error.
+        #[source]
+        source: RelationError,
+    },
+    /// Decompression failed.
+    #[error("cannot decompress {name}: {source}")]
+    Decompress {
+        /// The index file name.
+        name: String,
+        /// The decoder's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The decompressed index is larger than [`MAX_INDEX_SIZE`].
+    #[error("{name} decompresses to more than {limit} bytes; refusing it (a corrupt or hostile index?)")]
+    TooLarge {
+        /// The index file name.
+        name: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+}
+
+/// One file listed in a `Release` file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEntry {
+    /// SHA-256 of the file, lower-case hex.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// The content of a suite's `Release` (or the signed text of `InRelease`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Release {
+    /// `Origin` (e.g. `Debian`).
+    pub origin: Option<String>,
+    /// `Label`.
+    pub label: Option<String>,
+    /// `Suite` (e.g. `oldstable`).
+    pub suite: Option<String>,
+    /// `Codename` (e.g. `bookworm`).
+    pub codename: Option<String>,
+    /// `Version` (e.g. `12.15`).
+    pub version: Option<String>,
+    /// `Date`, as written (RFC 2822).
+    pub date: Option<String>,
+    /// `Valid-Until`, as written (RFC 2822).
+    pub valid_until: Option<String>,
+    /// `Architectures`.
+    pub architectures: Vec<String>,
+    /// `Components`.
+    pub components: Vec<String>,
+    /// `Acquire-By-Hash: yes`: files may be fetched as
+    /// [`Release::by_hash_path`].
+    pub acquire_by_hash: bool,
+    /// The `SHA256:` section: path relative to the suite directory
+    /// (`main/binary-amd64/Packages.xz`) → checksum and size.
+    pub files: BTreeMap<String, FileEntry>,
+}
+
+impl Release {
+    /// The entry for `path` (relative to the suite directory), if listed.
+    pub fn file(&self, path: &str) -> Option<&FileEntry> {
+        self.files.get(path)
+    }
+
+    /// The by-hash location of a listed file
+    /// (`main/binary-amd64/by-hash/SHA256/<hex>`), if the file is listed.
+    pub fn by_hash_path(&self, path: &str) -> Option<String> {
+        let entry = self.files.get(path)?;
+        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+        Some(if dir.is_empty() {
+            format!("by-hash/SHA256/{}", entry.sha256)
+        } else {
+            format!("{dir}/by-hash/SHA256/{}", entry.sha256)
+        })
+    }
+}
+
+/// Parse the text of a `Release` file (or the verified signed text of an
+/// `InRelease` file, armor removed).
+pub fn parse_release(text: &str) -> Result<Release, IndexError> {
+    if text.trim_start().starts_with("-----BEGIN PGP") {
+        return Err(IndexError::StillSigned);
+    }
+    let syntax = |source| IndexError::Syntax {
+        what: "Release file",
+        source,
+    };
+    let mut paragraphs = Paragraphs::new(text);
+    let p = match paragraphs.next() {
+        Some(p) => p.map_err(syntax)?,
+        None => return Err(IndexError::NoSha256),
+    };
+    let owned = |name: &str| p.get(name).map(str::to_string);
+    let words = |name: &str| {
+        p.get(name)
+            .map(|v| v.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default()
+    };
+    let mut files = BTreeMap::new();
+    let sha = p.get_raw("SHA256").ok_or(IndexError::NoSha256)?;
+    let first_line = p.line_of("SHA256").unwrap_or(0);
+    // Raw value: its first line is the rest of the `SHA256:` line itself.
+    for (i, line) in sha.split('\n').enumerate() {
+        let line_no = first_line + i;
+        let l = line.trim();
+        if l.is_empty() {
+            continue;
+        }
+        let bad = || IndexError::BadChecksumLine {
+            line: line_no,
+            text: l.to_string(),
+        };
+        let mut parts = l.split_whitespace();
+        let (Some(hash), Some(size), Some(path), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        let size: u64 = size.parse().map_err(|_| bad())?;
+        files.insert(
+            path.to_string(),
+            FileEntry {
+                sha256: hash.to_ascii_lowercase(),
+                size,
+            },
+        );
+    }
+    if files.is_empty() {
+        return Err(IndexError::NoSha256);
+    }
+    Ok(Release {
+        origin: owned("Origin"),
+        label: owned("Label"),
+        suite: owned("Suite"),
+        codename: owned("Codename"),
+        version: owned("Version"),
+        date: owned("Date"),
+        valid_until: owned("Valid-Until"),
+        architectures: words("Architectures"),
+        components: words("Components"),
+        acquire_by_hash: p
+            .get("Acquire-By-Hash")
+            .is_some_and(|v| v.eq_ignore_ascii_case("yes")),
+        files,
+    })
+}
+
+/// Fields of a `Packages` paragraph copied into [`PackageRecord::extra`]
+/// when present. `Replaces` matters for unpacking (file takeovers) and
+/// `Maintainer`/`Homepage`/`Description` for SBOMs; `Description` keeps
+/// only its first line (the synopsis).
+pub const EXTRA_FIELDS: &[&str] = &[
+    "Multi-Arch",
+    "Essential",
+    "Protected",
+    "Priority",
+    "Section",
+    "Filename",
+    "MD5sum",
+    "Replaces",
+    "Maintainer",
+    "Homepage",
+    "Description",
+];
+
+/// Parse a `Packages` index into records for `arch` (paragraphs whose
+/// `Architecture` is `arch` or `all`; others are skipped).
+///
+/// `base_url` is the repository root that `Filename` is relative to (the
+/// URL before `dists/`), without a trailing slash (one is tolerated); `repo`
+/// is stored in each record. Record fields: `depends` = `Pre-Depends` then
+/// `Depends`; `conflicts` = `Conflicts` then `Breaks`; `installed_size` =
+/// `Installed-Size` KiB × 1024; `source` from `Source: name [(version)]`
+/// (version defaults to the binary's), `None` when absent; `extra` holds
+/// [`EXTRA_FIELDS`]. Versions are not validated here (see
+/// [`crate::version::parse`]).
+///
+/// Errors name the package and line.
+pub fn parse_packages(
+    text: &str,
+    base_url: &str,
+    repo: usize,
+    arch: &str,
+) -> Result<Vec<PackageRecord>, IndexError> {
+    let base = base_url.trim_end_matches('/');
+    let mut out = Vec::new();
+    for p in Paragraphs::new(text) {
+        let p = p.map_err(|source| IndexError::Syntax {
+            what: "Packages index",
+            source,
+        })?;
+        let Some(pkg_arch) = p.get("Architecture") else {
+            return Err(missing(&p, "Architecture"));
+        };
+        if pkg_arch != arch && pkg_arch != "all" {
+            continue;
+        }
+        out.push(record(&p, base, repo, arch)?);
+    }
+    Ok(out)
+}
+
+fn missing(p: &Paragraph, field: &'static str) -> IndexError {
+    IndexError::MissingField {
+        package: p.get("Package").unwrap_or("(unnamed)").to_string(),
+        line: p.line(),
+        field,
+    }
+}
+
+/// Build one record from a paragraph already known to be for `arch`.
+fn record(p: &Paragraph, base: &str, repo: usize, arch: &str) -> Result<PackageRecord, IndexError> {
+    let name = p.get("Package").ok_or_else(|| missing(p, "Package"))?;
+    let version = p.get("Version").ok_or_else(|| missing(p, "Version"))?;
+    let filename = p.get("Filename").ok_or_else(|| missing(p, "Filename"))?;
+    let pkg_arch = p.get("Architecture").unwrap_or(arch);
+    let bad = |field: &'static str, value: &str, reason: String| IndexError::BadField {
+        package: name.to_string(),
+        line: p.line_of(field).unwrap_or_else(|| p.line()),
+        field,
+        value: value.chars().take(80).collect(),
+        reason,
+    };
+    let number = |field: &'static str| -> Result<Option<u64>, IndexError> {
+        p.get(field)
+            .map(|v| {
+                v.parse::<u64>()
+                    .map_err(|e| bad(field, v, format!("not a whole number ({e})")))
+            })
+            .transpose()
+    };
+    let rel_err = |field: &'static str| {
+        move |source| IndexError::Relation {
+            package: name.to_string(),
+            line: p.line_of(field).unwrap_or_else(|| p.line()),
+            field,
+            source,
+        }
+    };
+
+    let source = match p.get("Source") {
+        None => None,
+        Some(s) => Some(match s.split_once('(') {
+            None => SourceRef {
+                name: s.trim().to_string(),
+                version: version.to_string(),
+            },
+            Some((n, v)) => {
+                let v = v.trim_end().strip_suffix(')').ok_or_else(|| {
+                    bad(
+                        "Source",
+                        s,
+                        "expected `name` or `name (version)`".to_string(),
+                    )
+                })?;
+                SourceRef {
+                    name: n.trim().to_string(),
+                    version: v.trim().to_string(),
+                }
+            }
+        }),
+    };
+    if let Some(s) = &source {
+        if s.name.is_empty() || s.version.is_empty() || s.name.contains(char::is_whitespace) {
+            return Err(bad(
+                "Source",
+                p.get("Source").unwrap_or(""),
+                "expected `name` or `name (version)`".to_string(),
+            ));
+        }
+    }
+
+    let mut depends = Vec::new();
+    for field in ["Pre-Depends", "Depends"] {
+        if let Some(v) = p.get(field) {
+            depends.extend(relations::parse_dependencies(v, arch).map_err(rel_err(field))?);
+        }
+    }
+    let mut conflicts = Vec::new();
+    for field in ["Conflicts", "Breaks"] {
+        if let Some(v) = p.get(field) {
+            conflicts.extend(relations::parse_conflicts(v, arch).map_err(rel_err(field))?);
+        }
+    }
+    let provides = match p.get("Provides") {
+        Some(v) => relations::parse_provides(v, arch).map_err(rel_err("Provides"))?,
+        None => Vec::new(),
+    };
+
+    let size = number("Size")?;
+    let installed_size = number("Installed-Size")?
+        .map(|kib| {
+            kib.checked_mul(1024).ok_or_else(|| {
+                bad(
+                    "Installed-Size",
+                    p.get("Installed-Size").unwrap_or(""),
+                    "too large".to_string(),
+                )
+            })
+        })
+        .transpose()?;
+    let sha256 = match p.get("SHA256") {
+        None => None,
+        Some(h) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Some(h.to_ascii_lowercase())
+        }
+        Some(h) => return Err(bad("SHA256", h, "expected 64 hex digits".to_string())),
+    };
+
+    let mut extra = BTreeMap::new();
+    for &field in EXTRA_FIELDS {
+        if let Some(v) = p.get(field) {
+            let v = if field == "Description" {
+                v.lines().next().unwrap_or("")
+            } else {
+                v
+            };
+            extra.insert(field.to_string(), v.to_string());
+        }
+    }
+
+    Ok(PackageRecord {
+        name: name.to_string(),
+        version: version.to_string(),
+        arch: pkg_arch.to_string(),
+        source,
+        depends,
+        provides,
+        conflicts,
+        download: Download {
+            url: format!("{base}/{}", filename.trim_start_matches('/')),
+            size,
+            sha256,
+        },
+        repo,
+        installed_size,
+        extra,
+    })
+}
+
+/// Decompress an index file by its name's suffix: `.xz`, `.gz`, `.zst`, or
+/// anything else as plain bytes. The output is limited to
+/// [`MAX_INDEX_SIZE`].
+pub fn decompress_index(name: &str, bytes: &[u8]) -> Result<Vec<u8>, IndexError> {
+    let limit = MAX_INDEX_SIZE;
+    let too_large = || IndexError::TooLarge {
+        name: name.to_string(),
+        limit,
+    };
+    let reader: Box<dyn Read + '_> = if name.ends_with(".xz") {
+        Box::new(liblzma::read::XzDecoder::new_multi_decoder(bytes))
+    } else if name.ends_with(".gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(bytes))
+    } else if name.ends_with(".zst") {
+        Box::new(
+            zstd::stream::read::Decoder::new(bytes).map_err(|source| IndexError::Decompress {
+                name: name.to_string(),
+                source,
+            })?,
+        )
+    } else {
+        if bytes.len() as u64 > limit {
+            return Err(too_large());
+        }
+        return Ok(bytes.to_vec());
+    };
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4));
+    reader
+        .take(limit + 1)
+        .read_to_end(&mut out)
+        .map_err(|source| IndexError::Decompress {
+            name: name.to_string(),
+            source,
+        })?;
+    if out.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(out)
+}

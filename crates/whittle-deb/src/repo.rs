@@ -1,0 +1,258 @@
+//! Debian repositories with their trust chain checked.
+//!
+//! A recipe names repositories by URL (or leaves the URL out and lets the
+//! host's apt sources supply it, as mmdebstrap does). Each suite is read as
+//! apt reads it: `InRelease` (or `Release` + `Release.gpg`) verified with
+//! OpenPGP against the keyring, then `Packages.xz`/`.gz` checked against the
+//! SHA-256 the signed Release lists. The `.deb` is checked against the
+//! Packages SHA-256 when it is installed (see [`crate::world`]).
+
+use std::path::Path;
+
+use whittle_model::PackageRecord;
+use whittle_net::Fetcher;
+use whittle_recipe::DebRepository;
+use whittle_sig::{verify_cleartext, verify_detached, Keyring};
+use whittle_world::{Reporter, WorldError};
+
+use crate::index::{decompress_index, parse_packages, parse_release};
+use crate::sources::{find_suite, read_apt_sources, AptSource, SignedBy};
+
+/// One suite of one repository, ready to be read.
+#[derive(Debug, Clone)]
+pub struct SuiteSource {
+    /// Repository base URL (the directory holding `dists/` and `pool/`).
+    pub url: String,
+    /// Suite or codename (`bookworm`, `bookworm-security`).
+    pub suite: String,
+    /// Components to read (`main`).
+    pub components: Vec<String>,
+    /// Keys the suite's Release must be signed with.
+    pub keyring: Keyring,
+    /// Where the keyring came from, for messages.
+    pub keyring_origin: String,
+}
+
+/// Turn the recipe's Debian repositories into suites with URLs and keyrings.
+///
+/// A repository without `url` takes each suite's URL from the host's apt
+/// sources under `apt_root` (normally `/`), and its keyring from that
+/// source's `Signed-By` unless the recipe names one.
+pub fn resolve_suites(
+    repos: &[DebRepository],
+    fetcher: &Fetcher,
+    apt_root: &Path,
+) -> Result<Vec<SuiteSource>, WorldError> {
+    let mut host: Option<Vec<AptSource>> = None;
+    let mut out = Vec::new();
+    for repo in repos {
+        for suite in &repo.suites {
+            let host_source = match &repo.url {
+                Some(_) => None,
+                None => {
+                    if host.is_none() {
+                        host = Some(read_apt_sources(apt_root).map_err(|e| {
+                            WorldError::with_source(
+                                "could not read the host's apt sources to find a mirror",
+                                e,
+                            )
+                        })?);
+                    }
+                    let found = host.as_deref().and_then(|h| find_suite(h, suite)).cloned();
+                    Some(found.ok_or_else(|| {
+                        WorldError::msg(format!(
+                            "the recipe names Debian suite `{suite}` without a url, and no apt \
+                             source on this host lists that suite (looked in {}/etc/apt/sources.list \
+                             and sources.list.d). Add `url:` to the repository, or check the suite name.",
+                            apt_root.display().to_string().trim_end_matches('/')
+                        ))
+                    })?)
+                }
+            };
+            let url = match (&repo.url, &host_source) {
+                (Some(u), _) => u.clone(),
+                (None, h) => h.as_ref().map(|s| s.uri.clone()).unwrap_or_default(),
+            };
+            let (keyring, keyring_origin) =
+                load_keyring(repo.keyring.as_deref(), host_source.as_ref(), &url, fetcher, apt_root)?;
+            out.push(SuiteSource {
+                url: url.trim_end_matches('/').to_string(),
+                suite: suite.clone(),
+                components: repo.components.clone(),
+                keyring,
+                keyring_origin,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The keyring for a suite: the recipe's, else the host source's Signed-By,
+/// else the Signed-By of a host source with the same URL.
+fn load_keyring(
+    recipe_keyring: Option<&str>,
+    host_source: Option<&AptSource>,
+    url: &str,
+    fetcher: &Fetcher,
+    apt_root: &Path,
+) -> Result<(Keyring, String), WorldError> {
+    if let Some(k) = recipe_keyring {
+        let bytes = if k.contains("://") {
+            fetcher.fetch_unverified(k).map_err(|e| {
+                WorldError::with_source(format!("could not fetch the keyring {k}"), e)
+            })?
+        } else {
+            fs_err::read(k).map_err(|e| {
+                WorldError::with_source(
+                    format!("could not read the keyring {k}; check the `keyring:` path in the recipe"),
+                    e,
+                )
+            })?
+        };
+        return parse_keyring(&bytes, k);
+    }
+    let signed_by = match host_source {
+        Some(s) => s.signed_by.clone(),
+        None => read_apt_sources(apt_root)
+            .ok()
+            .and_then(|h| {
+                h.into_iter()
+                    .find(|s| s.uri.trim_end_matches('/') == url.trim_end_matches('/'))
+            })
+            .and_then(|s| s.signed_by),
+    };
+    match signed_by {
+        Some(SignedBy::Path(p)) => {
+            let origin = p.display().to_string();
+            let bytes = fs_err::read(&p).map_err(|e| {
+                WorldError::with_source(format!("could not read the keyring {origin} named by the host's apt sources"), e)
+            })?;
+            parse_keyring(&bytes, &origin)
+        }
+        Some(SignedBy::Inline(text)) => parse_keyring(text.as_bytes(), "inline Signed-By key"),
+        None => Err(WorldError::msg(format!(
+            "no keyring for the Debian repository {}: add `keyring:` (a path or URL of the \
+             repository's signing key) to it in the recipe",
+            whittle_net::redact(url)
+        ))),
+    }
+}
+
+fn parse_keyring(bytes: &[u8], origin: &str) -> Result<(Keyring, String), WorldError> {
+    let ring = Keyring::from_bytes(bytes, origin)
+        .map_err(|e| WorldError::with_source(format!("the keyring {origin} could not be read"), e))?;
+    Ok((ring, origin.to_string()))
+}
+
+/// Read one suite's indexes for `arch`, verifying every link of the chain.
+/// `repo` is the index stored in each record (for tie-breaking).
+pub fn load_suite(
+    fetcher: &Fetcher,
+    src: &SuiteSource,
+    repo: usize,
+    arch: &str,
+    reporter: &dyn Reporter,
+) -> Result<Vec<PackageRecord>, WorldError> {
+    let dist = format!("{}/dists/{}", src.url, src.suite);
+    let shown = whittle_net::redact(&dist);
+    let release_text = fetch_release(fetcher, src, &dist)?;
+    let release = parse_release(&release_text).map_err(|e| {
+        WorldError::with_source(format!("{shown}/InRelease is signed but could not be parsed"), e)
+    })?;
+    let names_suite = release.suite.as_deref() == Some(src.suite.as_str())
+        || release.codename.as_deref() == Some(src.suite.as_str());
+    if !names_suite {
+        return Err(WorldError::msg(format!(
+            "{shown}/InRelease is for suite {:?} (codename {:?}), not `{}` as requested: the \
+             mirror serves the wrong file. Check the repository URL and suite.",
+            release.suite.as_deref().unwrap_or("?"),
+            release.codename.as_deref().unwrap_or("?"),
+            src.suite
+        )));
+    }
+    if let Some(until) = &release.valid_until {
+        reporter.on_info(&format!("{shown}: Release valid until {until}"));
+    }
+    let mut records = Vec::new();
+    for component in &src.components {
+        let stem = format!("{component}/binary-{arch}/Packages");
+        let (name, entry) = [".xz", ".gz", ""]
+            .iter()
+            .find_map(|ext| {
+                let n = format!("{stem}{ext}");
+                release.files.get(&n).map(|e| (n, e.clone()))
+            })
+            .ok_or_else(|| {
+                WorldError::msg(format!(
+                    "{shown}/InRelease lists no {stem} index: component `{component}` or \
+                     architecture `{arch}` does not exist in suite `{}`",
+                    src.suite
+                ))
+            })?;
+        let url = format!("{dist}/{name}");
+        reporter.on_info(&format!("reading {}", whittle_net::redact(&url)));
+        let bytes = fetcher
+            .fetch_verified(&url, &entry.sha256, Some(entry.size))
+            .map_err(|e| {
+                WorldError::with_source(
+                    format!(
+                        "{} failed its check against the SHA-256 in the signed InRelease, or \
+                         could not be fetched",
+                        whittle_net::redact(&url)
+                    ),
+                    e,
+                )
+            })?;
+        let text = decompress_index(&name, &bytes)
+            .map_err(|e| WorldError::with_source(format!("could not decompress {url}"), e))?;
+        let text = String::from_utf8_lossy(&text);
+        let parsed = parse_packages(&text, &src.url, repo, arch)
+            .map_err(|e| WorldError::with_source(format!("could not parse {url}"), e))?;
+        records.extend(parsed);
+    }
+    Ok(records)
+}
+
+/// The verified text of the suite's Release file.
+fn fetch_release(fetcher: &Fetcher, src: &SuiteSource, dist: &str) -> Result<String, WorldError> {
+    let shown = whittle_net::redact(dist);
+    let inrelease = format!("{dist}/InRelease");
+    let fetch_err = |what: &str, e: whittle_net::NetError| {
+        WorldError::with_source(
+            format!("could not fetch {shown}/{what}: check the repository URL, the suite name and the network (or fill the cache before using --offline)"),
+            e,
+        )
+    };
+    let verified = match fetcher.fetch_optional(&inrelease).map_err(|e| fetch_err("InRelease", e))? {
+        Some(doc) => verify_cleartext(&doc, &src.keyring, &format!("{shown}/InRelease")),
+        None => {
+            let release = fetcher
+                .fetch_optional(&format!("{dist}/Release"))
+                .map_err(|e| fetch_err("Release", e))?
+                .ok_or_else(|| {
+                    WorldError::msg(format!(
+                        "suite `{}` does not exist at {}: neither dists/{}/InRelease nor \
+                         Release was found. Check the suite name and the repository URL.",
+                        src.suite,
+                        whittle_net::redact(&src.url),
+                        src.suite
+                    ))
+                })?;
+            let sig = fetcher
+                .fetch_unverified(&format!("{dist}/Release.gpg"))
+                .map_err(|e| fetch_err("Release.gpg", e))?;
+            verify_detached(&release, &sig, &src.keyring, &format!("{shown}/Release"))
+        }
+    }
+    .map_err(|e| {
+        WorldError::with_source(
+            format!(
+                "the signature of {shown} is not valid for the keyring {}: the file was \
+                 tampered with or the keyring is wrong. Nothing was built.",
+                src.keyring_origin
+            ),
+            e,
+        )
+    })?;
+    Ok(String::from_utf8_lossy(&verified.text).into_owned())
+}

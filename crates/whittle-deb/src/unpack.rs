@@ -1,0 +1,432 @@
+//! Reading a `.deb` into memory: control files and data entries, never running
+//! maintainer scripts. The format is `deb(5)`: an `ar` archive holding
+//! `debian-binary`, `control.tar[.gz|.xz|.zst]` and `data.tar[.gz|.xz|.zst]`.
+//!
+//! The archive is streamed: members are read in order, decompressed and
+//! walked as tar on the fly, and the reader is always drained to its end so
+//! a digest-checking reader around it gets to verify the whole file.
+//!
+//! Owners are taken as the numeric uid/gid the package's tar headers carry.
+//! dpkg prefers the user and group *names* in the headers when the target
+//! system knows them; Debian packages are built with root:root or with ids
+//! fixed by base-passwd, so the numbers agree for everything but packages
+//! shipping files owned by dynamically allocated users (which dpkg would
+//! also not know before the package's own postinst creates them).
+
+use std::io::{self, Read};
+
+use whittle_rootfs::{clean_relative, Node, NodeKind};
+
+/// The largest single file a package may carry (2 GiB).
+pub const MAX_FILE_SIZE: u64 = 2 << 30;
+/// The largest total of file contents one package may carry (8 GiB).
+pub const MAX_DATA_SIZE: u64 = 8 << 30;
+/// The most `ar` members a `.deb` may have; real ones have three.
+pub const MAX_AR_MEMBERS: usize = 16;
+/// The largest control-archive file read into memory (64 MiB).
+const MAX_CONTROL_FILE: u64 = 64 << 20;
+/// Largest initial allocation for one file; bigger files grow as they arrive,
+/// so a lying size header cannot make us allocate before the bytes exist.
+const MAX_PREALLOC: u64 = 16 << 20;
+
+/// What a `.deb` holds, in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DebContents {
+    /// The `control` file of the control archive, verbatim.
+    pub control: String,
+    /// The `md5sums` control file, if the package has one.
+    pub md5sums: Option<String>,
+    /// The `conffiles` control file, if the package has one.
+    pub conffiles: Option<String>,
+    /// The data archive's entries in archive order, keyed by their cleaned
+    /// relative path (`usr/bin/python3.11`); the `./` entry itself is left out.
+    /// Hard links carry the cleaned path of their target.
+    pub entries: Vec<(String, Node)>,
+    /// The total size of the regular files' contents, in bytes.
+    pub data_size: u64,
+}
+
+/// A `.deb` could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum UnpackError {
+    /// Reading or decompressing failed (including a digest mismatch reported
+    /// by the reader the caller supplied).
+    #[error("{origin}: reading {member} failed: {source}")]
+    Io {
+        /// The package file or URL.
+        origin: String,
+        /// The `ar` member (or "ar archive" before any member).
+        member: String,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// The file does not follow the `.deb` format.
+    #[error("{origin}: {member}: {reason}; is this really a .deb package?")]
+    Format {
+        /// The package file or URL.
+        origin: String,
+        /// The `ar` member.
+        member: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A member uses a compression whittle does not read.
+    #[error(
+        "{origin}: member {member} uses a compression whittle cannot read; \
+         supported are none, .gz, .xz and .zst"
+    )]
+    UnsupportedCompression {
+        /// The package file or URL.
+        origin: String,
+        /// The `ar` member.
+        member: String,
+    },
+    /// A tar entry has a type that cannot be placed in an image.
+    #[error("{origin}: {member}: entry {path:?} is a {kind}, which whittle cannot place in an image")]
+    UnsupportedEntry {
+        /// The package file or URL.
+        origin: String,
+        /// The `ar` member.
+        member: String,
+        /// The entry's path in the archive.
+        path: String,
+        /// The entry's kind.
+        kind: String,
+    },
+    /// The package is larger than whittle accepts.
+    #[error("{origin}: {member}: {what} is {size} bytes, over the limit of {limit} bytes")]
+    TooLarge {
+        /// The package file or URL.
+        origin: String,
+        /// The `ar` member.
+        member: String,
+        /// What is too large.
+        what: String,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+}
+
+/// Which of the `deb(5)` members are expected next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Binary,
+    Control,
+    Data,
+    Done,
+}
+
+/// Read a `.deb` from `reader`. `origin` names the package in errors.
+///
+/// The reader is consumed to its end even after the data member, so that a
+/// wrapping reader which verifies a digest at end of file always runs.
+pub fn unpack_deb<R: Read>(reader: R, origin: &str) -> Result<DebContents, UnpackError> {
+    let mut archive = ar::Archive::new(reader);
+    let mut stage = Stage::Binary;
+    let mut control: Option<ControlFiles> = None;
+    let mut data: Option<(Vec<(String, Node)>, u64)> = None;
+    let mut members = 0usize;
+    while let Some(next) = archive.next_entry() {
+        let mut entry = next.map_err(|source| UnpackError::Io {
+            origin: origin.to_string(),
+            member: "ar archive".to_string(),
+            source,
+        })?;
+        members += 1;
+        let name = String::from_utf8_lossy(entry.header().identifier())
+            .trim_end_matches('/')
+            .to_string();
+        let ctx = Ctx {
+            origin,
+            member: &name,
+        };
+        if members > MAX_AR_MEMBERS {
+            return Err(ctx.format(format!("more than {MAX_AR_MEMBERS} ar members")));
+        }
+        match stage {
+            Stage::Binary => {
+                if name != "debian-binary" {
+                    return Err(ctx.format("the first member must be debian-binary".to_string()));
+                }
+                let mut text = String::new();
+                (&mut entry)
+                    .take(64)
+                    .read_to_string(&mut text)
+                    .map_err(|e| ctx.io(e))?;
+                if !text.starts_with("2.") {
+                    return Err(ctx.format(format!(
+                        "format version {:?} is not 2.x",
+                        text.trim_end()
+                    )));
+                }
+                stage = Stage::Control;
+            }
+            Stage::Control if name.starts_with('_') => {}
+            Stage::Control => {
+                let Some(kind) = compression(&name, "control.tar") else {
+                    return Err(ctx.format(format!("expected control.tar.*, found {name}")));
+                };
+                let decoder = decompress(kind, &mut entry, &ctx)?;
+                control = Some(read_control(decoder, &ctx)?);
+                stage = Stage::Data;
+            }
+            Stage::Data if name.starts_with('_') => {}
+            Stage::Data => {
+                let Some(kind) = compression(&name, "data.tar") else {
+                    return Err(ctx.format(format!("expected data.tar.*, found {name}")));
+                };
+                let decoder = decompress(kind, &mut entry, &ctx)?;
+                data = Some(read_data(decoder, &ctx)?);
+                stage = Stage::Done;
+            }
+            // Members after the data archive are ignored, as dpkg does.
+            Stage::Done => {}
+        }
+        io::copy(&mut entry, &mut io::sink()).map_err(|e| ctx.io(e))?;
+    }
+    // Drain whatever follows, so a verifying reader sees its end of file.
+    let mut rest = archive.into_inner().map_err(|source| UnpackError::Io {
+        origin: origin.to_string(),
+        member: "ar archive".to_string(),
+        source,
+    })?;
+    io::copy(&mut rest, &mut io::sink()).map_err(|source| UnpackError::Io {
+        origin: origin.to_string(),
+        member: "ar archive".to_string(),
+        source,
+    })?;
+    let missing = |member: &str| UnpackError::Format {
+        origin: origin.to_string(),
+        member: member.to_string(),
+        reason: "member missing".to_string(),
+    };
+    let control = control.ok_or_else(|| missing("control.tar"))?;
+    let (entries, data_size) = data.ok_or_else(|| missing("data.tar"))?;
+    let text = control.control.ok_or_else(|| UnpackError::Format {
+        origin: origin.to_string(),
+        member: "control.tar".to_string(),
+        reason: "the control archive has no ./control file".to_string(),
+    })?;
+    Ok(DebContents {
+        control: text,
+        md5sums: control.md5sums,
+        conffiles: control.conffiles,
+        entries,
+        data_size,
+    })
+}
+
+/// Where an error happened.
+struct Ctx<'a> {
+    origin: &'a str,
+    member: &'a str,
+}
+
+impl Ctx<'_> {
+    fn io(&self, source: io::Error) -> UnpackError {
+        UnpackError::Io {
+            origin: self.origin.to_string(),
+            member: self.member.to_string(),
+            source,
+        }
+    }
+
+    fn format(&self, reason: String) -> UnpackError {
+        UnpackError::Format {
+            origin: self.origin.to_string(),
+            member: self.member.to_string(),
+            reason,
+        }
+    }
+
+    fn too_large(&self, what: String, size: u64, limit: u64) -> UnpackError {
+        UnpackError::TooLarge {
+            origin: self.origin.to_string(),
+            member: self.member.to_string(),
+            what,
+            size,
+            limit,
+        }
+    }
+}
+
+/// A member's compression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compression {
+    None,
+    Gzip,
+    Xz,
+    Zstd,
+    Unsupported,
+}
+
+/// The compression of member `name` if it is `base` with some suffix.
+fn compression(name: &str, base: &str) -> Option<Compression> {
+    let rest = name.strip_prefix(base)?;
+    Some(match rest {
+        "" => Compression::None,
+        ".gz" => Compression::Gzip,
+        ".xz" => Compression::Xz,
+        ".zst" => Compression::Zstd,
+        _ if rest.starts_with('.') => Compression::Unsupported,
+        _ => return None,
+    })
+}
+
+fn decompress<'r, R: Read + 'r>(
+    kind: Compression,
+    inner: R,
+    ctx: &Ctx<'_>,
+) -> Result<Box<dyn Read + 'r>, UnpackError> {
+    Ok(match kind {
+        Compression::None => Box::new(inner),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(inner)),
+        Compression::Xz => Box::new(liblzma::read::XzDecoder::new_multi_decoder(inner)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(inner).map_err(|e| ctx.io(e))?),
+        Compression::Unsupported => {
+            return Err(UnpackError::UnsupportedCompression {
+                origin: ctx.origin.to_string(),
+                member: ctx.member.to_string(),
+            })
+        }
+    })
+}
+
+#[derive(Debug, Default)]
+struct ControlFiles {
+    control: Option<String>,
+    md5sums: Option<String>,
+    conffiles: Option<String>,
+}
+
+fn read_control(decoder: Box<dyn Read + '_>, ctx: &Ctx<'_>) -> Result<ControlFiles, UnpackError> {
+    let mut files = ControlFiles::default();
+    let mut tar = tar::Archive::new(decoder);
+    for entry in tar.entries().map_err(|e| ctx.io(e))? {
+        let mut entry = entry.map_err(|e| ctx.io(e))?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let path = clean_relative(&String::from_utf8_lossy(&entry.path_bytes()));
+        let slot = match path.as_str() {
+            "control" => &mut files.control,
+            "md5sums" => &mut files.md5sums,
+            "conffiles" => &mut files.conffiles,
+            _ => continue,
+        };
+        let size = entry.size();
+        if size > MAX_CONTROL_FILE {
+            return Err(ctx.too_large(format!("control file {path}"), size, MAX_CONTROL_FILE));
+        }
+        let mut text = String::new();
+        entry.read_to_string(&mut text).map_err(|e| ctx.io(e))?;
+        *slot = Some(text);
+    }
+    drain_tar(tar, ctx)?;
+    Ok(files)
+}
+
+fn read_data(decoder: Box<dyn Read + '_>, ctx: &Ctx<'_>) -> Result<(Vec<(String, Node)>, u64), UnpackError> {
+    let mut out = Vec::new();
+    let mut total = 0u64;
+    let mut tar = tar::Archive::new(decoder);
+    for entry in tar.entries().map_err(|e| ctx.io(e))? {
+        let mut entry = entry.map_err(|e| ctx.io(e))?;
+        let raw_path = String::from_utf8(entry.path_bytes().into_owned())
+            .map_err(|_| ctx.format("an entry's path is not UTF-8".to_string()))?;
+        let path = clean_relative(&raw_path);
+        let header = entry.header();
+        let ty = header.entry_type();
+        if ty.is_pax_global_extensions() || ty.is_pax_local_extensions() {
+            continue;
+        }
+        let field = |r: io::Result<u64>, what: &str| -> Result<u64, UnpackError> {
+            r.map_err(|e| ctx.format(format!("entry {raw_path:?} has a bad {what}: {e}")))
+        };
+        let mode = header
+            .mode()
+            .map_err(|e| ctx.format(format!("entry {raw_path:?} has a bad mode: {e}")))?
+            & 0o7777;
+        let uid = field(header.uid(), "uid")?;
+        let gid = field(header.gid(), "gid")?;
+        let mtime = field(header.mtime(), "mtime")?;
+        let id = |v: u64, what: &str| {
+            u32::try_from(v).map_err(|_| ctx.format(format!("entry {raw_path:?} has {what} {v}, over 32 bits")))
+        };
+        let (uid, gid) = (id(uid, "uid")?, id(gid, "gid")?);
+        let unsupported = |kind: &str| UnpackError::UnsupportedEntry {
+            origin: ctx.origin.to_string(),
+            member: ctx.member.to_string(),
+            path: raw_path.clone(),
+            kind: kind.to_string(),
+        };
+        let kind = if ty.is_dir() {
+            NodeKind::Dir
+        } else if ty.is_file() || ty.is_contiguous() {
+            let size = entry.size();
+            if size > MAX_FILE_SIZE {
+                return Err(ctx.too_large(format!("file {raw_path}"), size, MAX_FILE_SIZE));
+            }
+            total = total.saturating_add(size);
+            if total > MAX_DATA_SIZE {
+                return Err(ctx.too_large("the package's data".to_string(), total, MAX_DATA_SIZE));
+            }
+            let mut content = Vec::with_capacity(size.min(MAX_PREALLOC) as usize);
+            (&mut entry)
+                .take(size)
+                .read_to_end(&mut content)
+                .map_err(|e| ctx.io(e))?;
+            NodeKind::File(content.into())
+        } else if ty.is_symlink() {
+            let target = link_target(&entry, &raw_path, ctx)?;
+            NodeKind::Symlink(target)
+        } else if ty.is_hard_link() {
+            let target = link_target(&entry, &raw_path, ctx)?;
+            NodeKind::Hardlink(clean_relative(&target))
+        } else if ty.is_character_special() {
+            let major = entry.header().device_major().ok().flatten();
+            let minor = entry.header().device_minor().ok().flatten();
+            match (major, minor) {
+                (Some(major), Some(minor)) => NodeKind::CharDevice { major, minor },
+                _ => return Err(ctx.format(format!("device {raw_path:?} has bad device numbers"))),
+            }
+        } else if ty.is_fifo() {
+            NodeKind::Fifo
+        } else if ty.is_block_special() {
+            return Err(unsupported("block device"));
+        } else if ty.is_gnu_sparse() {
+            return Err(unsupported("GNU sparse file"));
+        } else {
+            return Err(unsupported(&format!("tar entry of type {:?}", ty.as_byte() as char)));
+        };
+        if path.is_empty() {
+            continue;
+        }
+        let node = Node::with_kind(kind, mode).owned(uid, gid).at(clamp_time(mtime));
+        out.push((path, node));
+    }
+    drain_tar(tar, ctx)?;
+    Ok((out, total))
+}
+
+/// Read the rest of a decompressed member, so the decompressor checks its
+/// trailer (a truncated or corrupt stream is an error, not a silent end).
+fn drain_tar(tar: tar::Archive<Box<dyn Read + '_>>, ctx: &Ctx<'_>) -> Result<(), UnpackError> {
+    let mut inner = tar.into_inner();
+    io::copy(&mut inner, &mut io::sink()).map_err(|e| ctx.io(e))?;
+    Ok(())
+}
+
+fn link_target<R: Read>(entry: &tar::Entry<'_, R>, path: &str, ctx: &Ctx<'_>) -> Result<String, UnpackError> {
+    let bytes = entry
+        .link_name_bytes()
+        .ok_or_else(|| ctx.format(format!("link {path:?} has no target")))?;
+    String::from_utf8(bytes.into_owned()).map_err(|_| ctx.format(format!("link {path:?} has a target that is not UTF-8")))
+}
+
+fn clamp_time(mtime: u64) -> i64 {
+    i64::try_from(mtime).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,65 @@
+//! The whittle recipe file: YAML in, validated [`BuildPlan`] out.
+//!
+//! A recipe says, declaratively and with apko's keys, what goes into a
+//! minimal image: which repositories to take packages from, which packages,
+//! the users, the entrypoint and the image config. This crate reads the file
+//! and checks it; it does no network or package work.
+//!
+//! * Unknown keys are errors (typos do not go unnoticed), and every error
+//!   names the file, line, column and key, with a hint on what to do
+//!   ([`RecipeError`]).
+//! * `${VAR}` in string values is expanded from the environment
+//!   (`${VAR:-default}` too); an unset variable is an error.
+//! * `include: other.yaml` merges another recipe under this one (lists
+//!   concatenated, maps merged, this file wins).
+//!
+//! ```
+//! use std::path::Path;
+//! use whittle_recipe::{Arch, BuildPlan, Op, Repository};
+//!
+//! let recipe = r#"
+//! contents:
+//!   repositories:
+//!     - type: deb
+//!       url: ${MIRROR}/debian
+//!       suites: [bookworm]
+//!   packages: [ca-certificates, tzdata=2025a-0+deb12u1]
+//! accounts:
+//!   users: [{username: nonroot, uid: 65532}]
+//!   run-as: nonroot
+//! cmd: -c "print('hi')"
+//! archs: [x86_64, arm64]
+//! "#;
+//! let env = |name: &str| (name == "MIRROR").then(|| "http://deb.example".to_string());
+//! let plan = BuildPlan::from_str_with_env(recipe, Path::new("demo.yaml"), &env).unwrap();
+//!
+//! let Repository::Deb(deb) = &plan.repositories[0] else { panic!() };
+//! assert_eq!(deb.url.as_deref(), Some("http://deb.example/debian"));
+//! assert_eq!(deb.components, ["main"]);
+//! assert_eq!(plan.packages[1].constraint, Some((Op::Eq, "2025a-0+deb12u1".into())));
+//! assert_eq!(plan.cmd, ["-c", "print('hi')"]);
+//! assert_eq!(plan.archs, [Arch::Amd64, Arch::Arm64]);
+//! assert_eq!(plan.run_as_uid().unwrap(), Some(65532));
+//!
+//! let err = BuildPlan::from_str_with_env("contents:\n  pacakges: [x]\n", Path::new("demo.yaml"), &env)
+//!     .unwrap_err();
+//! assert_eq!(err.line(), Some(2));
+//! assert!(err.to_string().contains("unknown key `pacakges` at contents (demo.yaml line 2, column 3)"));
+//! ```
+#![deny(missing_docs)]
+
+pub mod arch;
+mod argv;
+mod error;
+mod locate;
+mod package_spec;
+mod plan;
+mod raw;
+mod vars;
+
+pub use arch::{Arch, UnknownArch};
+pub use error::{ErrorKind, RecipeError};
+pub use package_spec::{Op, PackageRequest, SpecError};
+pub use plan::{
+    Accounts, ApkRepository, BuildPlan, DebRepository, Group, PathMutation, Repository, User,
+};

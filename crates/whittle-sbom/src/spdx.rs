@@ -1,0 +1,808 @@
+//! SPDX 2.3 JSON documents for an image and for a multi-arch image index.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+
+use crate::license::{self, LicenseRefs};
+use crate::purl::{oci_purl, parse_image_ref, purl_is_plausible, purl_type};
+
+/// Comment on a package the recipe excluded.
+pub(crate) const EXCLUDED_COMMENT: &str =
+    "excluded by the recipe: treated as provided, not installed";
+
+const NOASSERTION: &str = "NOASSERTION";
+
+/// One distribution package to list in an image SBOM.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SbomPackage {
+    /// Package name (`python3`).
+    pub name: String,
+    /// Package version as the distribution writes it (`3.11.2-1+b1`).
+    pub version: String,
+    /// Package architecture as the distribution writes it (`amd64`, `all`).
+    pub arch: String,
+    /// Package URL, computed by the caller's package world, e.g.
+    /// `pkg:deb/debian/python3@3.11.2-1%2Bb1?arch=amd64&distro=debian-12`.
+    pub purl: String,
+    /// Source package name, if known.
+    pub source_name: Option<String>,
+    /// Source package version, if known (defaults to `version` when only
+    /// `source_name` is given, as in Debian).
+    pub source_version: Option<String>,
+    /// Declared license as an SPDX expression, if the caller knows it.
+    /// Unlisted identifiers become `LicenseRef-…`; absent → `NOASSERTION`.
+    pub license_declared: Option<String>,
+    /// Copyright text, if known (else `NOASSERTION`).
+    pub copyright_text: Option<String>,
+    /// Supplier: `Organization: Debian` or `Person: Name (email)`. A bare
+    /// `Name <email>` is turned into `Person: Name (email)`, other text into
+    /// `Organization: text`.
+    pub supplier: Option<String>,
+    /// Checksums of the package file: (algorithm such as `SHA256` or `SHA1`,
+    /// hex digest). Unknown algorithms and malformed digests are dropped.
+    pub checksums: Vec<(String, String)>,
+    /// Where the package file was downloaded from.
+    pub download_location: Option<String>,
+    /// Excluded by the recipe: treated as provided by the solver but not
+    /// installed. Listed, but not CONTAINed by the image.
+    pub excluded: bool,
+}
+
+/// Everything needed for the SBOM of one image (one architecture).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SbomInput {
+    /// The image reference (tag), e.g. `registry.example.com/app:1.0`.
+    pub image_name: String,
+    /// Manifest digest (`sha256:…`) of this architecture's image, if known.
+    pub image_digest: Option<String>,
+    /// OCI architecture (`amd64`, `arm64`, …).
+    pub arch: String,
+    /// `(ID, VERSION_ID)` from the image's os-release, e.g. `("debian", "12")`.
+    pub distro: Option<(String, String)>,
+    /// Build date (seconds since the Unix epoch): `creationInfo.created`.
+    pub created_epoch: i64,
+    /// Creating tool and version, e.g. `whittle-0.1.0`.
+    pub tool: String,
+    /// The packages, in any order.
+    pub packages: Vec<SbomPackage>,
+}
+
+// ---------------------------------------------------------------------------
+// Serialized shapes. Field order here is the key order in the output.
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Document {
+    #[serde(rename = "SPDXID")]
+    spdx_id: &'static str,
+    spdx_version: &'static str,
+    data_license: &'static str,
+    name: String,
+    document_namespace: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
+    creation_info: CreationInfo,
+    packages: Vec<Package>,
+    relationships: Vec<Relationship>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    has_extracted_licensing_infos: Vec<ExtractedLicensingInfo>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreationInfo {
+    created: String,
+    creators: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Package {
+    #[serde(rename = "SPDXID")]
+    spdx_id: String,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version_info: Option<String>,
+    supplier: String,
+    download_location: String,
+    files_analyzed: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    checksums: Vec<Checksum>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_info: Option<String>,
+    license_concluded: String,
+    license_declared: String,
+    copyright_text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    external_refs: Vec<ExternalRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    primary_package_purpose: Option<&'static str>,
+}
+
+impl Package {
+    /// A package with every optional field empty and every required one
+    /// `NOASSERTION`.
+    fn bare(spdx_id: String, name: String) -> Package {
+        Package {
+            spdx_id,
+            name,
+            version_info: None,
+            supplier: NOASSERTION.to_string(),
+            download_location: NOASSERTION.to_string(),
+            files_analyzed: false,
+            checksums: Vec::new(),
+            source_info: None,
+            license_concluded: NOASSERTION.to_string(),
+            license_declared: NOASSERTION.to_string(),
+            copyright_text: NOASSERTION.to_string(),
+            comment: None,
+            external_refs: Vec::new(),
+            primary_package_purpose: None,
+        }
+    }
+}
+
+#[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
+struct Checksum {
+    algorithm: &'static str,
+    #[serde(rename = "checksumValue")]
+    value: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExternalRef {
+    reference_category: &'static str,
+    reference_type: &'static str,
+    reference_locator: String,
+}
+
+impl ExternalRef {
+    fn purl(locator: String) -> ExternalRef {
+        ExternalRef {
+            reference_category: "PACKAGE-MANAGER",
+            reference_type: "purl",
+            reference_locator: locator,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Relationship {
+    spdx_element_id: String,
+    relationship_type: &'static str,
+    related_spdx_element: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
+}
+
+impl Relationship {
+    fn new(from: &str, ty: &'static str, to: &str) -> Relationship {
+        Relationship {
+            spdx_element_id: from.to_string(),
+            relationship_type: ty,
+            related_spdx_element: to.to_string(),
+            comment: None,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExtractedLicensingInfo {
+    license_id: String,
+    extracted_text: String,
+    name: String,
+    comment: &'static str,
+}
+
+// ---------------------------------------------------------------------------
+// Building.
+
+const DOCUMENT_ID: &str = "SPDXRef-DOCUMENT";
+const IMAGE_ID: &str = "SPDXRef-Package-image";
+const OS_ID: &str = "SPDXRef-OperatingSystem";
+const INDEX_ID: &str = "SPDXRef-Package-index";
+
+/// SPDX 2.3 JSON for one image: `SPDXRef-DOCUMENT DESCRIBES SPDXRef-Package-image`,
+/// the image `CONTAINS` every installed package (and the operating system,
+/// when `distro` is known), and each excluded package is listed with a
+/// comment and related by `PROVIDED_DEPENDENCY_OF` the image.
+///
+/// The output is deterministic: packages are sorted, keys come in a fixed
+/// order, and `documentNamespace` ends with a hash of the rest of the
+/// document, so the same input gives the same bytes and a different input a
+/// different namespace. The text is pretty-printed and ends with a newline.
+pub fn spdx_json(input: &SbomInput) -> String {
+    let mut refs = LicenseRefs::default();
+    let mut packages = Vec::new();
+    let mut relationships = vec![Relationship::new(DOCUMENT_ID, "DESCRIBES", IMAGE_ID)];
+
+    // The image.
+    let image_ref = parse_image_ref(&input.image_name);
+    let mut image = Package::bare(IMAGE_ID.to_string(), input.image_name.clone());
+    let digest = input
+        .image_digest
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty());
+    if let Some(digest) = digest {
+        image.version_info = Some(digest.to_string());
+        image.checksums = digest_checksum(digest).into_iter().collect();
+        image.external_refs = vec![ExternalRef::purl(oci_purl(
+            &image_ref,
+            digest,
+            Some(&input.arch),
+        ))];
+    }
+    image.primary_package_purpose = Some("CONTAINER");
+    image.comment = Some(format!("OCI image for {}", one_line(&input.arch)));
+    packages.push(image);
+
+    // The operating system.
+    if let Some((id, version)) = &input.distro {
+        let mut os = Package::bare(OS_ID.to_string(), id.clone());
+        os.version_info = (!version.is_empty()).then(|| version.clone());
+        os.primary_package_purpose = Some("OPERATING-SYSTEM");
+        os.comment = Some("operating system of the image, from its os-release".to_string());
+        packages.push(os);
+        relationships.push(Relationship::new(IMAGE_ID, "CONTAINS", OS_ID));
+    }
+
+    // The distribution packages, sorted, exact duplicates dropped.
+    let mut sorted: Vec<&SbomPackage> = input.packages.iter().collect();
+    sorted.sort();
+    sorted.dedup();
+    let mut used_ids = BTreeSet::new();
+    let mut excluded_names = Vec::new();
+    for p in sorted {
+        let id = unique_id(package_id(p), &mut used_ids);
+        packages.push(package(p, &id, &mut refs));
+        if p.excluded {
+            excluded_names.push(format!("{} {}", one_line(&p.name), one_line(&p.version)));
+            let mut rel = Relationship::new(&id, "PROVIDED_DEPENDENCY_OF", IMAGE_ID);
+            rel.comment = Some(EXCLUDED_COMMENT.to_string());
+            relationships.push(rel);
+        } else {
+            relationships.push(Relationship::new(IMAGE_ID, "CONTAINS", &id));
+        }
+    }
+
+    let mut comment = format!(
+        "SBOM of the {} image {}.",
+        one_line(&input.arch),
+        one_line(&input.image_name)
+    );
+    if !excluded_names.is_empty() {
+        comment.push_str(" Packages excluded by the recipe (treated as provided, not installed): ");
+        comment.push_str(&excluded_names.join(", "));
+        comment.push('.');
+    }
+
+    let doc = Document {
+        spdx_id: DOCUMENT_ID,
+        spdx_version: "SPDX-2.3",
+        data_license: "CC0-1.0",
+        name: format!(
+            "sbom-{}-{}",
+            one_line(&input.image_name),
+            one_line(&input.arch)
+        ),
+        document_namespace: String::new(),
+        comment: Some(comment),
+        creation_info: creation_info(input.created_epoch, &input.tool),
+        packages,
+        relationships,
+        has_extracted_licensing_infos: extracted(refs),
+    };
+    finish(doc)
+}
+
+/// An index-level SBOM for a multi-arch build, listing the per-arch images
+/// (as apko writes `sbom-index.spdx.json`): the document DESCRIBES the index
+/// (`SPDXRef-Package-index`, purl `pkg:oci/NAME@INDEX_DIGEST…`), and the index
+/// CONTAINS one package per `(arch, manifest digest)`, each with its own
+/// `pkg:oci` purl carrying the `arch` qualifier.
+pub fn spdx_index_json(
+    image_name: &str,
+    index_digest: &str,
+    per_arch: &[(String, String)],
+    created_epoch: i64,
+    tool: &str,
+) -> String {
+    let image_ref = parse_image_ref(image_name);
+    let index_digest = index_digest.trim();
+    let mut packages = Vec::new();
+    let mut relationships = vec![Relationship::new(DOCUMENT_ID, "DESCRIBES", INDEX_ID)];
+
+    let mut index = Package::bare(INDEX_ID.to_string(), image_name.to_string());
+    if !index_digest.is_empty() {
+        index.version_info = Some(index_digest.to_string());
+        index.checksums = digest_checksum(index_digest).into_iter().collect();
+        index.external_refs = vec![ExternalRef::purl(oci_purl(&image_ref, index_digest, None))];
+    }
+    index.primary_package_purpose = Some("CONTAINER");
+    index.comment = Some("multi-arch OCI image index".to_string());
+    packages.push(index);
+
+    let mut sorted: Vec<&(String, String)> = per_arch.iter().collect();
+    sorted.sort();
+    sorted.dedup();
+    let mut used_ids = BTreeSet::new();
+    for (arch, digest) in sorted {
+        let digest = digest.trim();
+        let id = unique_id(
+            format!(
+                "SPDXRef-Package-image-{}-{}",
+                sanitize_id(arch),
+                &hash_hex(&[arch, digest])[..16]
+            ),
+            &mut used_ids,
+        );
+        let mut image = Package::bare(id.clone(), image_name.to_string());
+        if !digest.is_empty() {
+            image.version_info = Some(digest.to_string());
+            image.checksums = digest_checksum(digest).into_iter().collect();
+            image.external_refs = vec![ExternalRef::purl(oci_purl(&image_ref, digest, Some(arch)))];
+        }
+        image.primary_package_purpose = Some("CONTAINER");
+        image.comment = Some(format!("OCI image for {}", one_line(arch)));
+        packages.push(image);
+        relationships.push(Relationship::new(INDEX_ID, "CONTAINS", &id));
+    }
+
+    let doc = Document {
+        spdx_id: DOCUMENT_ID,
+        spdx_version: "SPDX-2.3",
+        data_license: "CC0-1.0",
+        name: format!("sbom-index-{}", one_line(image_name)),
+        document_namespace: String::new(),
+        comment: Some(format!(
+            "SBOM of the multi-arch image index {}.",
+            one_line(image_name)
+        )),
+        creation_info: creation_info(created_epoch, tool),
+        packages,
+        relationships,
+        has_extracted_licensing_infos: Vec::new(),
+    };
+    finish(doc)
+}
+
+/// Fill in `documentNamespace` from a hash of the rest of the document and
+/// serialize.
+fn finish(mut doc: Document) -> String {
+    let content_hash = hex::encode(Sha256::digest(to_json(&doc).as_bytes()));
+    doc.document_namespace = format!(
+        "https://spdx.org/spdxdocs/whittle/{}-{}",
+        sanitize_uri_segment(&doc.name),
+        content_hash
+    );
+    let mut text = to_json(&doc);
+    text.push('\n');
+    text
+}
+
+fn to_json(doc: &Document) -> String {
+    // Serializing these plain structs (string keys, strings, bools, vectors)
+    // cannot fail, so the default is never used.
+    serde_json::to_string_pretty(doc).unwrap_or_default()
+}
+
+fn creation_info(epoch: i64, tool: &str) -> CreationInfo {
+    let tool = one_line(tool);
+    let tool = if tool.trim().is_empty() {
+        "whittle".to_string()
+    } else {
+        tool.trim().to_string()
+    };
+    CreationInfo {
+        created: rfc3339_utc(epoch),
+        creators: vec![format!("Tool: {tool}")],
+    }
+}
+
+fn extracted(refs: LicenseRefs) -> Vec<ExtractedLicensingInfo> {
+    refs.into_sorted()
+        .into_iter()
+        .map(|l| ExtractedLicensingInfo {
+            license_id: l.id,
+            extracted_text: l.text,
+            name: l.name,
+            comment: "Declared by the package metadata but not an SPDX License List expression; \
+                      the license text itself was not available.",
+        })
+        .collect()
+}
+
+/// One distribution package.
+fn package(p: &SbomPackage, id: &str, refs: &mut LicenseRefs) -> Package {
+    let mut pkg = Package::bare(id.to_string(), p.name.clone());
+    pkg.version_info = (!p.version.is_empty()).then(|| p.version.clone());
+    pkg.supplier = supplier(p.supplier.as_deref());
+    let mut comments = Vec::new();
+    if p.excluded {
+        comments.push(EXCLUDED_COMMENT.to_string());
+    }
+    match p.download_location.as_deref().map(str::trim) {
+        None | Some("") => {}
+        Some(loc) if loc == "NONE" || loc == NOASSERTION || download_location_ok(loc) => {
+            pkg.download_location = loc.to_string();
+        }
+        Some(loc) => comments.push(format!("downloaded from {}", one_line(loc))),
+    }
+    pkg.checksums = checksums(&p.checksums);
+    if let Some(src) = p.source_name.as_deref().filter(|s| !s.is_empty()) {
+        let src_version = p
+            .source_version
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .unwrap_or(&p.version);
+        if src != p.name || src_version != p.version {
+            pkg.source_info = Some(format!("built package from: {src} {src_version}"));
+        }
+    }
+    pkg.license_declared = license::normalize(p.license_declared.as_deref(), refs);
+    if let Some(text) = p.copyright_text.as_deref().filter(|t| !t.trim().is_empty()) {
+        pkg.copyright_text = text.to_string();
+    }
+    if !comments.is_empty() {
+        pkg.comment = Some(comments.join("; "));
+    }
+    let purl = p.purl.trim();
+    if purl_is_plausible(purl) {
+        pkg.external_refs = vec![ExternalRef::purl(purl.to_string())];
+    }
+    pkg
+}
+
+/// `SPDXRef-Package-<purl type>-<name>-<hash>`.
+fn package_id(p: &SbomPackage) -> String {
+    let ty = purl_type(p.purl.trim()).unwrap_or("pkg");
+    let hash = hash_hex(&[&p.name, &p.version, &p.arch, &p.purl]);
+    format!(
+        "SPDXRef-Package-{}-{}-{}",
+        sanitize_id(ty),
+        sanitize_id(&p.name),
+        &hash[..16]
+    )
+}
+
+/// Append `-2`, `-3`, … until `id` is unused, then mark it used.
+fn unique_id(id: String, used: &mut BTreeSet<String>) -> String {
+    let mut candidate = id.clone();
+    let mut n = 2;
+    while used.contains(&candidate) {
+        candidate = format!("{id}-{n}");
+        n += 1;
+    }
+    used.insert(candidate.clone());
+    candidate
+}
+
+/// SHA-256 over NUL-separated parts, hex.
+fn hash_hex(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for part in parts {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// Keep `[A-Za-z0-9.-]` (what an SPDX ID allows), replace the rest with `-`.
+fn sanitize_id(s: &str) -> String {
+    let out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if out.is_empty() {
+        "x".to_string()
+    } else {
+        out
+    }
+}
+
+/// Keep `[A-Za-z0-9._-]`, replace the rest with `-` (for the namespace URI).
+fn sanitize_uri_segment(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// Control characters (newlines included) replaced by spaces.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// The SPDX `SHA256` checksum for an OCI digest `sha256:<64 hex>`.
+fn digest_checksum(digest: &str) -> Option<Checksum> {
+    let hex = digest.strip_prefix("sha256:")?;
+    (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then(|| Checksum {
+        algorithm: "SHA256",
+        value: hex.to_ascii_lowercase(),
+    })
+}
+
+/// SPDX checksum algorithms and their digest lengths in hex digits.
+const ALGORITHMS: &[(&str, usize)] = &[
+    ("SHA1", 40),
+    ("SHA224", 56),
+    ("SHA256", 64),
+    ("SHA384", 96),
+    ("SHA512", 128),
+    ("SHA3-256", 64),
+    ("SHA3-384", 96),
+    ("SHA3-512", 128),
+    ("BLAKE2b-256", 64),
+    ("BLAKE2b-384", 96),
+    ("BLAKE2b-512", 128),
+    ("MD2", 32),
+    ("MD4", 32),
+    ("MD5", 32),
+    ("ADLER32", 8),
+];
+
+/// Normalize checksums: algorithm names as SPDX spells them (`sha-256` →
+/// `SHA256`), lowercase hex; unknown algorithms or malformed digests dropped;
+/// sorted and deduplicated.
+fn checksums(input: &[(String, String)]) -> Vec<Checksum> {
+    let mut out: Vec<Checksum> = input
+        .iter()
+        .filter_map(|(algorithm, value)| {
+            let wanted = algorithm.trim().to_ascii_uppercase();
+            let &(name, len) = ALGORITHMS.iter().find(|(name, _)| {
+                let name = name.to_ascii_uppercase();
+                name == wanted || name.replace('-', "") == wanted.replace('-', "")
+            })?;
+            let value = value.trim().to_ascii_lowercase();
+            (value.len() == len && value.bytes().all(|b| b.is_ascii_hexdigit())).then_some(
+                Checksum {
+                    algorithm: name,
+                    value,
+                },
+            )
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Normalize a supplier to an SPDX actor (`Person: …`, `Organization: …`) or
+/// `NOASSERTION`.
+fn supplier(s: Option<&str>) -> String {
+    let s = one_line(s.unwrap_or("")).trim().to_string();
+    if s.is_empty() || s == NOASSERTION {
+        return NOASSERTION.to_string();
+    }
+    for prefix in ["Person:", "Organization:"] {
+        if let Some(rest) = s.strip_prefix(prefix) {
+            let rest = rest.trim();
+            if rest.is_empty() {
+                return NOASSERTION.to_string();
+            }
+            return format!("{prefix} {}", angle_email_to_parens(rest));
+        }
+    }
+    // A Debian Maintainer field: "Name <email>".
+    if s.ends_with('>') && s.contains('<') {
+        return format!("Person: {}", angle_email_to_parens(&s));
+    }
+    format!("Organization: {s}")
+}
+
+/// `Name <email>` → `Name (email)`; anything else unchanged.
+fn angle_email_to_parens(s: &str) -> String {
+    match (s.rfind('<'), s.ends_with('>')) {
+        (Some(open), true) => {
+            let name = s[..open].trim();
+            let email = s[open + 1..s.len() - 1].trim();
+            if name.is_empty() {
+                email.to_string()
+            } else {
+                format!("{name} ({email})")
+            }
+        }
+        _ => s.to_string(),
+    }
+}
+
+/// Whether SPDX validators will accept `loc` as a download location:
+/// `[vcs+]scheme://[user@]host.tld[:port][/path]`, no whitespace.
+fn download_location_ok(loc: &str) -> bool {
+    if loc.chars().any(char::is_whitespace) {
+        return false;
+    }
+    let lower = loc.to_ascii_lowercase();
+    let mut rest = lower.as_str();
+    for vcs in ["git+", "hg+", "svn+", "bzr+"] {
+        if let Some(r) = rest.strip_prefix(vcs) {
+            rest = r;
+            break;
+        }
+    }
+    let Some(after_scheme) = [
+        "http://", "https://", "ssh://", "git://", "svn://", "sftp://", "ftp://",
+    ]
+    .iter()
+    .find_map(|scheme| rest.strip_prefix(scheme)) else {
+        return false;
+    };
+    let authority = after_scheme.split('/').next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    let (host, port) = match host_port.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (host_port, None),
+    };
+    if let Some(port) = port {
+        if port.is_empty() || port.len() > 5 || port.parse::<u16>().is_err() {
+            return false;
+        }
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && !l.contains("--")
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    labels.len() >= 2
+        && labels.iter().all(label_ok)
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
+}
+
+/// Seconds since the epoch → `YYYY-MM-DDTHH:MM:SSZ`.
+pub(crate) fn rfc3339_utc(epoch: i64) -> String {
+    let days = epoch.div_euclid(86_400);
+    let secs = epoch.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian
+/// (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339_utc(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(rfc3339_utc(4_102_444_800), "2100-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn suppliers() {
+        assert_eq!(supplier(None), "NOASSERTION");
+        assert_eq!(supplier(Some("")), "NOASSERTION");
+        assert_eq!(
+            supplier(Some("Organization: Debian")),
+            "Organization: Debian"
+        );
+        assert_eq!(
+            supplier(Some("Person: Jane Doe (jane@example.org)")),
+            "Person: Jane Doe (jane@example.org)"
+        );
+        assert_eq!(
+            supplier(Some("Mark Brown <broonie@debian.org>")),
+            "Person: Mark Brown (broonie@debian.org)"
+        );
+        assert_eq!(
+            supplier(Some("Person: Mark Brown <broonie@debian.org>")),
+            "Person: Mark Brown (broonie@debian.org)"
+        );
+        assert_eq!(supplier(Some("Debian")), "Organization: Debian");
+        assert_eq!(supplier(Some("Person:  ")), "NOASSERTION");
+        assert_eq!(supplier(Some("Organization: A\nB")), "Organization: A B");
+    }
+
+    #[test]
+    fn download_locations() {
+        for ok in [
+            "http://deb.debian.org/debian/pool/main/z/zlib/zlib1g_1.2.13.dfsg-1_amd64.deb",
+            "https://snapshot.debian.org:443/archive",
+            "git+https://github.com/a/b.git",
+            "ftp://ftp.example.com",
+        ] {
+            assert!(download_location_ok(ok), "{ok}");
+        }
+        for bad in [
+            "http://127.0.0.1:8080/pool/x.deb",
+            "http://localhost/x",
+            "file:///var/cache/x.deb",
+            "/var/cache/x.deb",
+            "http://deb.debian.org/a b",
+            "http://deb_debian.org/",
+            "http://deb.debian.org:99999/",
+        ] {
+            assert!(!download_location_ok(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn checksum_normalization() {
+        let got = checksums(&[
+            ("sha256".into(), "AB".repeat(32)),
+            ("SHA-1".into(), "cd".repeat(20)),
+            ("SHA256".into(), "ab".repeat(32)),
+            ("CRC32".into(), "00000000".into()),
+            ("MD5".into(), "zz".repeat(16)),
+            ("SHA512".into(), "00".into()),
+        ]);
+        let got: Vec<_> = got
+            .iter()
+            .map(|c| (c.algorithm, c.value.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("SHA1", "cd".repeat(20).as_str()),
+                ("SHA256", "ab".repeat(32).as_str())
+            ]
+        );
+    }
+
+    #[test]
+    fn ids_are_valid() {
+        let p = SbomPackage {
+            name: "libstdc++6".into(),
+            version: "12.2.0-14".into(),
+            arch: "amd64".into(),
+            purl: "pkg:deb/debian/libstdc%2B%2B6@12.2.0-14?arch=amd64".into(),
+            ..Default::default()
+        };
+        let id = package_id(&p);
+        assert!(id.starts_with("SPDXRef-Package-deb-libstdc--6-"), "{id}");
+        assert!(id[8..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'));
+        let mut used = BTreeSet::new();
+        assert_eq!(unique_id("a".into(), &mut used), "a");
+        assert_eq!(unique_id("a".into(), &mut used), "a-2");
+        assert_eq!(unique_id("a".into(), &mut used), "a-3");
+    }
+}

@@ -1,0 +1,18 @@
+//! Test support: Debian repositories made at test time with real formats
+//! (ar, tar, xz, deb822) and an `InRelease` signed with a throw-away
+//! OpenPGP key, served over HTTP on 127.0.0.1.
+//!
+//! Panics on failure: this crate only runs inside tests.
+#![deny(missing_docs)]
+#![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
+
+mod deb;
+mod repo;
+
+pub use deb::{build_deb, DebEntry, DebSpec};
+pub use repo::DebRepo;
+
+/// The shared fixtures folder (`<repo>/../shared/fixtures`).
+pub fn fixtures() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+}

@@ -1,0 +1,117 @@
+//! A signed Debian repository in a temp dir: pool, Packages.xz, Release,
+//! InRelease (clearsigned with a throw-away key), served on 127.0.0.1.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use whittle_net::TestServer;
+use whittle_sig::testkey::{clearsign, generate_test_key, SecretKeyBlob};
+
+use crate::deb::{build_deb, xz, DebSpec};
+
+/// A repository of one suite and component.
+pub struct DebRepo {
+    dir: tempfile::TempDir,
+    key: SecretKeyBlob,
+    suite: String,
+    packages: Vec<DebSpec>,
+}
+
+impl DebRepo {
+    /// An empty repository for `suite` (component `main`, arch amd64).
+    pub fn new(suite: &str) -> DebRepo {
+        let (key, _) = generate_test_key("whittle test archive <test@example.invalid>");
+        DebRepo {
+            dir: tempfile::tempdir().unwrap(),
+            key,
+            suite: suite.into(),
+            packages: Vec::new(),
+        }
+    }
+
+    /// Add a package (written at [`publish`](Self::publish)).
+    pub fn add(&mut self, spec: DebSpec) -> &mut Self {
+        self.packages.push(spec);
+        self
+    }
+
+    /// The directory served (holding `dists/` and `pool/`).
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Write the public key as a binary keyring; returns its path.
+    pub fn keyring_path(&self) -> PathBuf {
+        let p = self.dir.path().join("archive-keyring.gpg");
+        fs_err::write(&p, self.key.public_key_bytes()).unwrap();
+        p
+    }
+
+    /// Path of a package's .deb in the pool.
+    pub fn deb_path(&self, name: &str) -> PathBuf {
+        let spec = self.packages.iter().find(|p| p.name == name).unwrap();
+        self.dir.path().join(pool_name(spec))
+    }
+
+    /// Path of the suite's files (`dists/SUITE`).
+    pub fn dist(&self) -> PathBuf {
+        self.dir.path().join("dists").join(&self.suite)
+    }
+
+    /// Write every file: .debs, Packages(.xz), Release, InRelease.
+    pub fn publish(&self) {
+        let mut packages = String::new();
+        for spec in &self.packages {
+            let deb = build_deb(spec);
+            let rel = pool_name(spec);
+            let path = self.dir.path().join(&rel);
+            fs_err::create_dir_all(path.parent().unwrap()).unwrap();
+            fs_err::write(&path, &deb).unwrap();
+            let control = spec.control();
+            let control = control.trim_end_matches('\n');
+            packages.push_str(control);
+            packages.push_str(&format!(
+                "\nFilename: {rel}\nSize: {}\nSHA256: {}\n\n",
+                deb.len(),
+                hex::encode(Sha256::digest(&deb))
+            ));
+        }
+        let dist = self.dist();
+        let bin = dist.join("main/binary-amd64");
+        fs_err::create_dir_all(&bin).unwrap();
+        let xz_bytes = xz(packages.as_bytes());
+        fs_err::write(bin.join("Packages"), packages.as_bytes()).unwrap();
+        fs_err::write(bin.join("Packages.xz"), &xz_bytes).unwrap();
+        let mut release = format!(
+            "Origin: Test\nLabel: Test\nSuite: {s}\nCodename: {s}\nDate: Tue, 14 Nov 2023 22:13:20 UTC\nArchitectures: amd64\nComponents: main\nSHA256:\n",
+            s = self.suite
+        );
+        for (name, data) in [
+            ("main/binary-amd64/Packages", packages.as_bytes().to_vec()),
+            ("main/binary-amd64/Packages.xz", xz_bytes),
+        ] {
+            release.push_str(&format!(
+                " {} {:>16} {name}\n",
+                hex::encode(Sha256::digest(&data)),
+                data.len()
+            ));
+        }
+        fs_err::write(dist.join("Release"), release.as_bytes()).unwrap();
+        fs_err::write(dist.join("InRelease"), clearsign(release.as_bytes(), &self.key)).unwrap();
+    }
+
+    /// Serve the repository on 127.0.0.1.
+    pub fn serve(&self) -> TestServer {
+        TestServer::serve_dir(self.dir.path())
+    }
+}
+
+fn pool_name(spec: &DebSpec) -> String {
+    format!(
+        "pool/main/{}/{}_{}_{}.deb",
+        &spec.name[..1],
+        spec.name,
+        spec.version.replace(':', "%3a"),
+        spec.arch
+    )
+}

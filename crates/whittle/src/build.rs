@@ -1,0 +1,227 @@
+//! `whittle build`: every step from recipe to written image, in order.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use whittle_model::PackageRecord;
+use whittle_oci::{image_digest, write_archive, write_layout, ImageSet, PlatformImage};
+use whittle_recipe::{Arch, BuildPlan};
+use whittle_world::FinishInput;
+
+use crate::error::BuildError;
+use crate::image::{config, layer};
+use crate::install::install;
+use crate::mutate::apply_paths;
+use crate::resolve::resolve;
+use crate::sbom::sbom_input;
+use crate::session::Session;
+use crate::warnings::unwanted_programs;
+
+/// What to build and where to put it.
+#[derive(Debug, Clone)]
+pub struct BuildRequest {
+    /// The validated recipe.
+    pub plan: BuildPlan,
+    /// The reference the image is tagged with.
+    pub tag: String,
+    /// A `.tar` path (OCI + docker archive) or an existing directory (OCI layout).
+    pub output: PathBuf,
+    /// Architectures; `None` takes the recipe's.
+    pub archs: Option<Vec<Arch>>,
+    /// Where SBOMs go; `None` writes none.
+    pub sbom_dir: Option<PathBuf>,
+    /// Build date (seconds since the epoch); `None` takes the newest file
+    /// time found in the installed packages.
+    pub build_date: Option<i64>,
+}
+
+/// What one platform's image holds.
+#[derive(Debug, Clone)]
+pub struct PlatformOutcome {
+    /// Its architecture.
+    pub arch: Arch,
+    /// Installed packages, sorted by name.
+    pub installed: Vec<PackageRecord>,
+    /// Excluded packages the closure needed.
+    pub excluded: Vec<PackageRecord>,
+    /// `sha256:` digest of its layer.
+    pub layer_digest: String,
+    /// Whether the layer came from the cache rather than being compressed.
+    pub layer_reused: bool,
+    /// Number of entries in the root filesystem.
+    pub entries: usize,
+}
+
+/// What a build produced.
+#[derive(Debug, Clone)]
+pub struct BuildOutcome {
+    /// Digest of the manifest (one platform) or image index (several).
+    pub digest: String,
+    /// The build date used.
+    pub epoch: i64,
+    /// Per platform, in the order built.
+    pub platforms: Vec<PlatformOutcome>,
+    /// SBOM files written.
+    pub sboms: Vec<PathBuf>,
+}
+
+/// One platform, built in memory.
+struct Built {
+    image: PlatformImage,
+    outcome: PlatformOutcome,
+    sbom: whittle_sbom::SbomInput,
+}
+
+/// Build the image the request describes and write it atomically.
+pub fn build(session: &Session, req: &BuildRequest) -> Result<BuildOutcome, BuildError> {
+    let archs = req.archs.clone().unwrap_or_else(|| req.plan.archs.clone());
+    let output_is_dir = req.output.is_dir();
+    if !output_is_dir && req.output.extension().and_then(|e| e.to_str()) != Some("tar") {
+        return Err(BuildError::Unsupported(format!(
+            "the output {} is neither a .tar file nor an existing directory: name a .tar \
+             archive, or create the directory for an OCI layout first",
+            req.output.display()
+        )));
+    }
+    // Build date: the request's, else the newest time in any platform's packages.
+    let mut built = Vec::new();
+    let mut epoch = req.build_date;
+    for &arch in &archs {
+        let b = build_platform(session, &req.plan, &req.tag, arch, &mut epoch)?;
+        built.push(b);
+    }
+    let epoch = epoch.unwrap_or(0);
+    let mut annotations: BTreeMap<String, String> = req.plan.annotations.clone();
+    annotations
+        .entry("org.opencontainers.image.created".to_string())
+        .or_insert_with(|| whittle_oci::rfc3339(epoch));
+    let single = |b: &Built| ImageSet {
+        images: vec![b.image.clone()],
+        annotations: annotations.clone(),
+        tag: req.tag.clone(),
+    };
+    let per_arch_digests: Vec<String> = built.iter().map(|b| image_digest(&single(b))).collect();
+    let set = ImageSet {
+        images: built.iter().map(|b| b.image.clone()).collect(),
+        annotations,
+        tag: req.tag.clone(),
+    };
+    let digest = image_digest(&set);
+    session.reporter().on_step(&format!("writing {}", req.output.display()));
+    let written = if output_is_dir {
+        write_layout(&set, &req.output)
+    } else {
+        write_archive(&set, &req.output)
+    };
+    written.map_err(|source| BuildError::Output {
+        path: req.output.display().to_string(),
+        source,
+    })?;
+    let sboms = match write_sboms(req, &built, &per_arch_digests, &digest, epoch) {
+        Ok(s) => s,
+        Err(e) => {
+            if !output_is_dir {
+                let _ = fs_err::remove_file(&req.output);
+            }
+            return Err(e);
+        }
+    };
+    Ok(BuildOutcome {
+        digest,
+        epoch,
+        platforms: built.into_iter().map(|b| b.outcome).collect(),
+        sboms,
+    })
+}
+
+fn build_platform(
+    session: &Session,
+    plan: &BuildPlan,
+    tag: &str,
+    arch: Arch,
+    epoch: &mut Option<i64>,
+) -> Result<Built, BuildError> {
+    let cx = session.context(arch);
+    let resolution = resolve(session, plan, arch)?;
+    let placed = install(session, &cx, &resolution.installed)?;
+    let mut root = placed.root;
+    let build_epoch = *epoch.get_or_insert(placed.newest_mtime);
+    // What the packages' scripts would have done, and the package database.
+    let input = FinishInput {
+        accounts: &plan.accounts,
+        epoch: build_epoch,
+    };
+    for w in session.world().finish(&cx, &mut root, &placed.installed, &input)? {
+        session.reporter().on_warning(&w);
+    }
+    apply_paths(&mut root, &plan.paths, build_epoch)?;
+    for w in unwanted_programs(&root, &placed.installed) {
+        session.reporter().on_warning(&w);
+    }
+    root.clamp_mtimes(build_epoch);
+    session.reporter().on_step(&format!("writing the layer ({arch})"));
+    let (layer, reused) = layer(&root, session.fetcher())?;
+    let config = config(plan, arch, build_epoch)?;
+    let image = PlatformImage {
+        config,
+        layers: vec![layer.clone()],
+    };
+    let sbom = sbom_input(
+        session.world(),
+        &root,
+        &placed.installed,
+        &resolution.excluded,
+        (tag, None, arch.oci_arch()),
+        build_epoch,
+    );
+    Ok(Built {
+        image,
+        outcome: PlatformOutcome {
+            arch,
+            installed: resolution.installed,
+            excluded: resolution.excluded,
+            layer_digest: layer.digest,
+            layer_reused: reused,
+            entries: root.len(),
+        },
+        sbom,
+    })
+}
+
+fn write_sboms(
+    req: &BuildRequest,
+    built: &[Built],
+    digests: &[String],
+    index_digest: &str,
+    epoch: i64,
+) -> Result<Vec<PathBuf>, BuildError> {
+    let Some(dir) = &req.sbom_dir else {
+        return Ok(Vec::new());
+    };
+    let mut written = Vec::new();
+    let write = |path: &Path, text: &str| {
+        whittle_sbom::write_atomic(path, text).map_err(|source| BuildError::Sbom {
+            path: path.display().to_string(),
+            source,
+        })
+    };
+    for (b, digest) in built.iter().zip(digests) {
+        let mut input = b.sbom.clone();
+        input.image_digest = Some(digest.clone());
+        let path = dir.join(format!("sbom-{}.spdx.json", b.outcome.arch.oci_arch()));
+        write(&path, &whittle_sbom::spdx_json(&input))?;
+        written.push(path);
+    }
+    if built.len() > 1 {
+        let per_arch: Vec<(String, String)> = built
+            .iter()
+            .zip(digests)
+            .map(|(b, d)| (b.outcome.arch.oci_arch().to_string(), d.clone()))
+            .collect();
+        let tool = format!("whittle-{}", env!("CARGO_PKG_VERSION"));
+        let path = dir.join("sbom-index.spdx.json");
+        write(&path, &whittle_sbom::spdx_index_json(&req.tag, index_digest, &per_arch, epoch, &tool))?;
+        written.push(path);
+    }
+    Ok(written)
+}

@@ -1,0 +1,30 @@
+//! whittle's engine: a recipe becomes an OCI image and its SBOMs.
+//!
+//! The pipeline, one module per step:
+//!
+//! ```text
+//! recipe ─► session (world, cache) ─► resolve ─► install (fetch, unpack, place)
+//!        ─► finish (package db, accounts, paths) ─► image (layer, config) ─► sbom
+//! ```
+//!
+//! [`build`] runs all of it; [`show_packages`] stops after resolving. The
+//! engine never prints: progress and warnings go to a
+//! [`Reporter`](whittle_world::Reporter).
+#![deny(missing_docs)]
+
+mod build;
+mod error;
+mod image;
+mod install;
+mod mutate;
+mod resolve;
+mod sbom;
+mod session;
+mod warnings;
+
+pub use build::{build, BuildOutcome, BuildRequest, PlatformOutcome};
+pub use error::BuildError;
+pub use resolve::{show_packages, Resolution};
+pub use session::{Session, SessionOptions};
+pub use whittle_recipe::{Arch, BuildPlan, PackageRequest};
+pub use whittle_world::{NullReporter, Reporter};

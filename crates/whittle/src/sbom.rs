@@ -1,0 +1,73 @@
+//! The SPDX document of one architecture's image.
+
+use whittle_model::PackageRecord;
+use whittle_rootfs::RootFs;
+use whittle_sbom::{SbomInput, SbomPackage};
+use whittle_world::{Distro, Installed, PackageWorld};
+
+/// Build the SBOM input for one image.
+pub fn sbom_input(
+    world: &dyn PackageWorld,
+    root: &RootFs,
+    installed: &[Installed],
+    excluded: &[PackageRecord],
+    image: (&str, Option<String>, &str),
+    epoch: i64,
+) -> SbomInput {
+    let (tag, digest, arch) = image;
+    let distro = Distro::from_root(root);
+    let mut packages: Vec<SbomPackage> = installed
+        .iter()
+        .map(|p| {
+            let facts = world.facts(root, p, distro.as_ref());
+            package(&p.record, facts.purl, facts.license, facts.supplier, false)
+        })
+        .collect();
+    for rec in excluded {
+        let shadow = Installed {
+            record: rec.clone(),
+            paths: Vec::new(),
+            keys: Vec::new(),
+            meta: Default::default(),
+        };
+        let facts = world.facts(root, &shadow, distro.as_ref());
+        packages.push(package(rec, facts.purl, None, None, true));
+    }
+    SbomInput {
+        image_name: tag.to_string(),
+        image_digest: digest,
+        arch: arch.to_string(),
+        distro: distro.map(|d| (d.id, d.version_id)),
+        created_epoch: epoch,
+        tool: format!("whittle-{}", env!("CARGO_PKG_VERSION")),
+        packages,
+    }
+}
+
+fn package(
+    rec: &PackageRecord,
+    purl: String,
+    license: Option<String>,
+    supplier: Option<String>,
+    excluded: bool,
+) -> SbomPackage {
+    SbomPackage {
+        name: rec.name.clone(),
+        version: rec.version.clone(),
+        arch: rec.arch.clone(),
+        purl,
+        source_name: Some(rec.source_name().to_string()),
+        source_version: Some(rec.source_version().to_string()),
+        license_declared: license,
+        copyright_text: None,
+        supplier,
+        checksums: rec
+            .download
+            .sha256
+            .iter()
+            .map(|s| ("SHA256".to_string(), s.clone()))
+            .collect(),
+        download_location: (!rec.download.url.is_empty()).then(|| rec.download.url.clone()),
+        excluded,
+    }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what whittle's tests use: the real tools that read, run and scan
+# the images (runc, skopeo, umoci, Syft, Trivy, pyspdxtools), Debian's
+# archive keyring for the fixture mirror, and mmdebstrap for the benchmark.
+# Idempotent and quick when everything is already there.
+set -euo pipefail
+
+need_apt=()
+for tool in runc skopeo umoci jq mmdebstrap hyperfine; do
+  command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool")
+done
+[ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || need_apt+=(debian-archive-keyring)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing with apt: ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+cache=${WHITTLE_TOOLS_CACHE:-$HOME/.cache/whittle-ci}
+mkdir -p "$cache"
+if [ ! -x "$cache/venv/bin/pyspdxtools" ]; then
+  echo "installing spdx-tools into $cache/venv"
+  python3 -m venv "$cache/venv"
+  "$cache/venv/bin/pip" install -q spdx-tools
+fi
+
+# Syft and Trivy, as ../shared/tools/scanner-check.sh installs them (pinned
+# versions, offline once installed): scanning an empty tree fetches them once.
+scanner_check=$(cd "$(dirname "$0")/.." && pwd)/../shared/tools/scanner-check.sh
+if [ -f "$scanner_check" ]; then
+  empty=$(mktemp -d)
+  bash "$scanner_check" "$empty" >/dev/null 2>&1 || true
+  rmdir "$empty" 2>/dev/null || true
+fi
+echo "test tools ready (pyspdxtools in $cache/venv/bin)"

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Everything CI checks: installs the test tools, then formatting, lints and
+# the whole test suite (hermetic, fixture-mirror and live Debian tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-test-deps.sh
+export PATH="${WHITTLE_TOOLS_CACHE:-$HOME/.cache/whittle-ci}/venv/bin:$PATH"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+cargo test --workspace --all-features
