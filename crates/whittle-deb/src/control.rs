@@ -41,7 +41,9 @@ pub enum ControlError {
         line: usize,
     },
     /// The same field appears twice in one paragraph.
-    #[error("line {line}: field {name:?} appears twice in one paragraph (first at line {first_line})")]
+    #[error(
+        "line {line}: field {name:?} appears twice in one paragraph (first at line {first_line})"
+    )]
     DuplicateField {
         /// The field name as written the second time.
         name: String,
@@ -409,28 +411,26 @@ impl<'a> Paragraphs<'a> {
         }
     }
 
-    fn next_paragraph(&mut self) -> Result<Option<Paragraph>, ControlError> {
+    /// Scan the next paragraph into `self.spans`; returns its start and end
+    /// offsets in the text, or `None` at the end.
+    fn next_raw(&mut self) -> Result<Option<(usize, usize)>, ControlError> {
         let bytes = self.text.as_bytes();
         let len = bytes.len();
-        // Paragraph start and end offsets in `text`.
         let mut para_start: Option<usize> = None;
         let mut para_end = 0usize;
         self.spans.clear();
         while self.pos < len {
             let line_start = self.pos;
-            let line_end = match bytes[line_start..].iter().position(|&b| b == b'\n') {
-                Some(i) => line_start + i,
-                None => len,
-            };
+            let line_end =
+                memchr::memchr(b'\n', &bytes[line_start..]).map_or(len, |i| line_start + i);
             let line_no = self.line;
             self.pos = (line_end + 1).min(len);
             if line_end < len {
                 self.line += 1;
             }
             let line = &bytes[line_start..line_end];
-            let first = line.first().copied();
-            match first {
-                _ if is_blank_line(line) => {
+            match line.first() {
+                None | Some(b' ') | Some(b'\t') | Some(b'\r') if is_blank_line(line) => {
                     if para_start.is_some() {
                         break;
                     }
@@ -444,7 +444,7 @@ impl<'a> Paragraphs<'a> {
                     para_end = line_end;
                 }
                 _ => {
-                    let colon = line.iter().position(|&b| b == b':');
+                    let colon = memchr::memchr(b':', line);
                     let Some(colon) = colon.filter(|&c| c > 0) else {
                         return Err(ControlError::NotAField {
                             line: line_no,
@@ -452,14 +452,14 @@ impl<'a> Paragraphs<'a> {
                         });
                     };
                     let name = &line[..colon];
-                    if name.iter().any(|&b| b == b' ' || b == b'\t') {
+                    if memchr::memchr2(b' ', b'\t', name).is_some() {
                         return Err(ControlError::NotAField {
                             line: line_no,
                             text: shorten(&self.text[line_start..line_end]),
                         });
                     }
                     for &(s, c, _, l) in &self.spans {
-                        if bytes[s..c].eq_ignore_ascii_case(name) {
+                        if c - s == colon && bytes[s..c].eq_ignore_ascii_case(name) {
                             return Err(ControlError::DuplicateField {
                                 name: self.text[line_start..line_start + colon].to_string(),
                                 line: line_no,
@@ -476,7 +476,24 @@ impl<'a> Paragraphs<'a> {
                 }
             }
         }
-        let Some(start) = para_start else {
+        Ok(para_start.map(|start| (start, para_end)))
+    }
+
+    /// The next paragraph without copying it: its first line and its fields
+    /// as `(name, value, line)`, the value trimmed as [`Paragraph::get`]
+    /// trims it. For single-pass consumers such as the `Packages` parser.
+    pub(crate) fn next_borrowed(&mut self) -> Result<Option<Borrowed<'a, '_>>, ControlError> {
+        if self.next_raw()?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Borrowed {
+            text: self.text,
+            spans: &self.spans,
+        }))
+    }
+
+    fn next_paragraph(&mut self) -> Result<Option<Paragraph>, ControlError> {
+        let Some((start, para_end)) = self.next_raw()? else {
             return Ok(None);
         };
         // Rebase the absolute offsets on the paragraph's text.
@@ -495,6 +512,29 @@ impl<'a> Paragraphs<'a> {
             text: self.text[start..para_end].to_string(),
             fields,
         }))
+    }
+}
+
+/// A paragraph scanned by [`Paragraphs::next_borrowed`], borrowing the
+/// source text.
+pub(crate) struct Borrowed<'a, 's> {
+    text: &'a str,
+    spans: &'s [(usize, usize, usize, usize)],
+}
+
+impl<'a> Borrowed<'a, '_> {
+    /// The 1-based line of the paragraph's first field.
+    pub(crate) fn line(&self) -> usize {
+        self.spans.first().map_or(0, |s| s.3)
+    }
+
+    /// The fields as `(name, value, line)`, the value trimmed as
+    /// [`Paragraph::get`] trims it.
+    pub(crate) fn fields(&self) -> impl Iterator<Item = (&'a str, &'a str, usize)> + '_ {
+        let text = self.text;
+        self.spans
+            .iter()
+            .map(move |&(s, c, e, l)| (&text[s..c], trim_ws(&text[c + 1..e]), l))
     }
 }
 

@@ -177,19 +177,31 @@ impl<'a> Stanza<'a> {
         self.fields
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, body)| body.split_once(':').map_or("", |(_, v)| v).lines().next().unwrap_or("").trim())
+            .map(|(_, body)| {
+                body.split_once(':')
+                    .map_or("", |(_, v)| v)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+            })
     }
 
     /// The stanza in dpkg's status order, with `Status` and `Conffiles` set.
     fn status_text(&self, conffiles: Option<&str>) -> String {
-        let mut extra: Vec<(&str, String)> = vec![("Status", "Status: install ok installed\n".to_string())];
+        let mut extra: Vec<(&str, String)> =
+            vec![("Status", "Status: install ok installed\n".to_string())];
         if let Some(c) = conffiles {
             extra.push(("Conffiles", c.to_string()));
         }
-        let replaced = |n: &str| n.eq_ignore_ascii_case("Status") || n.eq_ignore_ascii_case("Conffiles");
+        let replaced =
+            |n: &str| n.eq_ignore_ascii_case("Status") || n.eq_ignore_ascii_case("Conffiles");
         let mut out = String::new();
         for known in DPKG_FIELD_ORDER {
-            for (n, body) in extra.iter().chain(self.fields.iter().filter(|(n, _)| !replaced(n))) {
+            for (n, body) in extra
+                .iter()
+                .chain(self.fields.iter().filter(|(n, _)| !replaced(n)))
+            {
                 if n.eq_ignore_ascii_case(known) {
                     out.push_str(body);
                 }
@@ -219,7 +231,10 @@ impl<'a> Stanza<'a> {
 pub fn write_dpkg_db(fs: &mut RootFs, pkgs: &[InstalledDeb], mtime: i64) -> Result<(), DbError> {
     let mut sorted: BTreeMap<(&str, &str), &InstalledDeb> = BTreeMap::new();
     for p in pkgs {
-        if sorted.insert((p.name.as_str(), p.arch.as_str()), p).is_some() {
+        if sorted
+            .insert((p.name.as_str(), p.arch.as_str()), p)
+            .is_some()
+        {
             return Err(DbError::Duplicate(format!("{}:{}", p.name, p.arch)));
         }
     }
@@ -235,10 +250,17 @@ pub fn write_dpkg_db(fs: &mut RootFs, pkgs: &[InstalledDeb], mtime: i64) -> Resu
         if stanza.value("Package") != Some(p.name.as_str()) {
             return Err(DbError::BadControl {
                 package: p.name.clone(),
-                problem: format!("names package {:?}", stanza.value("Package").unwrap_or_default()),
+                problem: format!(
+                    "names package {:?}",
+                    stanza.value("Package").unwrap_or_default()
+                ),
             });
         }
-        let conffiles = p.conffiles.as_deref().map(|c| conffiles_field(fs, c)).filter(|f| !f.is_empty());
+        let conffiles = p
+            .conffiles
+            .as_deref()
+            .map(|c| conffiles_field(fs, c))
+            .filter(|f| !f.is_empty());
         status.push_str(&stanza.status_text(conffiles.as_deref()));
         status.push('\n');
 
@@ -274,9 +296,10 @@ fn conffiles_field(fs: &RootFs, conffiles: &str) -> String {
         let mut words: Vec<&str> = line.split_whitespace().collect();
         // deb-conffiles(5): optional flags precede the path.
         let Some(path) = words.pop() else { continue };
-        let hash = fs
-            .read_file(path)
-            .map_or_else(|| "newconffile".to_string(), |c| hex::encode(Md5::digest(c)));
+        let hash = fs.read_file(path).map_or_else(
+            || "newconffile".to_string(),
+            |c| hex::encode(Md5::digest(c)),
+        );
         if out.is_empty() {
             out.push_str("Conffiles:\n");
         }

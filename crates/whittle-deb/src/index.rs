@@ -11,7 +11,7 @@ use std::io::Read;
 
 use whittle_model::{Download, PackageRecord, SourceRef};
 
-use crate::control::{ControlError, Paragraph, Paragraphs};
+use crate::control::{ControlError, Paragraphs};
 use crate::relations::{self, RelationError};
 
 /// The largest index [`decompress_index`] will produce (1 GiB).
@@ -54,7 +54,9 @@ pub enum IndexError {
         field: &'static str,
     },
     /// A `Packages` field has a value that cannot be used.
-    #[error("Packages index line {line}: package {package}: bad {field} value {value:?}: {reason}")]
+    #[error(
+        "Packages index line {line}: package {package}: bad {field} value {value:?}: {reason}"
+    )]
     BadField {
         /// The paragraph's package name.
         package: String,
@@ -90,7 +92,9 @@ pub enum IndexError {
         source: std::io::Error,
     },
     /// The decompressed index is larger than [`MAX_INDEX_SIZE`].
-    #[error("{name} decompresses to more than {limit} bytes; refusing it (a corrupt or hostile index?)")]
+    #[error(
+        "{name} decompresses to more than {limit} bytes; refusing it (a corrupt or hostile index?)"
+    )]
     TooLarge {
         /// The index file name.
         name: String,
@@ -268,158 +272,268 @@ pub fn parse_packages(
 ) -> Result<Vec<PackageRecord>, IndexError> {
     let base = base_url.trim_end_matches('/');
     let mut out = Vec::new();
-    for p in Paragraphs::new(text) {
-        let p = p.map_err(|source| IndexError::Syntax {
-            what: "Packages index",
-            source,
-        })?;
-        let Some(pkg_arch) = p.get("Architecture") else {
-            return Err(missing(&p, "Architecture"));
+    let mut paragraphs = Paragraphs::new(text);
+    loop {
+        let next = paragraphs
+            .next_borrowed()
+            .map_err(|source| IndexError::Syntax {
+                what: "Packages index",
+                source,
+            })?;
+        let Some(paragraph) = next else {
+            break;
+        };
+        let mut f = Fields {
+            line: paragraph.line(),
+            ..Fields::default()
+        };
+        for (name, value, line) in paragraph.fields() {
+            f.take(name, value, line);
+        }
+        let Some(pkg_arch) = f.get(key::ARCHITECTURE) else {
+            return Err(f.missing("Architecture"));
         };
         if pkg_arch != arch && pkg_arch != "all" {
             continue;
         }
-        out.push(record(&p, base, repo, arch)?);
+        out.push(f.record(base, repo, arch)?);
     }
     Ok(out)
 }
 
-fn missing(p: &Paragraph, field: &'static str) -> IndexError {
-    IndexError::MissingField {
-        package: p.get("Package").unwrap_or("(unnamed)").to_string(),
-        line: p.line(),
-        field,
+/// The `Packages` fields the parser uses, as slots: the named ones below,
+/// then [`EXTRA_FIELDS`] from [`key::FIRST_EXTRA`] on.
+mod key {
+    pub const PACKAGE: usize = 0;
+    pub const VERSION: usize = 1;
+    pub const ARCHITECTURE: usize = 2;
+    pub const SOURCE: usize = 3;
+    pub const PRE_DEPENDS: usize = 4;
+    pub const DEPENDS: usize = 5;
+    pub const CONFLICTS: usize = 6;
+    pub const BREAKS: usize = 7;
+    pub const PROVIDES: usize = 8;
+    pub const FILENAME: usize = 9;
+    pub const SIZE: usize = 10;
+    pub const INSTALLED_SIZE: usize = 11;
+    pub const SHA256: usize = 12;
+    pub const FIRST_EXTRA: usize = 13;
+    pub const NAMED: [&str; FIRST_EXTRA] = [
+        "Package",
+        "Version",
+        "Architecture",
+        "Source",
+        "Pre-Depends",
+        "Depends",
+        "Conflicts",
+        "Breaks",
+        "Provides",
+        "Filename",
+        "Size",
+        "Installed-Size",
+        "SHA256",
+    ];
+}
+
+fn key_lookup(name: &str) -> Option<usize> {
+    let eq = |n: &&str| n.len() == name.len() && n.eq_ignore_ascii_case(name);
+    key::NAMED.iter().position(eq).or_else(|| {
+        EXTRA_FIELDS
+            .iter()
+            .position(eq)
+            .map(|i| key::FIRST_EXTRA + i)
+    })
+}
+
+fn key_name(k: usize) -> &'static str {
+    match k.checked_sub(key::FIRST_EXTRA) {
+        Some(i) => EXTRA_FIELDS[i],
+        None => key::NAMED[k],
     }
 }
 
-/// Build one record from a paragraph already known to be for `arch`.
-fn record(p: &Paragraph, base: &str, repo: usize, arch: &str) -> Result<PackageRecord, IndexError> {
-    let name = p.get("Package").ok_or_else(|| missing(p, "Package"))?;
-    let version = p.get("Version").ok_or_else(|| missing(p, "Version"))?;
-    let filename = p.get("Filename").ok_or_else(|| missing(p, "Filename"))?;
-    let pkg_arch = p.get("Architecture").unwrap_or(arch);
-    let bad = |field: &'static str, value: &str, reason: String| IndexError::BadField {
-        package: name.to_string(),
-        line: p.line_of(field).unwrap_or_else(|| p.line()),
-        field,
-        value: value.chars().take(80).collect(),
-        reason,
-    };
-    let number = |field: &'static str| -> Result<Option<u64>, IndexError> {
-        p.get(field)
+const SLOTS: usize = key::FIRST_EXTRA + EXTRA_FIELDS.len();
+
+/// One paragraph's interesting fields: value and line.
+#[derive(Default)]
+struct Fields<'a> {
+    line: usize,
+    values: [Option<(&'a str, usize)>; SLOTS],
+}
+
+impl<'a> Fields<'a> {
+    fn take(&mut self, name: &str, value: &'a str, line: usize) {
+        if let Some(k) = key_lookup(name) {
+            self.values[k] = Some((value, line));
+        }
+    }
+
+    fn get(&self, k: usize) -> Option<&'a str> {
+        self.values[k].map(|(v, _)| v)
+    }
+
+    fn line_of(&self, k: usize) -> usize {
+        self.values[k].map_or(self.line, |(_, l)| l)
+    }
+
+    fn package(&self) -> &'a str {
+        self.get(key::PACKAGE).unwrap_or("(unnamed)")
+    }
+
+    fn missing(&self, field: &'static str) -> IndexError {
+        IndexError::MissingField {
+            package: self.package().to_string(),
+            line: self.line,
+            field,
+        }
+    }
+
+    fn bad(&self, k: usize, reason: String) -> IndexError {
+        IndexError::BadField {
+            package: self.package().to_string(),
+            line: self.line_of(k),
+            field: key_name(k),
+            value: self.get(k).unwrap_or("").chars().take(80).collect(),
+            reason,
+        }
+    }
+
+    fn number(&self, k: usize) -> Result<Option<u64>, IndexError> {
+        self.get(k)
             .map(|v| {
                 v.parse::<u64>()
-                    .map_err(|e| bad(field, v, format!("not a whole number ({e})")))
+                    .map_err(|e| self.bad(k, format!("not a whole number ({e})")))
             })
             .transpose()
-    };
-    let rel_err = |field: &'static str| {
-        move |source| IndexError::Relation {
-            package: name.to_string(),
-            line: p.line_of(field).unwrap_or_else(|| p.line()),
-            field,
+    }
+
+    fn relation_error(&self, k: usize, source: RelationError) -> IndexError {
+        IndexError::Relation {
+            package: self.package().to_string(),
+            line: self.line_of(k),
+            field: key_name(k),
             source,
         }
-    };
+    }
 
-    let source = match p.get("Source") {
-        None => None,
-        Some(s) => Some(match s.split_once('(') {
-            None => SourceRef {
-                name: s.trim().to_string(),
-                version: version.to_string(),
-            },
-            Some((n, v)) => {
-                let v = v.trim_end().strip_suffix(')').ok_or_else(|| {
-                    bad(
-                        "Source",
-                        s,
+    /// Build the record of a paragraph already known to be for `arch`.
+    fn record(&self, base: &str, repo: usize, arch: &str) -> Result<PackageRecord, IndexError> {
+        let name = self
+            .get(key::PACKAGE)
+            .ok_or_else(|| self.missing("Package"))?;
+        let version = self
+            .get(key::VERSION)
+            .ok_or_else(|| self.missing("Version"))?;
+        let filename = self
+            .get(key::FILENAME)
+            .ok_or_else(|| self.missing("Filename"))?;
+        let pkg_arch = self.get(key::ARCHITECTURE).unwrap_or(arch);
+
+        let source = match self.get(key::SOURCE) {
+            None => None,
+            Some(s) => {
+                let (n, v) = match s.split_once('(') {
+                    None => (s.trim(), version),
+                    Some((n, v)) => {
+                        let v = v.trim_end().strip_suffix(')').unwrap_or("");
+                        (n.trim(), v.trim())
+                    }
+                };
+                if n.is_empty() || v.is_empty() || n.contains(char::is_whitespace) {
+                    return Err(self.bad(
+                        key::SOURCE,
                         "expected `name` or `name (version)`".to_string(),
-                    )
-                })?;
-                SourceRef {
-                    name: n.trim().to_string(),
-                    version: v.trim().to_string(),
+                    ));
                 }
+                Some(SourceRef {
+                    name: n.to_string(),
+                    version: v.to_string(),
+                })
             }
-        }),
-    };
-    if let Some(s) = &source {
-        if s.name.is_empty() || s.version.is_empty() || s.name.contains(char::is_whitespace) {
-            return Err(bad(
-                "Source",
-                p.get("Source").unwrap_or(""),
-                "expected `name` or `name (version)`".to_string(),
-            ));
-        }
-    }
+        };
 
-    let mut depends = Vec::new();
-    for field in ["Pre-Depends", "Depends"] {
-        if let Some(v) = p.get(field) {
-            depends.extend(relations::parse_dependencies(v, arch).map_err(rel_err(field))?);
+        let mut depends = Vec::new();
+        for k in [key::PRE_DEPENDS, key::DEPENDS] {
+            if let Some(v) = self.get(k) {
+                let deps = relations::parse_dependencies(v, arch)
+                    .map_err(|e| self.relation_error(k, e))?;
+                depends.extend(deps);
+            }
         }
-    }
-    let mut conflicts = Vec::new();
-    for field in ["Conflicts", "Breaks"] {
-        if let Some(v) = p.get(field) {
-            conflicts.extend(relations::parse_conflicts(v, arch).map_err(rel_err(field))?);
+        let mut conflicts = Vec::new();
+        for k in [key::CONFLICTS, key::BREAKS] {
+            if let Some(v) = self.get(k) {
+                let c =
+                    relations::parse_conflicts(v, arch).map_err(|e| self.relation_error(k, e))?;
+                conflicts.extend(c);
+            }
         }
-    }
-    let provides = match p.get("Provides") {
-        Some(v) => relations::parse_provides(v, arch).map_err(rel_err("Provides"))?,
-        None => Vec::new(),
-    };
+        let provides = match self.get(key::PROVIDES) {
+            Some(v) => relations::parse_provides(v, arch)
+                .map_err(|e| self.relation_error(key::PROVIDES, e))?,
+            None => Vec::new(),
+        };
 
-    let size = number("Size")?;
-    let installed_size = number("Installed-Size")?
-        .map(|kib| {
-            kib.checked_mul(1024).ok_or_else(|| {
-                bad(
-                    "Installed-Size",
-                    p.get("Installed-Size").unwrap_or(""),
-                    "too large".to_string(),
-                )
+        let size = self.number(key::SIZE)?;
+        let installed_size = self
+            .number(key::INSTALLED_SIZE)?
+            .map(|kib| {
+                kib.checked_mul(1024)
+                    .ok_or_else(|| self.bad(key::INSTALLED_SIZE, "too large".to_string()))
             })
+            .transpose()?;
+        let sha256 = match self.get(key::SHA256) {
+            None => None,
+            Some(h) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Some(h.to_ascii_lowercase())
+            }
+            Some(_) => return Err(self.bad(key::SHA256, "expected 64 hex digits".to_string())),
+        };
+
+        let mut extra = BTreeMap::new();
+        for (i, &field) in EXTRA_FIELDS.iter().enumerate() {
+            if let Some(v) = self.get(key::FIRST_EXTRA + i) {
+                let v = if field == "Description" {
+                    v.lines().next().unwrap_or("")
+                } else {
+                    v
+                };
+                extra.insert(field.to_string(), v.to_string());
+            }
+        }
+
+        Ok(PackageRecord {
+            name: name.to_string(),
+            version: version.to_string(),
+            arch: pkg_arch.to_string(),
+            source,
+            depends,
+            provides,
+            conflicts,
+            download: Download {
+                url: format!("{base}/{}", filename.trim_start_matches('/')),
+                size,
+                sha256,
+            },
+            repo,
+            installed_size,
+            provider_priority: extra.get("Priority").map_or(0, |p| priority_rank(p)),
+            extra,
         })
-        .transpose()?;
-    let sha256 = match p.get("SHA256") {
-        None => None,
-        Some(h) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
-            Some(h.to_ascii_lowercase())
-        }
-        Some(h) => return Err(bad("SHA256", h, "expected 64 hex digits".to_string())),
-    };
-
-    let mut extra = BTreeMap::new();
-    for &field in EXTRA_FIELDS {
-        if let Some(v) = p.get(field) {
-            let v = if field == "Description" {
-                v.lines().next().unwrap_or("")
-            } else {
-                v
-            };
-            extra.insert(field.to_string(), v.to_string());
-        }
     }
+}
 
-    Ok(PackageRecord {
-        name: name.to_string(),
-        version: version.to_string(),
-        arch: pkg_arch.to_string(),
-        source,
-        depends,
-        provides,
-        conflicts,
-        download: Download {
-            url: format!("{base}/{}", filename.trim_start_matches('/')),
-            size,
-            sha256,
-        },
-        repo,
-        installed_size,
-        extra,
-    })
+/// How apt ranks a package's `Priority` when several provide one virtual
+/// name: required first, then important, standard, optional, extra.
+fn priority_rank(priority: &str) -> i64 {
+    match priority {
+        "required" => 5,
+        "important" => 4,
+        "standard" => 3,
+        "optional" => 2,
+        "extra" => 1,
+        _ => 0,
+    }
 }
 
 /// Decompress an index file by its name's suffix: `.xz`, `.gz`, `.zst`, or
@@ -436,12 +550,12 @@ pub fn decompress_index(name: &str, bytes: &[u8]) -> Result<Vec<u8>, IndexError>
     } else if name.ends_with(".gz") {
         Box::new(flate2::read::MultiGzDecoder::new(bytes))
     } else if name.ends_with(".zst") {
-        Box::new(
-            zstd::stream::read::Decoder::new(bytes).map_err(|source| IndexError::Decompress {
+        Box::new(zstd::stream::read::Decoder::new(bytes).map_err(|source| {
+            IndexError::Decompress {
                 name: name.to_string(),
                 source,
-            })?,
-        )
+            }
+        })?)
     } else {
         if bytes.len() as u64 > limit {
             return Err(too_large());

@@ -1,15 +1,27 @@
 //! The Debian package world: `.deb` packages from signed apt repositories.
 //!
 //! Modules follow the pipeline: [`sources`] finds mirrors in the host's apt
-//! configuration, [`control`] reads deb822 paragraphs, [`index`] turns
-//! `Release` and `Packages` files into package records, [`version`] orders
-//! versions as dpkg does, [`relations`] parses `Depends`-style fields.
+//! configuration, [`repo`] reads a suite with its trust chain checked
+//! ([`control`] reads deb822 paragraphs, [`index`] turns `Release` and
+//! `Packages` files into package records, [`relations`] parses
+//! `Depends`-style fields, [`version`] orders versions as dpkg does),
+//! [`unpack`] reads a `.deb` into memory, [`finish`] does what maintainer
+//! scripts would have done ([`certs`] builds the CA bundle) and [`db`]
+//! writes the dpkg database scanners read. [`world`] ties it together as a
+//! [`whittle_world::PackageWorld`].
 #![deny(missing_docs)]
 
+pub mod certs;
 pub mod control;
-pub mod index;
-pub mod relations;
-pub mod sources;
-pub mod version;
-pub mod unpack;
 pub mod db;
+pub mod finish;
+pub mod index;
+pub mod license;
+pub mod relations;
+pub mod repo;
+pub mod sources;
+pub mod unpack;
+pub mod version;
+pub mod world;
+
+pub use world::DebWorld;

@@ -153,17 +153,25 @@ fn parse_deb822(text: &str, path: &Path, out: &mut Vec<AptSource>) -> Result<(),
             line: p.line_of(field).unwrap_or_else(|| p.line()),
             reason,
         };
-        if p.get("Enabled").is_some_and(|v| v.eq_ignore_ascii_case("no")) {
+        if p.get("Enabled")
+            .is_some_and(|v| v.eq_ignore_ascii_case("no"))
+        {
             continue;
         }
-        let types = p
-            .get("Types")
-            .ok_or_else(|| invalid("Types", "entry has no Types field (e.g. `Types: deb`)".into()))?;
+        let types = p.get("Types").ok_or_else(|| {
+            invalid(
+                "Types",
+                "entry has no Types field (e.g. `Types: deb`)".into(),
+            )
+        })?;
         if let Some(t) = types
             .split_whitespace()
             .find(|t| *t != "deb" && *t != "deb-src")
         {
-            return Err(invalid("Types", format!("unknown type {t:?}; expected deb or deb-src")));
+            return Err(invalid(
+                "Types",
+                format!("unknown type {t:?}; expected deb or deb-src"),
+            ));
         }
         if !types.split_whitespace().any(|t| t == "deb") {
             continue;
@@ -191,13 +199,7 @@ fn parse_deb822(text: &str, path: &Path, out: &mut Vec<AptSource>) -> Result<(),
         }
         let signed_by = p
             .get("Signed-By")
-            .map(|v| {
-                signed_by_value(
-                    v,
-                    path,
-                    p.line_of("Signed-By").unwrap_or_else(|| p.line()),
-                )
-            })
+            .map(|v| signed_by_value(v, path, p.line_of("Signed-By").unwrap_or_else(|| p.line())))
             .transpose()?;
         for uri in uris {
             out.push(AptSource {
@@ -224,9 +226,11 @@ fn parse_one_line(text: &str, path: &Path, out: &mut Vec<AptSource>) -> Result<(
         if line.is_empty() {
             continue;
         }
-        let (kind, mut rest) = line
-            .split_once(char::is_whitespace)
-            .ok_or_else(|| invalid(format!("incomplete line {line:?}; expected `deb URI suite [component ...]`")))?;
+        let (kind, mut rest) = line.split_once(char::is_whitespace).ok_or_else(|| {
+            invalid(format!(
+                "incomplete line {line:?}; expected `deb URI suite [component ...]`"
+            ))
+        })?;
         match kind {
             "deb" => {}
             "deb-src" => continue,

@@ -83,7 +83,9 @@ pub enum UnpackError {
         member: String,
     },
     /// A tar entry has a type that cannot be placed in an image.
-    #[error("{origin}: {member}: entry {path:?} is a {kind}, which whittle cannot place in an image")]
+    #[error(
+        "{origin}: {member}: entry {path:?} is a {kind}, which whittle cannot place in an image"
+    )]
     UnsupportedEntry {
         /// The package file or URL.
         origin: String,
@@ -157,10 +159,9 @@ pub fn unpack_deb<R: Read>(reader: R, origin: &str) -> Result<DebContents, Unpac
                     .read_to_string(&mut text)
                     .map_err(|e| ctx.io(e))?;
                 if !text.starts_with("2.") {
-                    return Err(ctx.format(format!(
-                        "format version {:?} is not 2.x",
-                        text.trim_end()
-                    )));
+                    return Err(
+                        ctx.format(format!("format version {:?} is not 2.x", text.trim_end()))
+                    );
                 }
                 stage = Stage::Control;
             }
@@ -285,7 +286,9 @@ fn decompress<'r, R: Read + 'r>(
         Compression::None => Box::new(inner),
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(inner)),
         Compression::Xz => Box::new(liblzma::read::XzDecoder::new_multi_decoder(inner)),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(inner).map_err(|e| ctx.io(e))?),
+        Compression::Zstd => {
+            Box::new(zstd::stream::read::Decoder::new(inner).map_err(|e| ctx.io(e))?)
+        }
         Compression::Unsupported => {
             return Err(UnpackError::UnsupportedCompression {
                 origin: ctx.origin.to_string(),
@@ -329,7 +332,10 @@ fn read_control(decoder: Box<dyn Read + '_>, ctx: &Ctx<'_>) -> Result<ControlFil
     Ok(files)
 }
 
-fn read_data(decoder: Box<dyn Read + '_>, ctx: &Ctx<'_>) -> Result<(Vec<(String, Node)>, u64), UnpackError> {
+fn read_data(
+    decoder: Box<dyn Read + '_>,
+    ctx: &Ctx<'_>,
+) -> Result<(Vec<(String, Node)>, u64), UnpackError> {
     let mut out = Vec::new();
     let mut total = 0u64;
     let mut tar = tar::Archive::new(decoder);
@@ -354,7 +360,8 @@ fn read_data(decoder: Box<dyn Read + '_>, ctx: &Ctx<'_>) -> Result<(Vec<(String,
         let gid = field(header.gid(), "gid")?;
         let mtime = field(header.mtime(), "mtime")?;
         let id = |v: u64, what: &str| {
-            u32::try_from(v).map_err(|_| ctx.format(format!("entry {raw_path:?} has {what} {v}, over 32 bits")))
+            u32::try_from(v)
+                .map_err(|_| ctx.format(format!("entry {raw_path:?} has {what} {v}, over 32 bits")))
         };
         let (uid, gid) = (id(uid, "uid")?, id(gid, "gid")?);
         let unsupported = |kind: &str| UnpackError::UnsupportedEntry {
@@ -400,12 +407,17 @@ fn read_data(decoder: Box<dyn Read + '_>, ctx: &Ctx<'_>) -> Result<(Vec<(String,
         } else if ty.is_gnu_sparse() {
             return Err(unsupported("GNU sparse file"));
         } else {
-            return Err(unsupported(&format!("tar entry of type {:?}", ty.as_byte() as char)));
+            return Err(unsupported(&format!(
+                "tar entry of type {:?}",
+                ty.as_byte() as char
+            )));
         };
         if path.is_empty() {
             continue;
         }
-        let node = Node::with_kind(kind, mode).owned(uid, gid).at(clamp_time(mtime));
+        let node = Node::with_kind(kind, mode)
+            .owned(uid, gid)
+            .at(clamp_time(mtime));
         out.push((path, node));
     }
     drain_tar(tar, ctx)?;
@@ -420,11 +432,16 @@ fn drain_tar(tar: tar::Archive<Box<dyn Read + '_>>, ctx: &Ctx<'_>) -> Result<(),
     Ok(())
 }
 
-fn link_target<R: Read>(entry: &tar::Entry<'_, R>, path: &str, ctx: &Ctx<'_>) -> Result<String, UnpackError> {
+fn link_target<R: Read>(
+    entry: &tar::Entry<'_, R>,
+    path: &str,
+    ctx: &Ctx<'_>,
+) -> Result<String, UnpackError> {
     let bytes = entry
         .link_name_bytes()
         .ok_or_else(|| ctx.format(format!("link {path:?} has no target")))?;
-    String::from_utf8(bytes.into_owned()).map_err(|_| ctx.format(format!("link {path:?} has a target that is not UTF-8")))
+    String::from_utf8(bytes.into_owned())
+        .map_err(|_| ctx.format(format!("link {path:?} has a target that is not UTF-8")))
 }
 
 fn clamp_time(mtime: u64) -> i64 {

@@ -115,7 +115,7 @@ pub fn parse(v: &str) -> Result<DebVersion, VersionError> {
     if s.is_empty() {
         return Err(err("version string is empty"));
     }
-    if s.contains(|c: char| c == ' ' || c == '\t') {
+    if s.contains([' ', '\t']) {
         return Err(err("version string has embedded spaces"));
     }
     let (epoch, epoch_written, rest) = match s.split_once(':') {

@@ -1,4 +1,5 @@
 //! The dpkg database, checked with the real dpkg-query and dpkg on this host.
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // helpers outside #[test] fns; mismatch listings
 
 use std::path::Path;
 use std::process::Command;
@@ -7,7 +8,10 @@ use whittle_deb::db::{write_dpkg_db, DbError, InstalledDeb};
 use whittle_deb::unpack::unpack_deb;
 use whittle_rootfs::{Node, NodeKind, RootFs};
 
-const BOOKWORM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/debian-bookworm-mirror");
+const BOOKWORM: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/fixtures/debian-bookworm-mirror"
+);
 
 fn find_deb(prefix: &str) -> std::path::PathBuf {
     fn walk(dir: &Path, prefix: &str, out: &mut Vec<std::path::PathBuf>) {
@@ -15,7 +19,11 @@ fn find_deb(prefix: &str) -> std::path::PathBuf {
             let p = e.unwrap().path();
             if p.is_dir() {
                 walk(&p, prefix, out);
-            } else if p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(prefix)) {
+            } else if p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(prefix))
+            {
                 out.push(p);
             }
         }
@@ -41,7 +49,11 @@ fn install(fs: &mut RootFs, prefixes: &[&str]) -> Vec<InstalledDeb> {
     let mut out = Vec::new();
     for prefix in prefixes {
         let deb = find_deb(prefix);
-        let c = unpack_deb(fs_err::File::open(&deb).unwrap(), &deb.display().to_string()).unwrap();
+        let c = unpack_deb(
+            fs_err::File::open(&deb).unwrap(),
+            &deb.display().to_string(),
+        )
+        .unwrap();
         for (path, node) in &c.entries {
             fs.insert(path, node.clone()).unwrap();
         }
@@ -64,12 +76,28 @@ fn materialize(fs: &RootFs, dir: &Path) {
 }
 
 fn query(admin: &Path, args: &[&str]) -> String {
-    let out = Command::new("dpkg-query").arg(format!("--admindir={}", admin.display())).args(args).output().unwrap();
-    assert!(out.status.success(), "dpkg-query {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("dpkg-query")
+        .arg(format!("--admindir={}", admin.display()))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "dpkg-query {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
-const PKGS: &[&str] = &["libc6_", "base-files_", "zlib1g_", "tzdata_", "ca-certificates_", "libssl3_", "base-passwd_"];
+const PKGS: &[&str] = &[
+    "libc6_",
+    "base-files_",
+    "zlib1g_",
+    "tzdata_",
+    "ca-certificates_",
+    "libssl3_",
+    "base-passwd_",
+];
 
 #[test]
 fn dpkg_query_reads_the_database() {
@@ -79,7 +107,10 @@ fn dpkg_query_reads_the_database() {
     let tmp = tempfile::tempdir().unwrap();
     materialize(&fs, tmp.path());
 
-    let listed = query(tmp.path(), &["-W", "-f", "${Package} ${Version} ${Status}\n"]);
+    let listed = query(
+        tmp.path(),
+        &["-W", "-f", "${Package} ${Version} ${Status}\n"],
+    );
     let lines: Vec<&str> = listed.lines().collect();
     assert_eq!(lines.len(), PKGS.len(), "{listed}");
     for line in &lines {
@@ -87,7 +118,13 @@ fn dpkg_query_reads_the_database() {
     }
     let mut names: Vec<&str> = pkgs.iter().map(|p| p.name.as_str()).collect();
     names.sort();
-    assert_eq!(lines.iter().map(|l| l.split(' ').next().unwrap()).collect::<Vec<_>>(), names);
+    assert_eq!(
+        lines
+            .iter()
+            .map(|l| l.split(' ').next().unwrap())
+            .collect::<Vec<_>>(),
+        names
+    );
 
     for p in &pkgs {
         let files = query(tmp.path(), &["-L", &p.name]);
@@ -106,12 +143,17 @@ fn dpkg_query_reads_the_database() {
 
     // Modes, owner and time.
     let status = fs.get("var/lib/dpkg/status").unwrap();
-    assert_eq!((status.mode, status.uid, status.mtime), (0o644, 0, 1_700_000_000));
+    assert_eq!(
+        (status.mode, status.uid, status.mtime),
+        (0o644, 0, 1_700_000_000)
+    );
     assert_eq!(fs.get("var/lib/dpkg/info").unwrap().mode, 0o755);
 
     // The files verify against the tree: dpkg --verify compares md5sums with
     // files under --root; only check our md5sums text matches the tree here.
-    let md5 = fs.read_file("var/lib/dpkg/info/zlib1g:amd64.md5sums").unwrap();
+    let md5 = fs
+        .read_file("var/lib/dpkg/info/zlib1g:amd64.md5sums")
+        .unwrap();
     assert!(!md5.is_empty());
 }
 
@@ -133,20 +175,34 @@ fn status_is_in_dpkgs_own_canonical_form() {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(b"libc6 hold\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"libc6 hold\n")
+        .unwrap();
     assert!(child.wait().unwrap().success());
     // Selecting "hold" makes dpkg rewrite the file; undo just that change.
     let theirs = fs_err::read_to_string(tmp.path().join("status"))
         .unwrap()
-        .replace("Package: libc6\nStatus: hold ok installed\n", "Package: libc6\nStatus: install ok installed\n");
-    assert!(tmp.path().join("status-old").exists(), "dpkg did not rewrite the status file");
+        .replace(
+            "Package: libc6\nStatus: hold ok installed\n",
+            "Package: libc6\nStatus: install ok installed\n",
+        );
+    assert!(
+        tmp.path().join("status-old").exists(),
+        "dpkg did not rewrite the status file"
+    );
     if ours != theirs {
         let diff = Command::new("diff")
             .arg(tmp.path().join("status-old"))
             .arg(tmp.path().join("status"))
             .output()
             .unwrap();
-        panic!("dpkg rewrote our status differently:\n{}", String::from_utf8_lossy(&diff.stdout));
+        panic!(
+            "dpkg rewrote our status differently:\n{}",
+            String::from_utf8_lossy(&diff.stdout)
+        );
     }
 }
 
@@ -156,7 +212,12 @@ fn md5sums_are_computed_when_missing() {
     let mut pkgs = install(&mut fs, &["zlib1g_"]);
     let original = pkgs[0].md5sums.take().unwrap();
     write_dpkg_db(&mut fs, &pkgs, 0).unwrap();
-    let computed = String::from_utf8(fs.read_file("var/lib/dpkg/info/zlib1g:amd64.md5sums").unwrap().to_vec()).unwrap();
+    let computed = String::from_utf8(
+        fs.read_file("var/lib/dpkg/info/zlib1g:amd64.md5sums")
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap();
     let mut a: Vec<&str> = original.lines().collect();
     let mut b: Vec<&str> = computed.lines().collect();
     a.sort();
@@ -176,8 +237,9 @@ fn field_order_and_errors() {
         conffiles: Some("/etc/demo.conf\nremove-on-upgrade /etc/old.conf\n".into()),
     };
     let mut fs = RootFs::new();
-    fs.insert("etc/demo.conf", Node::file(b"x".to_vec(), 0o644)).unwrap();
-    write_dpkg_db(&mut fs, &[pkg.clone()], 0).unwrap();
+    fs.insert("etc/demo.conf", Node::file(b"x".to_vec(), 0o644))
+        .unwrap();
+    write_dpkg_db(&mut fs, std::slice::from_ref(&pkg), 0).unwrap();
     let status = String::from_utf8(fs.read_file("var/lib/dpkg/status").unwrap().to_vec()).unwrap();
     assert_eq!(
         status,

@@ -1,5 +1,8 @@
 //! deb822 paragraphs: order, exact text, errors with line numbers.
 
+// Helpers outside #[test] functions may unwrap and print too: this is test code.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
 use whittle_deb::control::{parse_paragraphs, ControlError, Paragraph};
 
 const TEXT: &str = "\
@@ -28,10 +31,24 @@ fn keeps_order_and_exact_text() {
     let names: Vec<_> = p.fields().map(|(n, _)| n).collect();
     assert_eq!(
         names,
-        ["Package", "Essential", "Priority", "Version", "Description", "Conffiles", "Empty"]
+        [
+            "Package",
+            "Essential",
+            "Priority",
+            "Version",
+            "Description",
+            "Conffiles",
+            "Empty"
+        ]
     );
-    assert_eq!(p.get("conffiles"), Some("/etc/debian_version 1a2b\n /etc/host.conf 3c4d"));
-    assert_eq!(p.get_raw("Conffiles"), Some("\n /etc/debian_version 1a2b\n /etc/host.conf 3c4d"));
+    assert_eq!(
+        p.get("conffiles"),
+        Some("/etc/debian_version 1a2b\n /etc/host.conf 3c4d")
+    );
+    assert_eq!(
+        p.get_raw("Conffiles"),
+        Some("\n /etc/debian_version 1a2b\n /etc/host.conf 3c4d")
+    );
     assert_eq!(p.get("Empty"), Some(""));
     assert_eq!(p.get("Missing"), None);
     assert_eq!(p.line(), 1);
@@ -64,13 +81,23 @@ fn separators_comments_and_endings() {
 #[test]
 fn errors_name_lines() {
     let e = parse_paragraphs("A: 1\nno colon here\n").unwrap_err();
-    assert!(matches!(e, ControlError::NotAField { line: 2, .. }), "{e:?}");
+    assert!(
+        matches!(e, ControlError::NotAField { line: 2, .. }),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("line 2"));
     let e = parse_paragraphs("A: 1\n\n continuation\n").unwrap_err();
     assert_eq!(e, ControlError::OrphanContinuation { line: 3 });
     let e = parse_paragraphs("A: 1\nB: 2\na: 3\n").unwrap_err();
     assert!(
-        matches!(e, ControlError::DuplicateField { line: 3, first_line: 1, .. }),
+        matches!(
+            e,
+            ControlError::DuplicateField {
+                line: 3,
+                first_line: 1,
+                ..
+            }
+        ),
         "{e:?}"
     );
     assert!(parse_paragraphs(": value\n").is_err());

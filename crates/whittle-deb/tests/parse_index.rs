@@ -1,6 +1,9 @@
 //! Release and Packages indexes: small synthetic cases and the real
 //! fixture mirrors (bookworm, bookworm-security, noble), read in place.
 
+// Helpers outside #[test] functions may unwrap and print too: this is test code.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -74,14 +77,20 @@ fn release_fields() {
     assert_eq!(r.codename.as_deref(), Some("example"));
     assert_eq!(r.suite.as_deref(), Some("stable"));
     assert_eq!(r.version.as_deref(), Some("1.2"));
-    assert_eq!(r.valid_until.as_deref(), Some("Sat, 18 Jul 2026 10:16:37 UTC"));
+    assert_eq!(
+        r.valid_until.as_deref(),
+        Some("Sat, 18 Jul 2026 10:16:37 UTC")
+    );
     assert_eq!(r.architectures, ["all", "amd64", "arm64"]);
     assert_eq!(r.components, ["main", "contrib"]);
     assert!(r.acquire_by_hash);
     assert_eq!(r.files.len(), 2);
     let e = r.file("main/binary-amd64/Packages.xz").unwrap();
     assert_eq!(e.size, 8790396);
-    assert_eq!(e.sha256, "9e0b5aabb2465b3d2e7a7fe27f9913846277833f7a2826e7767acccff5b588c5");
+    assert_eq!(
+        e.sha256,
+        "9e0b5aabb2465b3d2e7a7fe27f9913846277833f7a2826e7767acccff5b588c5"
+    );
     assert_eq!(
         r.by_hash_path("main/binary-amd64/Packages.xz").unwrap(),
         "main/binary-amd64/by-hash/SHA256/9e0b5aabb2465b3d2e7a7fe27f9913846277833f7a2826e7767acccff5b588c5"
@@ -90,7 +99,10 @@ fn release_fields() {
         r.by_hash_path("Release.extra").unwrap(),
         "by-hash/SHA256/e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     );
-    assert!(r.file("main/binary-amd64/Packages").is_none(), "MD5-only entries are ignored");
+    assert!(
+        r.file("main/binary-amd64/Packages").is_none(),
+        "MD5-only entries are ignored"
+    );
 }
 
 #[test]
@@ -104,7 +116,10 @@ fn release_errors() {
         Err(IndexError::NoSha256)
     ));
     let e = parse_release("Origin: x\nSHA256:\n abc 12 main/Packages\n").unwrap_err();
-    assert!(matches!(e, IndexError::BadChecksumLine { line: 3, .. }), "{e:?}");
+    assert!(
+        matches!(e, IndexError::BadChecksumLine { line: 3, .. }),
+        "{e:?}"
+    );
     let e = parse_release(&RELEASE.replace("  8790396 main", " many main")).unwrap_err();
     assert!(e.to_string().contains("line 14"), "{e}");
 }
@@ -154,7 +169,10 @@ fn packages_records() {
     assert_eq!(p.repo, 3);
     assert_eq!(
         p.source,
-        Some(SourceRef { name: "python3-defaults".into(), version: "3.11.2-1".into() })
+        Some(SourceRef {
+            name: "python3-defaults".into(),
+            version: "3.11.2-1".into()
+        })
     );
     let deps: Vec<String> = p.depends.iter().map(ToString::to_string).collect();
     assert_eq!(
@@ -167,11 +185,17 @@ fn packages_records() {
     );
     assert_eq!(
         p.conflicts,
-        [Requirement::any("python3-distutils"), Requirement::with("old", Op::Lt, "1")]
+        [
+            Requirement::any("python3-distutils"),
+            Requirement::with("old", Op::Lt, "1")
+        ]
     );
     assert_eq!(
         p.provides[1],
-        Provide { name: "python3-supported-max".into(), version: Some("3.11".into()) }
+        Provide {
+            name: "python3-supported-max".into(),
+            version: Some("3.11".into())
+        }
     );
     assert_eq!(
         p.download.url,
@@ -186,16 +210,31 @@ fn packages_records() {
     assert_eq!(p.extra["Multi-Arch"], "allowed");
     assert_eq!(p.extra["Section"], "python");
     assert_eq!(p.extra["MD5sum"], "48ebc2dc2cb4fa44aaa2780f8141bbe1");
-    assert_eq!(p.extra["Description"], "interactive high-level object-oriented language");
+    assert_eq!(
+        p.extra["Description"],
+        "interactive high-level object-oriented language"
+    );
     let t = &recs[1];
     assert_eq!(t.arch, "all");
-    assert_eq!(t.source, Some(SourceRef { name: "tzdata".into(), version: "2026f-0+deb12u1".into() }));
+    assert_eq!(
+        t.source,
+        Some(SourceRef {
+            name: "tzdata".into(),
+            version: "2026f-0+deb12u1".into()
+        })
+    );
     assert_eq!(t.depends[0].to_string(), "debconf (>= 0.5) | debconf-2.0");
     assert_eq!(t.installed_size, None);
     assert_eq!(t.download.sha256, None);
     let arm = parse_packages(PACKAGES, "http://mirror.invalid/debian", 0, "arm64").unwrap();
-    assert_eq!(arm.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["foreign", "tzdata"]);
-    assert_eq!(arm[0].download.url, "http://mirror.invalid/debian/pool/f/foreign_1_arm64.deb");
+    assert_eq!(
+        arm.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+        ["foreign", "tzdata"]
+    );
+    assert_eq!(
+        arm[0].download.url,
+        "http://mirror.invalid/debian/pool/f/foreign_1_arm64.deb"
+    );
 }
 
 #[test]
@@ -208,7 +247,10 @@ fn packages_errors_name_package_and_line() {
     )
     .unwrap_err();
     let msg = e.to_string();
-    assert!(msg.contains("python3") && msg.contains("line 4") && msg.contains("Installed-Size"), "{msg}");
+    assert!(
+        msg.contains("python3") && msg.contains("line 4") && msg.contains("Installed-Size"),
+        "{msg}"
+    );
     let e = parse_packages(
         &PACKAGES.replace("Depends: debconf (>= 0.5)", "Depends: debconf (>= 0.5"),
         "http://mirror.invalid/debian",
@@ -217,9 +259,15 @@ fn packages_errors_name_package_and_line() {
     )
     .unwrap_err();
     let msg = e.to_string();
-    assert!(msg.contains("tzdata") && msg.contains("line 30") && msg.contains("Depends"), "{msg}");
+    assert!(
+        msg.contains("tzdata") && msg.contains("line 30") && msg.contains("Depends"),
+        "{msg}"
+    );
     let e = parse_packages(
-        &PACKAGES.replace("Filename: pool/main/t/tzdata/tzdata_2026f-0+deb12u1_all.deb\n", ""),
+        &PACKAGES.replace(
+            "Filename: pool/main/t/tzdata/tzdata_2026f-0+deb12u1_all.deb\n",
+            "",
+        ),
         "http://mirror.invalid/debian",
         0,
         "amd64",
@@ -229,7 +277,8 @@ fn packages_errors_name_package_and_line() {
         matches!(&e, IndexError::MissingField { package, line: 26, field: "Filename" } if package == "tzdata"),
         "{e:?}"
     );
-    let e = parse_packages("Package: a\nbroken\n", "http://mirror.invalid", 0, "amd64").unwrap_err();
+    let e =
+        parse_packages("Package: a\nbroken\n", "http://mirror.invalid", 0, "amd64").unwrap_err();
     assert!(e.to_string().contains("line 2"), "{e}");
 }
 
@@ -244,7 +293,10 @@ fn decompression() {
     let mut xz = liblzma::write::XzEncoder::new(Vec::new(), 6);
     xz.write_all(text).unwrap();
     let xz = xz.finish().unwrap();
-    assert_eq!(decompress_index("main/binary-amd64/Packages.xz", &xz).unwrap(), text);
+    assert_eq!(
+        decompress_index("main/binary-amd64/Packages.xz", &xz).unwrap(),
+        text
+    );
     assert_eq!(decompress_index("Packages", text).unwrap(), text);
     assert!(matches!(
         decompress_index("Packages.xz", b"not xz"),
@@ -270,12 +322,20 @@ fn load_suite(dists: &str, suite: &str, index: &str, base_url: &str) -> Option<S
     let bytes = fs_err::read(dir.join(index)).unwrap();
     let entry = release.file(index).expect("index listed in Release");
     assert_eq!(entry.size, bytes.len() as u64, "{index} size");
-    assert_eq!(sha256_hex(&bytes), entry.sha256, "{index} SHA256 matches Release");
+    assert_eq!(
+        sha256_hex(&bytes),
+        entry.sha256,
+        "{index} SHA256 matches Release"
+    );
     let plain = decompress_index(index, &bytes).unwrap();
     let plain_name = index.rsplit_once('.').unwrap().0;
     if let Some(e) = release.file(plain_name) {
         assert_eq!(e.size, plain.len() as u64);
-        assert_eq!(sha256_hex(&plain), e.sha256, "{plain_name} SHA256 matches Release");
+        assert_eq!(
+            sha256_hex(&plain),
+            e.sha256,
+            "{plain_name} SHA256 matches Release"
+        );
     }
     let text = String::from_utf8(plain).unwrap();
     let t = Instant::now();
@@ -286,11 +346,17 @@ fn load_suite(dists: &str, suite: &str, index: &str, base_url: &str) -> Option<S
         records.len(),
         t.elapsed().as_secs_f64() * 1000.0
     );
-    Some(Suite { release, text, records })
+    Some(Suite {
+        release,
+        text,
+        records,
+    })
 }
 
 fn find<'a>(recs: &'a [PackageRecord], name: &str) -> &'a PackageRecord {
-    recs.iter().find(|r| r.name == name).unwrap_or_else(|| panic!("{name} not found"))
+    recs.iter()
+        .find(|r| r.name == name)
+        .unwrap_or_else(|| panic!("{name} not found"))
 }
 
 fn check_all_versions(recs: &[PackageRecord]) {
@@ -344,12 +410,19 @@ fn parse_real_bookworm_main() {
     assert_eq!(back, s.text, "paragraphs write back byte for byte");
 
     assert!(s.records.len() > 60_000, "{}", s.records.len());
-    assert_eq!(s.records.len(), paragraphs.len(), "binary-amd64 holds only amd64 and all");
+    assert_eq!(
+        s.records.len(),
+        paragraphs.len(),
+        "binary-amd64 holds only amd64 and all"
+    );
     let py = find(&s.records, "python3");
     assert_eq!(py.version, "3.11.2-1+b1");
     assert_eq!(
         py.source,
-        Some(SourceRef { name: "python3-defaults".into(), version: "3.11.2-1".into() })
+        Some(SourceRef {
+            name: "python3-defaults".into(),
+            version: "3.11.2-1".into()
+        })
     );
     assert_eq!(py.depends[0].to_string(), "python3-minimal (= 3.11.2-1+b1)");
     assert_eq!(
@@ -358,16 +431,27 @@ fn parse_real_bookworm_main() {
     );
     assert_eq!(py.download.size, Some(26300));
     assert_eq!(py.installed_size, Some(81 * 1024));
-    assert!(py.provides.iter().any(|p| p.name == "python3-supported-max"));
+    assert!(py
+        .provides
+        .iter()
+        .any(|p| p.name == "python3-supported-max"));
     let bf = find(&s.records, "base-files");
     assert_eq!(bf.extra.get("Essential").map(String::as_str), Some("yes"));
     assert!(bf.depends.iter().any(|d| d.to_string().contains("awk")));
-    let essential = s.records.iter().filter(|r| r.extra.contains_key("Essential")).count();
+    let essential = s
+        .records
+        .iter()
+        .filter(|r| r.extra.contains_key("Essential"))
+        .count();
     assert!(essential >= 20, "{essential}");
     // The fixture's pool holds these exact versions.
-    let pool = fs_err::read_to_string(fixture("debian-bookworm-mirror/packages.txt").unwrap()).unwrap();
-    let have: HashSet<(&str, &str)> =
-        s.records.iter().map(|r| (r.name.as_str(), r.version.as_str())).collect();
+    let pool =
+        fs_err::read_to_string(fixture("debian-bookworm-mirror/packages.txt").unwrap()).unwrap();
+    let have: HashSet<(&str, &str)> = s
+        .records
+        .iter()
+        .map(|r| (r.name.as_str(), r.version.as_str()))
+        .collect();
     let security = load_suite(
         "debian-bookworm-mirror/debian-security/dists",
         "bookworm-security",
@@ -415,9 +499,15 @@ fn parse_real_bookworm_security() {
     assert!(!libc.is_empty());
     for r in &libc {
         assert_eq!(r.source_name(), "glibc");
-        assert!(r.download.url.starts_with("http://mirror.invalid/debian-security/pool/updates/main/g/glibc/"));
+        assert!(r
+            .download
+            .url
+            .starts_with("http://mirror.invalid/debian-security/pool/updates/main/g/glibc/"));
         assert_eq!(r.extra.get("Multi-Arch").map(String::as_str), Some("same"));
-        assert!(r.conflicts.iter().any(|c| c.name == "locales"), "Breaks kept as conflicts");
+        assert!(
+            r.conflicts.iter().any(|c| c.name == "locales"),
+            "Breaks kept as conflicts"
+        );
     }
     check_all_versions(&s.records);
 }
@@ -445,7 +535,10 @@ fn parse_real_noble() {
                 assert_eq!(py.version, "3.12.3-0ubuntu1");
                 assert_eq!(
                     py.source,
-                    Some(SourceRef { name: "python3-defaults".into(), version: "3.12.3-0ubuntu1".into() })
+                    Some(SourceRef {
+                        name: "python3-defaults".into(),
+                        version: "3.12.3-0ubuntu1".into()
+                    })
                 );
                 assert_eq!(py.conflicts, [Requirement::any("python3-distutils")]);
                 assert_eq!(py.extra["Priority"], "important");

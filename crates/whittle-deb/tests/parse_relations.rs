@@ -1,5 +1,8 @@
 //! Relationship fields: operators, alternatives, qualifiers, restrictions.
 
+// Helpers outside #[test] functions may unwrap and print too: this is test code.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
 use whittle_deb::relations::{parse_conflicts, parse_dependencies, parse_provides};
 use whittle_model::{Dependency, Op, Provide, Requirement};
 
@@ -58,7 +61,10 @@ fn arch_qualifiers() {
     );
     assert_eq!(
         parse_conflicts("libc6-i386:x32, libc6-x32:i386", "amd64").unwrap(),
-        vec![Requirement::any("libc6-i386:x32"), Requirement::any("libc6-x32:i386")]
+        vec![
+            Requirement::any("libc6-i386:x32"),
+            Requirement::any("libc6-x32:i386")
+        ]
     );
 }
 
@@ -102,16 +108,28 @@ fn provides_and_conflicts() {
         )
         .unwrap(),
         vec![
-            Provide { name: "python3-profiler".into(), version: None },
-            Provide { name: "python3-supported-max".into(), version: Some("3.11".into()) },
-            Provide { name: "python3-supported-min".into(), version: Some("3.11".into()) },
+            Provide {
+                name: "python3-profiler".into(),
+                version: None
+            },
+            Provide {
+                name: "python3-supported-max".into(),
+                version: Some("3.11".into())
+            },
+            Provide {
+                name: "python3-supported-min".into(),
+                version: Some("3.11".into())
+            },
         ]
     );
     assert!(parse_provides("a (>= 1)", "amd64").is_err());
     assert!(parse_provides("a | b", "amd64").is_err());
     assert_eq!(
         parse_conflicts("dpkg (<< 1.22), x", "amd64").unwrap(),
-        vec![Requirement::with("dpkg", Op::Lt, "1.22"), Requirement::any("x")]
+        vec![
+            Requirement::with("dpkg", Op::Lt, "1.22"),
+            Requirement::any("x")
+        ]
     );
     assert!(parse_conflicts("a | b", "amd64").is_err());
 }

@@ -1,6 +1,9 @@
 //! apt sources: deb822 and one-line files under a made-up root, and the
 //! host's own configuration.
 
+// Helpers outside #[test] functions may unwrap and print too: this is test code.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
 use std::path::{Path, PathBuf};
 
 use whittle_deb::sources::{find_suite, read_apt_sources, SignedBy, SourcesError};
@@ -53,9 +56,21 @@ fn reads_both_formats_in_apt_order() {
          Components: main\n\
          Signed-By:\n -----BEGIN PGP PUBLIC KEY BLOCK-----\n .\n mDMEZabc\n line2==\n =AbCd\n -----END PGP PUBLIC KEY BLOCK-----\n",
     );
-    write(root, "etc/apt/sources.list.d/a.list", "deb http://mirror.invalid/a sid main\n");
-    write(root, "etc/apt/sources.list.d/c.list.disabled-by-farm", "garbage that would not parse\n");
-    write(root, "etc/apt/sources.list.d/d.sources.disabled-by-farm", "garbage\n");
+    write(
+        root,
+        "etc/apt/sources.list.d/a.list",
+        "deb http://mirror.invalid/a sid main\n",
+    );
+    write(
+        root,
+        "etc/apt/sources.list.d/c.list.disabled-by-farm",
+        "garbage that would not parse\n",
+    );
+    write(
+        root,
+        "etc/apt/sources.list.d/d.sources.disabled-by-farm",
+        "garbage\n",
+    );
     write(root, "etc/apt/sources.list.d/e.save", "garbage\n");
 
     let s = read_apt_sources(root).unwrap();
@@ -73,7 +88,10 @@ fn reads_both_formats_in_apt_order() {
     );
     assert_eq!(s[0].suites, ["stable"]);
     assert_eq!(s[0].components, ["main", "contrib"]);
-    assert_eq!(s[0].signed_by, Some(SignedBy::Path("/usr/share/keyrings/one.gpg".into())));
+    assert_eq!(
+        s[0].signed_by,
+        Some(SignedBy::Path("/usr/share/keyrings/one.gpg".into()))
+    );
     assert_eq!(s[0].origin, root.join("etc/apt/sources.list"));
     assert_eq!(s[1].suites, ["./"]);
     assert!(s[1].components.is_empty());
@@ -82,12 +100,20 @@ fn reads_both_formats_in_apt_order() {
     assert_eq!(s[3].origin, root.join("etc/apt/sources.list.d/b.sources"));
     assert_eq!(
         s[4].signed_by,
-        Some(SignedBy::Path(PathBuf::from("/usr/share/keyrings/debian-archive-keyring.gpg")))
+        Some(SignedBy::Path(PathBuf::from(
+            "/usr/share/keyrings/debian-archive-keyring.gpg"
+        )))
     );
     assert_eq!(s[5].signed_by, Some(SignedBy::Inline(KEY.to_string())));
 
-    assert_eq!(find_suite(&s, "bookworm-updates").unwrap().uri, "http://mirror.invalid/debian");
-    assert_eq!(find_suite(&s, "bookworm-security").unwrap().uri, "http://mirror.invalid/inline");
+    assert_eq!(
+        find_suite(&s, "bookworm-updates").unwrap().uri,
+        "http://mirror.invalid/debian"
+    );
+    assert_eq!(
+        find_suite(&s, "bookworm-security").unwrap().uri,
+        "http://mirror.invalid/inline"
+    );
     assert!(find_suite(&s, "off").is_none(), "Enabled: no is skipped");
     assert!(find_suite(&s, "srconly").is_none(), "deb-src is ignored");
 }
@@ -123,23 +149,37 @@ fn errors_name_file_and_line() {
         assert!(e.to_string().contains(file), "{e}");
     }
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "etc/apt/sources.list.d/y.sources", "Types: deb\n bad\nnot a field\n");
+    write(
+        dir.path(),
+        "etc/apt/sources.list.d/y.sources",
+        "Types: deb\n bad\nnot a field\n",
+    );
     let e = read_apt_sources(dir.path()).unwrap_err();
     assert!(matches!(e, SourcesError::Syntax { .. }), "{e:?}");
-    assert!(e.to_string().contains("y.sources") && e.to_string().contains("line 3"), "{e}");
+    assert!(
+        e.to_string().contains("y.sources") && e.to_string().contains("line 3"),
+        "{e}"
+    );
 }
 
 #[test]
 fn host_sources() {
     let host = Path::new("/etc/apt/sources.list.d/debian.sources");
     if !host.exists() {
-        eprintln!("SKIPPED host_sources: {} is absent on this host", host.display());
+        eprintln!(
+            "SKIPPED host_sources: {} is absent on this host",
+            host.display()
+        );
         return;
     }
     let s = read_apt_sources(Path::new("/")).unwrap();
     let bw = find_suite(&s, "bookworm").expect("the host's sources list bookworm");
     assert!(bw.components.iter().any(|c| c == "main"));
     assert!(bw.uri.starts_with("http"), "{}", bw.uri);
-    assert!(matches!(bw.signed_by, Some(SignedBy::Path(_))), "{:?}", bw.signed_by);
+    assert!(
+        matches!(bw.signed_by, Some(SignedBy::Path(_))),
+        "{:?}",
+        bw.signed_by
+    );
     eprintln!("host: bookworm from a source in {}", bw.origin.display());
 }

@@ -1,6 +1,9 @@
 //! dpkg version ordering: a table of known comparisons and a cross-check
 //! against this host's `dpkg --compare-versions`.
 
+// Helpers outside #[test] functions may unwrap and print too: this is test code.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
 use std::cmp::Ordering::{self, Equal, Greater, Less};
 use std::process::Command;
 
@@ -36,7 +39,7 @@ const TABLE: &[(&str, &str, Ordering)] = &[
     ("1:1.35.0-4+deb12u1+b1", "1:1.35.0-4+deb12u1", Greater),
     ("1.3.4.20200120-3.1", "1.3.4.20200120-3", Greater),
     ("5.4.1-1+deb12u2", "5.4.1-1+deb12u10", Less),
-    ("1.2-3-4", "1.2-3-5", Less), // upstream may contain hyphens
+    ("1.2-3-4", "1.2-3-5", Less),  // upstream may contain hyphens
     ("1.2-3-4", "1.2-4", Greater), // upstream "1.2-3" > "1.2"
     ("0.1", "0.01", Equal),
     ("1.10", "1.9", Greater),
@@ -55,7 +58,11 @@ fn known_dpkg_comparisons() {
         assert_eq!(compare_versions(a, b), want, "{a} vs {b}");
         assert_eq!(compare_versions(b, a), want.reverse(), "{b} vs {a}");
         assert_eq!(DebVersionScheme.compare(a, b), want);
-        assert_eq!(parse(a).unwrap().cmp(&parse(b).unwrap()), want, "{a} vs {b}");
+        assert_eq!(
+            parse(a).unwrap().cmp(&parse(b).unwrap()),
+            want,
+            "{a} vs {b}"
+        );
     }
 }
 
@@ -82,7 +89,17 @@ fn parse_splits_and_validates() {
     assert_eq!(v.to_string(), "0:1.0");
     assert_eq!(parse("1.0").unwrap().revision(), "");
     for bad in [
-        "", "  ", "1.0 2", ":1.0", "a:1.0", "1:", "1.0-", "-1", "a1.0", "1.0_1", "1.0-1:2",
+        "",
+        "  ",
+        "1.0 2",
+        ":1.0",
+        "a:1.0",
+        "1:",
+        "1.0-",
+        "-1",
+        "a1.0",
+        "1.0_1",
+        "1.0-1:2",
         "99999999999:1",
     ] {
         let e = parse(bad).unwrap_err();
@@ -105,8 +122,19 @@ fn generated_pairs(n: usize) -> Vec<(String, String)> {
         "rc", "dfsg", "+dfsg", ".0", "~deb12u", "+deb12u", "+b", "ubuntu", "-", "",
     ];
     const REVS: &[&str] = &[
-        "", "", "-0", "-1", "-1+b1", "-2", "-1~deb12u1", "-1ubuntu0.1", "-9+deb12u4", "-9+deb12u14",
-        "-1.1", "-a", "-0.1~",
+        "",
+        "",
+        "-0",
+        "-1",
+        "-1+b1",
+        "-2",
+        "-1~deb12u1",
+        "-1ubuntu0.1",
+        "-9+deb12u4",
+        "-9+deb12u14",
+        "-1.1",
+        "-a",
+        "-0.1~",
     ];
     let make = |n_pieces: usize, next: &mut dyn FnMut(usize) -> usize| {
         let mut v = String::new();
@@ -172,7 +200,10 @@ fn agrees_with_host_dpkg() {
         } else {
             Greater
         };
-        assert_eq!(ours, dpkg, "dpkg --compare-versions disagrees on {a:?} vs {b:?}");
+        assert_eq!(
+            ours, dpkg,
+            "dpkg --compare-versions disagrees on {a:?} vs {b:?}"
+        );
         seen[(ours as i8 + 1) as usize] += 1;
         checked += 1;
     }
@@ -183,12 +214,18 @@ fn agrees_with_host_dpkg() {
             Equal => "eq",
             Greater => "gt",
         };
-        assert!(dpkg_says(a, op, b), "table entry {a} {op} {b} disagrees with dpkg");
+        assert!(
+            dpkg_says(a, op, b),
+            "table entry {a} {op} {b} disagrees with dpkg"
+        );
     }
     eprintln!(
         "checked {checked} generated pairs (less/equal/greater: {seen:?}, e.g. {:?}) and {} table entries against dpkg",
         &pairs[..3],
         TABLE.len()
     );
-    assert!(seen.iter().all(|&n| n >= 5), "generated pairs too one-sided: {seen:?}");
+    assert!(
+        seen.iter().all(|&n| n >= 5),
+        "generated pairs too one-sided: {seen:?}"
+    );
 }

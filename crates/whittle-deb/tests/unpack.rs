@@ -1,5 +1,6 @@
 //! Reading `.deb` files: real Debian and Ubuntu packages, and hand-built ones
 //! exercising every entry kind, compression and failure.
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // helpers outside #[test] fns; mismatch listings
 
 use std::io::{self, Read, Write};
 use std::path::Path;
@@ -8,8 +9,14 @@ use std::process::Command;
 use whittle_deb::unpack::{unpack_deb, UnpackError};
 use whittle_rootfs::NodeKind;
 
-const BOOKWORM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/debian-bookworm-mirror");
-const NOBLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/ubuntu-noble-mirror");
+const BOOKWORM: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/fixtures/debian-bookworm-mirror"
+);
+const NOBLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/fixtures/ubuntu-noble-mirror"
+);
 
 fn find_deb(root: &str, prefix: &str) -> std::path::PathBuf {
     fn walk(dir: &Path, prefix: &str, out: &mut Vec<std::path::PathBuf>) {
@@ -29,7 +36,8 @@ fn find_deb(root: &str, prefix: &str) -> std::path::PathBuf {
     let mut out = Vec::new();
     walk(Path::new(root), prefix, &mut out);
     out.sort();
-    out.pop().unwrap_or_else(|| panic!("no {prefix}*.deb under {root}"))
+    out.pop()
+        .unwrap_or_else(|| panic!("no {prefix}*.deb under {root}"))
 }
 
 /// A reader that remembers whether it was read to its end.
@@ -50,7 +58,11 @@ impl<R: Read> Read for EofWatch<R> {
 
 /// Paths as `dpkg-deb -c` lists them, cleaned, without the root.
 fn dpkg_listing(deb: &Path) -> Vec<String> {
-    let out = Command::new("dpkg-deb").arg("--fsys-tarfile").arg(deb).output().unwrap();
+    let out = Command::new("dpkg-deb")
+        .arg("--fsys-tarfile")
+        .arg(deb)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let mut tar = tar::Archive::new(&out.stdout[..]);
     tar.entries()
@@ -71,18 +83,42 @@ fn real_bookworm_libc6() {
     let c = unpack_deb(reader, &deb.display().to_string()).unwrap();
     assert!(eof.get(), "the reader must be drained to its end");
     assert!(c.control.starts_with("Package: libc6\n"), "{}", c.control);
-    let field = Command::new("dpkg-deb").arg("-f").arg(&deb).output().unwrap();
+    let field = Command::new("dpkg-deb")
+        .arg("-f")
+        .arg(&deb)
+        .output()
+        .unwrap();
     assert_eq!(c.control, String::from_utf8(field.stdout).unwrap());
-    assert!(c.md5sums.as_deref().unwrap().contains(" lib/x86_64-linux-gnu/libc.so.6"));
+    assert!(c
+        .md5sums
+        .as_deref()
+        .unwrap()
+        .contains(" lib/x86_64-linux-gnu/libc.so.6"));
     let paths: Vec<String> = c.entries.iter().map(|(p, _)| p.clone()).collect();
     assert_eq!(paths, dpkg_listing(&deb));
-    let (_, libc) = c.entries.iter().find(|(p, _)| p == "lib/x86_64-linux-gnu/libc.so.6").unwrap();
+    let (_, libc) = c
+        .entries
+        .iter()
+        .find(|(p, _)| p == "lib/x86_64-linux-gnu/libc.so.6")
+        .unwrap();
     assert!(matches!(libc.kind, NodeKind::File(_)));
     assert_eq!(libc.mode, 0o755);
     assert!(libc.mtime > 1_600_000_000);
-    let (_, ld) = c.entries.iter().find(|(p, _)| p == "lib64/ld-linux-x86-64.so.2").unwrap();
-    assert_eq!(ld.kind, NodeKind::Symlink("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2".into()));
-    let files: u64 = c.entries.iter().filter_map(|(_, n)| n.content()).map(|b| b.len() as u64).sum();
+    let (_, ld) = c
+        .entries
+        .iter()
+        .find(|(p, _)| p == "lib64/ld-linux-x86-64.so.2")
+        .unwrap();
+    assert_eq!(
+        ld.kind,
+        NodeKind::Symlink("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2".into())
+    );
+    let files: u64 = c
+        .entries
+        .iter()
+        .filter_map(|(_, n)| n.content())
+        .map(|b| b.len() as u64)
+        .sum();
     assert_eq!(files, c.data_size);
 }
 
@@ -91,10 +127,16 @@ fn real_bookworm_conffiles_and_hardlinks() {
     // base-files carries conffiles; python3.11-minimal hard links.
     let deb = find_deb(BOOKWORM, "base-files_");
     let c = unpack_deb(fs_err::File::open(&deb).unwrap(), "base-files").unwrap();
-    assert!(c.conffiles.as_deref().unwrap().contains("/etc/os-release") || c.conffiles.unwrap().contains("/etc/"));
+    assert!(
+        c.conffiles.as_deref().unwrap().contains("/etc/os-release")
+            || c.conffiles.unwrap().contains("/etc/")
+    );
     let deb = find_deb(BOOKWORM, "python3.11-minimal_");
     let c = unpack_deb(fs_err::File::open(&deb).unwrap(), "python3.11-minimal").unwrap();
-    assert_eq!(c.entries.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(), dpkg_listing(&deb));
+    assert_eq!(
+        c.entries.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
+        dpkg_listing(&deb)
+    );
 }
 
 #[test]
@@ -102,7 +144,10 @@ fn real_noble_zstd() {
     let deb = find_deb(NOBLE, "libbz2-1.0_");
     let c = unpack_deb(fs_err::File::open(&deb).unwrap(), "libbz2").unwrap();
     assert!(c.control.starts_with("Package: libbz2-1.0\n"));
-    assert_eq!(c.entries.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(), dpkg_listing(&deb));
+    assert_eq!(
+        c.entries.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
+        dpkg_listing(&deb)
+    );
 }
 
 // ---- hand-built packages ----
@@ -145,8 +190,14 @@ fn control_tar() -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     for (name, body) in [
         ("./", &b""[..]),
-        ("./control", b"Package: demo\nVersion: 1\nArchitecture: all\n"),
-        ("./md5sums", b"d41d8cd98f00b204e9800998ecf8427e  usr/share/demo/empty\n"),
+        (
+            "./control",
+            b"Package: demo\nVersion: 1\nArchitecture: all\n",
+        ),
+        (
+            "./md5sums",
+            b"d41d8cd98f00b204e9800998ecf8427e  usr/share/demo/empty\n",
+        ),
         ("./conffiles", b"/etc/demo.conf\n"),
         ("./postinst", b"#!/bin/sh\nrm -rf /\n"),
     ] {
@@ -183,9 +234,27 @@ fn data_tar() -> Vec<u8> {
     add("./", tar::EntryType::Directory, 0o755, b"", None);
     add("./usr/", tar::EntryType::Directory, 0o755, b"", None);
     add("./usr/bin/", tar::EntryType::Directory, 0o755, b"", None);
-    add("./usr/bin/demo", tar::EntryType::Regular, 0o4755, b"ELF", None);
-    add("./usr/bin/demo2", tar::EntryType::Link, 0o4755, b"", Some("./usr/bin/demo"));
-    add("./usr/bin/sym", tar::EntryType::Symlink, 0o777, b"", Some("../../weird/../target"));
+    add(
+        "./usr/bin/demo",
+        tar::EntryType::Regular,
+        0o4755,
+        b"ELF",
+        None,
+    );
+    add(
+        "./usr/bin/demo2",
+        tar::EntryType::Link,
+        0o4755,
+        b"",
+        Some("./usr/bin/demo"),
+    );
+    add(
+        "./usr/bin/sym",
+        tar::EntryType::Symlink,
+        0o777,
+        b"",
+        Some("../../weird/../target"),
+    );
     add("./dev/null", tar::EntryType::Char, 0o666, b"", None);
     add("./run/fifo", tar::EntryType::Fifo, 0o600, b"", None);
     let long = format!("./usr/share/{}/file", "x".repeat(150));
@@ -205,8 +274,14 @@ fn build_deb(members: &[(&str, Vec<u8>)]) -> Vec<u8> {
 fn demo_deb(comp: Comp) -> Vec<u8> {
     build_deb(&[
         ("debian-binary", b"2.0\n".to_vec()),
-        (&format!("control.tar{}", suffix(comp)), compress(control_tar(), comp)),
-        (&format!("data.tar{}", suffix(comp)), compress(data_tar(), comp)),
+        (
+            &format!("control.tar{}", suffix(comp)),
+            compress(control_tar(), comp),
+        ),
+        (
+            &format!("data.tar{}", suffix(comp)),
+            compress(data_tar(), comp),
+        ),
     ])
 }
 
@@ -217,15 +292,34 @@ fn every_compression_and_entry_kind() {
         assert_eq!(c.control, "Package: demo\nVersion: 1\nArchitecture: all\n");
         assert_eq!(c.conffiles.as_deref(), Some("/etc/demo.conf\n"));
         assert!(c.md5sums.is_some());
-        let kinds: Vec<(&str, &NodeKind)> = c.entries.iter().map(|(p, n)| (p.as_str(), &n.kind)).collect();
+        let kinds: Vec<(&str, &NodeKind)> = c
+            .entries
+            .iter()
+            .map(|(p, n)| (p.as_str(), &n.kind))
+            .collect();
         assert_eq!(kinds[0].0, "usr");
-        assert_eq!(kinds[3], ("usr/bin/demo2", &NodeKind::Hardlink("usr/bin/demo".into())));
-        assert_eq!(kinds[4], ("usr/bin/sym", &NodeKind::Symlink("../../weird/../target".into())));
-        assert_eq!(kinds[5], ("dev/null", &NodeKind::CharDevice { major: 1, minor: 3 }));
+        assert_eq!(
+            kinds[3],
+            ("usr/bin/demo2", &NodeKind::Hardlink("usr/bin/demo".into()))
+        );
+        assert_eq!(
+            kinds[4],
+            (
+                "usr/bin/sym",
+                &NodeKind::Symlink("../../weird/../target".into())
+            )
+        );
+        assert_eq!(
+            kinds[5],
+            ("dev/null", &NodeKind::CharDevice { major: 1, minor: 3 })
+        );
         assert_eq!(kinds[6], ("run/fifo", &NodeKind::Fifo));
         assert!(kinds[7].0.ends_with("/file") && kinds[7].0.len() > 150);
         let demo = &c.entries[2].1;
-        assert_eq!((demo.mode, demo.uid, demo.gid, demo.mtime), (0o4755, 100, 42, 1_700_000_000));
+        assert_eq!(
+            (demo.mode, demo.uid, demo.gid, demo.mtime),
+            (0o4755, 100, 42, 1_700_000_000)
+        );
         assert_eq!(demo.content(), Some(&b"ELF"[..]));
         assert_eq!(c.data_size, 7);
     }
@@ -254,7 +348,10 @@ struct FailAtEof<R>(R);
 impl<R: Read> Read for FailAtEof<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self.0.read(buf)? {
-            0 if !buf.is_empty() => Err(io::Error::new(io::ErrorKind::InvalidData, "sha256 mismatch")),
+            0 if !buf.is_empty() => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "sha256 mismatch",
+            )),
             n => Ok(n),
         }
     }
@@ -265,7 +362,10 @@ fn digest_failure_at_eof_is_reported() {
     let deb = demo_deb(Comp::Xz);
     let err = unpack_deb(FailAtEof(&deb[..]), "https://mirror/demo.deb").unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("sha256 mismatch") && msg.contains("https://mirror/demo.deb"), "{msg}");
+    assert!(
+        msg.contains("sha256 mismatch") && msg.contains("https://mirror/demo.deb"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -276,7 +376,10 @@ fn unknown_compression_is_refused() {
         ("data.tar.bz2", b"BZh9".to_vec()),
     ]);
     let err = unpack_deb(&deb[..], "demo.deb").unwrap_err();
-    assert!(matches!(err, UnpackError::UnsupportedCompression { .. }), "{err}");
+    assert!(
+        matches!(err, UnpackError::UnsupportedCompression { .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("data.tar.bz2"));
 }
 
@@ -286,8 +389,13 @@ fn malformed_packages_are_refused() {
         ("debian-binary", b"2.0\n".to_vec()),
         ("control.tar.gz", compress(control_tar(), Comp::Gz)),
     ]);
-    let err = unpack_deb(&no_data[..], "demo.deb").unwrap_err().to_string();
-    assert!(err.contains("demo.deb") && err.contains("data.tar"), "{err}");
+    let err = unpack_deb(&no_data[..], "demo.deb")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("demo.deb") && err.contains("data.tar"),
+        "{err}"
+    );
 
     let wrong_order = build_deb(&[
         ("debian-binary", b"2.0\n".to_vec()),
@@ -307,7 +415,9 @@ fn malformed_packages_are_refused() {
         ("control.tar", control_tar()),
     ];
     members.extend(many.iter().map(|(n, b)| (n.as_str(), b.clone())));
-    let err = unpack_deb(&build_deb(&members)[..], "demo.deb").unwrap_err().to_string();
+    let err = unpack_deb(&build_deb(&members)[..], "demo.deb")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("more than"), "{err}");
 
     let full = demo_deb(Comp::Gz);

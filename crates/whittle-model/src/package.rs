@@ -59,6 +59,10 @@ pub struct PackageRecord {
     pub repo: usize,
     /// Installed size in bytes, if known.
     pub installed_size: Option<u64>,
+    /// Preference among packages providing the same virtual name: higher
+    /// wins (APK `provider_priority`; for Debian, derived from `Priority`
+    /// so that `awk` means mawk, as apt chooses).
+    pub provider_priority: i64,
     /// World-specific fields the engine carries untouched (e.g. the Debian
     /// `Section`, an APK `C:` checksum), ordered for determinism.
     pub extra: BTreeMap<String, String>,
@@ -82,6 +86,7 @@ impl PackageRecord {
             },
             repo: 0,
             installed_size: None,
+            provider_priority: 0,
             extra: BTreeMap::new(),
         }
     }

@@ -122,12 +122,21 @@ pub fn write_accounts(
             check_field("/etc/group", "member name", m)?;
         }
         group.claim(name, *gid)?;
-        group.lines.push(format!("{name}:{group_pw}:{gid}:{}", members.join(",")));
+        group
+            .lines
+            .push(format!("{name}:{group_pw}:{gid}:{}", members.join(",")));
     }
     for u in &spec.users {
         check_field("/etc/passwd", "user name", &u.name)?;
         for (field, value) in [("home", &u.home), ("shell", &u.shell)] {
             check_field("/etc/passwd", field, value)?;
+        }
+        if !u.home.starts_with('/') {
+            return Err(AccountsError::BadField {
+                file: "/etc/passwd",
+                field: "home (must be absolute)".to_string(),
+                value: u.home.clone(),
+            });
         }
         if u.gecos.contains([':', '\n']) {
             return Err(AccountsError::BadField {
@@ -172,7 +181,12 @@ pub fn write_accounts(
     Ok(())
 }
 
-fn base_text(fs: &RootFs, given: Option<&str>, path: &'static str, default: &str) -> Result<String, AccountsError> {
+fn base_text(
+    fs: &RootFs,
+    given: Option<&str>,
+    path: &'static str,
+    default: &str,
+) -> Result<String, AccountsError> {
     if let Some(text) = given {
         return Ok(text.to_string());
     }
@@ -237,7 +251,11 @@ impl Table {
 
     /// `x` when the first entry uses a shadow file, else `*`.
     fn password_convention(&self) -> &'static str {
-        match self.entries().next().and_then(|(_, _, l)| l.split(':').nth(1)) {
+        match self
+            .entries()
+            .next()
+            .and_then(|(_, _, l)| l.split(':').nth(1))
+        {
             Some("x") => "x",
             _ => "*",
         }
@@ -248,7 +266,9 @@ impl Table {
     }
 
     fn id_of(&self, name: &str) -> Option<u32> {
-        self.entries().find(|(n, _, _)| *n == name).and_then(|(_, i, _)| i)
+        self.entries()
+            .find(|(n, _, _)| *n == name)
+            .and_then(|(_, i, _)| i)
     }
 
     /// Fail if `name` or `id` is already in the file.
@@ -277,7 +297,12 @@ fn shadow_lines(fs: &RootFs, passwd: &Table, mtime: i64) -> Vec<String> {
     let mut lines: Vec<String> = fs
         .read_file("etc/shadow")
         .and_then(|b| std::str::from_utf8(b).ok())
-        .map(|t| t.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect())
+        .map(|t| {
+            t.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     let days = mtime.max(0) / 86_400;
     for (name, _, _) in passwd.entries() {

@@ -18,7 +18,9 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod accounts;
 mod error;
+pub mod ldcache;
 mod node;
 mod path;
 mod tree;

@@ -247,8 +247,16 @@ impl Graph {
             }
             order.push(record);
             let base = paths.get(&record).cloned().unwrap_or_default();
-            for (_, sats) in self.deps.get(&record).map(Vec::as_slice).unwrap_or_default() {
-                if sats.iter().any(|s| chosen.get(index.packages[*s].name.as_str()) == Some(s)) {
+            for (_, sats) in self
+                .deps
+                .get(&record)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                if sats
+                    .iter()
+                    .any(|s| chosen.get(index.packages[*s].name.as_str()) == Some(s))
+                {
                     continue;
                 }
                 let Some(&pick) = sats.iter().find(|s| live(s)) else {
@@ -284,7 +292,10 @@ impl Graph {
                     if index.satisfies(other, conflict) {
                         return Some(format!(
                             "{} conflicts with {conflict}: {} is needed via {}",
-                            paths.get(&record).map(|p| p.join(" → ")).unwrap_or_default(),
+                            paths
+                                .get(&record)
+                                .map(|p| p.join(" → "))
+                                .unwrap_or_default(),
                             index.packages[other].label(),
                             paths.get(&other).map(|p| p.join(" → ")).unwrap_or_default()
                         ));

@@ -57,10 +57,12 @@ impl<'t> Index<'t> {
             }
         }
         for list in providers.values_mut() {
+            // Providers: higher provider priority first, then by name.
             list.sort_by(|&a, &b| {
-                packages[a]
-                    .name
-                    .cmp(&packages[b].name)
+                packages[b]
+                    .provider_priority
+                    .cmp(&packages[a].provider_priority)
+                    .then(packages[a].name.cmp(&packages[b].name))
                     .then(rank[a].cmp(&rank[b]))
             });
         }
@@ -96,7 +98,7 @@ impl<'t> Index<'t> {
         self.by_name.get(name).map_or(&[], Vec::as_slice)
     }
 
-    /// Records providing `name`, ordered by providing package name.
+    /// Records providing `name`: higher provider priority first, then by name.
     pub fn providing(&self, name: &str) -> &[usize] {
         self.providers.get(name).map_or(&[], Vec::as_slice)
     }

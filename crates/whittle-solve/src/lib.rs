@@ -90,7 +90,9 @@ pub fn solve(task: &SolveTask<'_>) -> Result<Solution, SolveError> {
     let provider = Provider::new(&index);
     let requirements: Vec<ConditionalRequirement> = requests
         .iter()
-        .map(|r| ConditionalRequirement::from(provider.requirement(&Dependency::single((*r).clone()))))
+        .map(|r| {
+            ConditionalRequirement::from(provider.requirement(&Dependency::single((*r).clone())))
+        })
         .collect();
     let mut solver = Solver::new(provider);
     let chosen = match solver.solve(Problem::new().requirements(requirements)) {
@@ -125,7 +127,8 @@ pub fn solve(task: &SolveTask<'_>) -> Result<Solution, SolveError> {
         }
     }
     excluded.sort_by(by_name_then_preference);
-    excluded.dedup_by(|later, earlier| index.packages[*later].name == index.packages[*earlier].name);
+    excluded
+        .dedup_by(|later, earlier| index.packages[*later].name == index.packages[*earlier].name);
 
     Ok(Solution {
         installed,

@@ -183,6 +183,9 @@ impl Interner for Provider<'_, '_> {
         };
         match self.pool.resolve_version_set(version_set) {
             Spec::Satisfies(req) => describe(req),
+            Spec::Violates(req) if req.name == own && req.constraint.is_none() => {
+                "(must not be installed)".to_string()
+            }
             Spec::Violates(req) => format!("not {}", describe(req)),
         }
     }
@@ -243,9 +246,9 @@ impl DependencyProvider for Provider<'_, '_> {
                 Some(record) => out.locked = self.solvables.get(record).copied(),
                 None => {
                     let version = self.index.locked_version(name_str).unwrap_or_default();
-                    let reason = self.pool.intern_string(format!(
-                        "locked to {version}, which no repository offers"
-                    ));
+                    let reason = self
+                        .pool
+                        .intern_string(format!("locked to {version}, which no repository offers"));
                     out.excluded = list.iter().map(|&s| (s, reason)).collect();
                 }
             }
