@@ -104,7 +104,10 @@ fn run(cli: Cli) -> Result<()> {
                     println!("{} {}", p.name, p.version);
                 }
                 for p in &resolution.excluded {
-                    println!("# excluded (treated as provided, not installed): {} {}", p.name, p.version);
+                    println!(
+                        "# excluded (treated as provided, not installed): {} {}",
+                        p.name, p.version
+                    );
                 }
             }
             Ok(())
@@ -118,7 +121,11 @@ fn load_plan(recipe: &std::path::Path, common: &CommonArgs) -> Result<BuildPlan>
     Ok(plan)
 }
 
-fn open_session(plan: &BuildPlan, common: &CommonArgs, reporter: Arc<TermReporter>) -> Result<Session> {
+fn open_session(
+    plan: &BuildPlan,
+    common: &CommonArgs,
+    reporter: Arc<TermReporter>,
+) -> Result<Session> {
     let options = SessionOptions {
         cache_dir: common.cache_dir.clone(),
         offline: common.offline,
@@ -130,11 +137,11 @@ fn open_session(plan: &BuildPlan, common: &CommonArgs, reporter: Arc<TermReporte
 /// SOURCE_DATE_EPOCH, the reproducible-builds convention, when set.
 fn source_date_epoch() -> Result<Option<i64>> {
     match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(v) if !v.trim().is_empty() => Ok(Some(
-            v.trim()
-                .parse()
-                .with_context(|| format!("SOURCE_DATE_EPOCH={v:?} is not a number of seconds"))?,
-        )),
+        Ok(v) if !v.trim().is_empty() => {
+            Ok(Some(v.trim().parse().with_context(|| {
+                format!("SOURCE_DATE_EPOCH={v:?} is not a number of seconds")
+            })?))
+        }
         _ => Ok(None),
     }
 }

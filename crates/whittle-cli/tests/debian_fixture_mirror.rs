@@ -2,6 +2,7 @@
 //! `../shared/fixtures/debian-bookworm-mirror`, served on 127.0.0.1, signed
 //! by Debian's real archive keys. Versions are fixed, so the resolved set,
 //! the package database and the image digest can be asserted exactly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod common;
 
@@ -65,7 +66,8 @@ fn show_packages_resolves_exactly_what_apt_resolves() {
             .arg(dir.path().join("cache")),
         true,
     );
-    let expected = fs_err::read_to_string(fixtures().join("debian-bookworm-mirror/packages.txt")).unwrap();
+    let expected =
+        fs_err::read_to_string(fixtures().join("debian-bookworm-mirror/packages.txt")).unwrap();
     assert_eq!(stdout(&out), expected);
 }
 
@@ -80,7 +82,14 @@ struct Built {
 }
 
 const PYTHON_EXTRA: &str = "  exclude: [dpkg, debconf, mawk]\naccounts:\n  groups: [{groupname: nonroot, gid: 65532}]\n  users: [{username: nonroot, uid: 65532, gid: 65532}]\n  run-as: nonroot\nentrypoint: {command: /usr/bin/python3}\ncmd: -c \"print('hello')\"\nwork-dir: /home/nonroot\nenvironment: {LANG: C.UTF-8}\narchs: [amd64]\nannotations: {org.opencontainers.image.title: python}\npaths: [{path: /data, type: directory, uid: 65532, gid: 65532, permissions: 0o750}]\n";
-const PYTHON: &[&str] = &["python3", "ca-certificates", "tzdata", "netbase", "base-files", "base-passwd"];
+const PYTHON: &[&str] = &[
+    "python3",
+    "ca-certificates",
+    "tzdata",
+    "netbase",
+    "base-files",
+    "base-passwd",
+];
 
 fn built() -> Option<&'static Built> {
     static B: OnceLock<Option<Built>> = OnceLock::new();
@@ -104,7 +113,11 @@ fn built() -> Option<&'static Built> {
         );
         let digest = stdout(&out).trim().to_string();
         let shown = stdout(&run(
-            whittle().arg("show-packages").arg(&r).arg("--cache-dir").arg(&cache),
+            whittle()
+                .arg("show-packages")
+                .arg(&r)
+                .arg("--cache-dir")
+                .arg(&cache),
             true,
         ));
         let work = dir.path().join("work");
@@ -130,7 +143,9 @@ fn excluded_packages_stay_out_and_are_listed() {
             "{name} installed:\n{}",
             b.shown
         );
-        assert!(b.shown.contains(&format!("# excluded (treated as provided, not installed): {name}")));
+        assert!(b.shown.contains(&format!(
+            "# excluded (treated as provided, not installed): {name}"
+        )));
     }
     assert!(b.shown.contains("python3 3.11.2-1+b1\n"));
 }
@@ -161,7 +176,13 @@ fn image_runs_python_as_nonroot_with_certificates_and_no_shell() {
     let work = b.work.join("run");
     let bundle = umoci_unpack(&b.archive, TAG, &work);
     let rootfs = bundle.join("rootfs");
-    for forbidden in ["bin/sh", "usr/bin/sh", "usr/bin/dpkg", "usr/bin/apt", "usr/bin/bash"] {
+    for forbidden in [
+        "bin/sh",
+        "usr/bin/sh",
+        "usr/bin/dpkg",
+        "usr/bin/apt",
+        "usr/bin/bash",
+    ] {
         assert!(
             fs_err::symlink_metadata(rootfs.join(forbidden)).is_err(),
             "{forbidden} is in the image"
@@ -171,7 +192,9 @@ fn image_runs_python_as_nonroot_with_certificates_and_no_shell() {
     assert!(status.contains("Package: python3\nStatus: install ok installed\n"));
     let passwd = fs_err::read_to_string(rootfs.join("etc/passwd")).unwrap();
     assert!(
-        passwd.lines().any(|l| l.starts_with("nonroot:") && l.contains(":65532:65532:")),
+        passwd
+            .lines()
+            .any(|l| l.starts_with("nonroot:") && l.contains(":65532:65532:")),
         "{passwd}"
     );
     let out = runc_run(
@@ -184,7 +207,11 @@ fn image_runs_python_as_nonroot_with_certificates_and_no_shell() {
         "whittle-e2e-python",
     );
     let text = stdout(&out);
-    assert!(out.status.success(), "runc failed: {text}\n{}", stderr(&out));
+    assert!(
+        out.status.success(),
+        "runc failed: {text}\n{}",
+        stderr(&out)
+    );
     let mut words = text.split_whitespace();
     assert_eq!(words.next(), Some("65532"), "{text}");
     let certs: usize = words.next().and_then(|n| n.parse().ok()).unwrap_or(0);
@@ -205,7 +232,10 @@ fn scanners_see_exactly_the_resolved_set() {
         .map(|l| format!("{l}\n"))
         .collect();
     assert_eq!(syft_distro.trim(), "distro: debian 12");
-    assert!(trivy_distro.starts_with("distro: debian 12"), "{trivy_distro}");
+    assert!(
+        trivy_distro.starts_with("distro: debian 12"),
+        "{trivy_distro}"
+    );
     assert_eq!(syft, expected, "Syft disagrees with show-packages");
     assert_eq!(trivy, expected, "Trivy disagrees with show-packages");
 }
@@ -218,7 +248,10 @@ fn sbom_lists_every_package_and_validates() {
     assert!(text.contains("pkg:deb/debian/python3@3.11.2-1%2Bb1?arch=amd64&distro=debian-12"));
     for line in b.shown.lines().filter(|l| !l.starts_with('#')) {
         let name = line.split(' ').next().unwrap();
-        assert!(text.contains(&format!("\"name\":\"{name}\"")), "{name} missing from the SBOM");
+        assert!(
+            text.contains(&format!("\"name\":\"{name}\"")),
+            "{name} missing from the SBOM"
+        );
     }
     validate_spdx(&b.sbom);
 }
@@ -244,13 +277,23 @@ fn two_builds_in_different_places_give_one_digest_and_download_nothing_twice() {
             .env("RAYON_NUM_THREADS", "1"),
         true,
     );
-    assert_eq!(stdout(&first).trim(), b.digest, "a second cache and directory gave another digest");
+    assert_eq!(
+        stdout(&first).trim(),
+        b.digest,
+        "a second cache and directory gave another digest"
+    );
     assert_eq!(common::sha256_file(&out1), common::sha256_file(&b.archive));
     // Warm: nothing from pool/ is fetched again, and the layer is reused.
     let before = server().requested_paths().len();
     let out2 = dir.path().join("b.tar");
     let second = run(
-        whittle().arg("build").arg(&r).arg(TAG).arg(&out2).arg("--cache-dir").arg(&cache),
+        whittle()
+            .arg("build")
+            .arg(&r)
+            .arg(TAG)
+            .arg(&out2)
+            .arg("--cache-dir")
+            .arg(&cache),
         true,
     );
     let fetched: Vec<String> = server().requested_paths()[before..]

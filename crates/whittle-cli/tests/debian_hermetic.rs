@@ -2,6 +2,7 @@
 //! tar and xz formats; InRelease clearsigned with a throw-away OpenPGP
 //! key) and served on 127.0.0.1. Each test breaks one link or feeds one kind
 //! of bad input, and checks the error and that nothing was left behind.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod common;
 
@@ -27,8 +28,15 @@ fn small_repo() -> DebRepo {
     .add(DebSpec::new("libgreet-compat", "1.0").file("usr/lib/compat", b"c", 0o644))
     .add(
         DebSpec::new("base-files", "12.4")
-            .file("usr/lib/os-release", b"ID=debian\nVERSION_ID=\"12\"\n", 0o644)
-            .entry(DebEntry::Symlink("etc/os-release".into(), "../usr/lib/os-release".into()))
+            .file(
+                "usr/lib/os-release",
+                b"ID=debian\nVERSION_ID=\"12\"\n",
+                0o644,
+            )
+            .entry(DebEntry::Symlink(
+                "etc/os-release".into(),
+                "../usr/lib/os-release".into(),
+            ))
             .file("etc/debian_version", b"12.4\n", 0o644),
     )
     .add(DebSpec::new("dash", "0.5").file("bin/sh", b"#!sh", 0o755))
@@ -76,7 +84,13 @@ impl Case {
         self.dir.path().join("out.tar")
     }
     fn build(&self, url: &str, packages: &str, extra: &str, args: &[&str]) -> std::process::Output {
-        let r = recipe(self.dir.path(), url, &self.repo.keyring_path(), packages, extra);
+        let r = recipe(
+            self.dir.path(),
+            url,
+            &self.repo.keyring_path(),
+            packages,
+            extra,
+        );
         run(
             whittle()
                 .arg("build")
@@ -94,7 +108,10 @@ impl Case {
     fn assert_failed_cleanly(&self, out: &std::process::Output, needle: &str) {
         let err = stderr(out);
         assert!(!out.status.success(), "should have failed:\n{err}");
-        assert!(err.contains(needle), "error does not mention {needle:?}:\n{err}");
+        assert!(
+            err.contains(needle),
+            "error does not mention {needle:?}:\n{err}"
+        );
         assert!(!self.out().exists(), "a partial output was left behind");
         let leftovers: Vec<_> = fs_err::read_dir(self.dir.path())
             .unwrap()
@@ -127,7 +144,11 @@ fn list_tar(path: &Path) -> Vec<(String, tar::EntryType, Vec<u8>)> {
             let mut e = e.unwrap();
             let mut data = Vec::new();
             std::io::Read::read_to_end(&mut e, &mut data).unwrap();
-            (e.path().unwrap().to_string_lossy().into_owned(), e.header().entry_type(), data)
+            (
+                e.path().unwrap().to_string_lossy().into_owned(),
+                e.header().entry_type(),
+                data,
+            )
         })
         .collect()
 }
@@ -142,8 +163,13 @@ fn builds_with_alternatives_provides_and_merged_usr() {
     let names: Vec<&str> = entries.iter().map(|(n, _, _)| n.as_str()).collect();
     assert!(names.contains(&"usr/bin/hello"));
     // lib/ is a link into usr/: the library landed in usr/lib.
-    assert!(names.contains(&"usr/lib/x86_64-linux-gnu/libgreet.so.2"), "{names:?}");
-    assert!(entries.iter().any(|(n, t, _)| n == "lib" && *t == tar::EntryType::Symlink));
+    assert!(
+        names.contains(&"usr/lib/x86_64-linux-gnu/libgreet.so.2"),
+        "{names:?}"
+    );
+    assert!(entries
+        .iter()
+        .any(|(n, t, _)| n == "lib" && *t == tar::EntryType::Symlink));
     // libgreet (>= 2.0) is satisfiable: the compat alternative is not installed.
     assert!(!names.contains(&"usr/lib/compat"));
     let status = entries
@@ -151,7 +177,10 @@ fn builds_with_alternatives_provides_and_merged_usr() {
         .find(|(n, _, _)| n == "var/lib/dpkg/status")
         .map(|(_, _, d)| String::from_utf8_lossy(d).into_owned())
         .unwrap();
-    assert!(status.contains("Package: libgreet\nStatus: install ok installed\n"), "{status}");
+    assert!(
+        status.contains("Package: libgreet\nStatus: install ok installed\n"),
+        "{status}"
+    );
     assert!(status.contains("Source: greet (2.1-1)"));
     assert!(names.contains(&"var/lib/dpkg/info/hello.list"));
     assert!(names.contains(&"var/lib/dpkg/info/hello.md5sums"));
@@ -166,7 +195,11 @@ fn a_shell_in_the_image_is_warned_about_by_package() {
     let srv = c.repo.serve();
     let out = c.build(&srv.url(), "hello, dash", "", &[]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("/usr/bin/sh, a shell, brought in by package dash"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/usr/bin/sh, a shell, brought in by package dash"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -174,7 +207,11 @@ fn tampered_inrelease_is_refused() {
     let c = Case::new();
     let inrelease = c.repo.dist().join("InRelease");
     let text = fs_err::read_to_string(&inrelease).unwrap();
-    fs_err::write(&inrelease, text.replacen("Suite: stable", "Suite: stab1e", 1)).unwrap();
+    fs_err::write(
+        &inrelease,
+        text.replacen("Suite: stable", "Suite: stab1e", 1),
+    )
+    .unwrap();
     let srv = c.repo.serve();
     let out = c.build(&srv.url(), "hello", "", &[]);
     c.assert_failed_cleanly(&out, "InRelease");
@@ -192,7 +229,11 @@ fn tampered_packages_index_is_refused() {
     let srv = c.repo.serve();
     let out = c.build(&srv.url(), "hello", "", &[]);
     c.assert_failed_cleanly(&out, "Packages.xz");
-    assert!(stderr(&out).contains("SHA-256") || stderr(&out).contains("sha256"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("SHA-256") || stderr(&out).contains("sha256"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -209,7 +250,9 @@ fn tampered_deb_is_refused_and_not_cached() {
     assert!(stderr(&out).contains("SHA-256"), "{}", stderr(&out));
     // Nothing unverified was kept in the cache.
     let tampered = common::sha256_file(&c.repo.deb_path("libgreet"));
-    let found = walk(&c.cache()).into_iter().any(|f| f.to_string_lossy().contains(&tampered));
+    let found = walk(&c.cache())
+        .into_iter()
+        .any(|f| f.to_string_lossy().contains(&tampered));
     assert!(!found, "the tampered .deb was cached");
 }
 
@@ -222,7 +265,9 @@ fn a_package_cannot_write_outside_the_root() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!Path::new("/tmp/whittle-evil-escape").exists());
     let entries = list_tar(&c.out());
-    assert!(entries.iter().any(|(n, _, d)| n == "tmp/whittle-evil-escape" && d == b"escaped"));
+    assert!(entries
+        .iter()
+        .any(|(n, _, d)| n == "tmp/whittle-evil-escape" && d == b"escaped"));
     assert!(entries.iter().all(|(n, _, _)| !n.contains("..")));
 }
 
@@ -241,20 +286,38 @@ fn unknown_package_is_named() {
     let srv = c.repo.serve();
     let out = c.build(&srv.url(), "helo", "", &[]);
     c.assert_failed_cleanly(&out, "helo");
-    assert!(stderr(&out).contains("hello"), "no suggestion: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains("hello"),
+        "no suggestion: {}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn unknown_suite_and_unreachable_mirror_are_clear() {
     let c = Case::new();
     let srv = c.repo.serve();
-    let r = recipe(c.dir.path(), &srv.url(), &c.repo.keyring_path(), "hello", "")
-        .to_string_lossy()
-        .into_owned();
-    let text = fs_err::read_to_string(&r).unwrap().replace("[stable]", "[stabel]");
+    let r = recipe(
+        c.dir.path(),
+        &srv.url(),
+        &c.repo.keyring_path(),
+        "hello",
+        "",
+    )
+    .to_string_lossy()
+    .into_owned();
+    let text = fs_err::read_to_string(&r)
+        .unwrap()
+        .replace("[stable]", "[stabel]");
     fs_err::write(&r, text).unwrap();
     let out = run(
-        whittle().arg("build").arg(&r).arg("t:1").arg(c.out()).arg("--cache-dir").arg(c.cache()),
+        whittle()
+            .arg("build")
+            .arg(&r)
+            .arg("t:1")
+            .arg(c.out())
+            .arg("--cache-dir")
+            .arg(c.cache()),
         false,
     );
     c.assert_failed_cleanly(&out, "stabel");
@@ -271,7 +334,10 @@ fn malformed_recipe_names_file_and_line() {
     let out = run(whittle().arg("show-packages").arg(&r), false);
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(err.contains("bad.yaml") && err.contains("line 3") && err.contains("pacakges"), "{err}");
+    assert!(
+        err.contains("bad.yaml") && err.contains("line 3") && err.contains("pacakges"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -299,7 +365,13 @@ fn offline_builds_from_the_cache_or_names_what_is_missing() {
 fn two_builds_sharing_a_cache_at_once_both_succeed() {
     let c = Case::new();
     let srv = c.repo.serve();
-    let r = recipe(c.dir.path(), &srv.url(), &c.repo.keyring_path(), "hello", "");
+    let r = recipe(
+        c.dir.path(),
+        &srv.url(),
+        &c.repo.keyring_path(),
+        "hello",
+        "",
+    );
     let spawn = |out: &str| {
         whittle()
             .arg("build")
@@ -336,16 +408,35 @@ fn a_full_disk_leaves_no_partial_output() {
         eprintln!("\n!!!!! SKIP: cannot mount a tiny tmpfs here (needs root); the disk-full check did NOT run !!!!!\n");
         return;
     }
-    let r = recipe(c.dir.path(), &srv.url(), &c.repo.keyring_path(), "hello", "");
+    let r = recipe(
+        c.dir.path(),
+        &srv.url(),
+        &c.repo.keyring_path(),
+        "hello",
+        "",
+    );
     let target = small.join("out.tar");
     let out = run(
-        whittle().arg("build").arg(&r).arg("t:1").arg(&target).arg("--cache-dir").arg(c.cache()),
+        whittle()
+            .arg("build")
+            .arg(&r)
+            .arg("t:1")
+            .arg(&target)
+            .arg("--cache-dir")
+            .arg(c.cache()),
         false,
     );
-    let listing: Vec<_> = fs_err::read_dir(&small).unwrap().filter_map(Result::ok).map(|e| e.file_name()).collect();
+    let listing: Vec<_> = fs_err::read_dir(&small)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
     let _ = std::process::Command::new("umount").arg(&small).status();
     assert!(!out.status.success(), "a 12k disk held the image?");
-    assert!(listing.is_empty(), "left behind on the full disk: {listing:?}");
+    assert!(
+        listing.is_empty(),
+        "left behind on the full disk: {listing:?}"
+    );
     assert!(stderr(&out).contains("out.tar"), "{}", stderr(&out));
 }
 

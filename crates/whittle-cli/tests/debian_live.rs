@@ -1,6 +1,7 @@
 //! Live tests against the host's Debian mirror (from its apt sources, as
 //! the example recipe leaves the URL out). When the mirror cannot be
 //! reached they say so loudly and skip; they never pass silently.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod common;
 
@@ -24,7 +25,11 @@ fn live_cache() -> PathBuf {
 /// mirror is unreachable.
 fn shown() -> Option<String> {
     let out = run(
-        whittle().arg("show-packages").arg(example()).arg("--cache-dir").arg(live_cache()),
+        whittle()
+            .arg("show-packages")
+            .arg(example())
+            .arg("--cache-dir")
+            .arg(live_cache()),
         false,
     );
     if out.status.success() {
@@ -62,13 +67,19 @@ fn live_python_image_runs_scans_and_reproduces() {
     };
     let (first, digest1) = build("one.tar");
     let (_, digest2) = build("two.tar");
-    assert_eq!(digest1, digest2, "two builds of the same mirror state differ");
+    assert_eq!(
+        digest1, digest2,
+        "two builds of the same mirror state differ"
+    );
 
     if have("umoci") && have("runc") {
         let bundle = umoci_unpack(&first, tag, &dir.path().join("run"));
         let rootfs = bundle.join("rootfs");
         for forbidden in ["usr/bin/sh", "bin/sh", "usr/bin/apt", "usr/bin/dpkg"] {
-            assert!(fs_err::symlink_metadata(rootfs.join(forbidden)).is_err(), "{forbidden} present");
+            assert!(
+                fs_err::symlink_metadata(rootfs.join(forbidden)).is_err(),
+                "{forbidden} present"
+            );
         }
         let out = runc_run(
             &bundle,

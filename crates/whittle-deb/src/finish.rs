@@ -69,7 +69,11 @@ fn installed_deb(p: &Installed, arch: &str) -> InstalledDeb {
 
 /// base-passwd's postinst copies its master files to /etc; the recipe's
 /// accounts are added to them.
-fn write_recipe_accounts(root: &mut RootFs, accounts: &Accounts, epoch: i64) -> Result<(), WorldError> {
+fn write_recipe_accounts(
+    root: &mut RootFs,
+    accounts: &Accounts,
+    epoch: i64,
+) -> Result<(), WorldError> {
     let base_passwd = root
         .read_file("usr/share/base-passwd/passwd.master")
         .map(|b| String::from_utf8_lossy(b).into_owned());
@@ -93,13 +97,22 @@ fn write_recipe_accounts(root: &mut RootFs, accounts: &Accounts, epoch: i64) -> 
                     .homedir
                     .clone()
                     .unwrap_or_else(|| format!("/home/{}", u.username)),
-                shell: u.shell.clone().unwrap_or_else(|| "/usr/sbin/nologin".to_string()),
+                shell: u
+                    .shell
+                    .clone()
+                    .unwrap_or_else(|| "/usr/sbin/nologin".to_string()),
                 gecos: String::new(),
             })
             .collect(),
     };
-    write_accounts(root, base_passwd.as_deref(), base_group.as_deref(), &spec, epoch)
-        .map_err(|e| WorldError::with_source("could not write /etc/passwd and /etc/group", e))
+    write_accounts(
+        root,
+        base_passwd.as_deref(),
+        base_group.as_deref(),
+        &spec,
+        epoch,
+    )
+    .map_err(|e| WorldError::with_source("could not write /etc/passwd and /etc/group", e))
 }
 
 /// tzdata's postinst points /etc/localtime at the configured zone (UTC
@@ -110,7 +123,10 @@ fn set_default_timezone(root: &mut RootFs, epoch: i64) {
             "etc/localtime",
             Node::symlink("/usr/share/zoneinfo/Etc/UTC").at(epoch),
         );
-        let _ = root.insert("etc/timezone", Node::file(b"Etc/UTC\n".to_vec(), 0o644).at(epoch));
+        let _ = root.insert(
+            "etc/timezone",
+            Node::file(b"Etc/UTC\n".to_vec(), 0o644).at(epoch),
+        );
     }
 }
 

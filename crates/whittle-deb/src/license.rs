@@ -38,7 +38,12 @@ pub fn declared_license(root: &RootFs, package: &str) -> Option<String> {
         .map(|e| if e.contains(' ') { format!("({e})") } else { e })
         .collect();
     Some(if parts.len() == 1 {
-        parts.into_iter().next().unwrap_or_default().trim_matches(|c| c == '(' || c == ')').to_string()
+        parts
+            .into_iter()
+            .next()
+            .unwrap_or_default()
+            .trim_matches(|c| c == '(' || c == ')')
+            .to_string()
     } else {
         parts.join(" AND ")
     })
@@ -94,7 +99,13 @@ fn spdx_id(name: &str) -> String {
     }
     let clean: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     format!("LicenseRef-{clean}")
 }
@@ -105,8 +116,14 @@ mod tests {
 
     #[test]
     fn maps_debian_names() {
-        assert_eq!(to_spdx_expression("GPL-2+ or Artistic"), "GPL-2.0-or-later OR Artistic-1.0-Perl");
+        assert_eq!(
+            to_spdx_expression("GPL-2+ or Artistic"),
+            "GPL-2.0-or-later OR Artistic-1.0-Perl"
+        );
         assert_eq!(to_spdx_expression("Expat"), "MIT");
-        assert_eq!(to_spdx_expression("custom thing"), "LicenseRef-custom LicenseRef-thing");
+        assert_eq!(
+            to_spdx_expression("custom thing"),
+            "LicenseRef-custom LicenseRef-thing"
+        );
     }
 }

@@ -73,8 +73,13 @@ pub fn resolve_suites(
                 (Some(u), _) => u.clone(),
                 (None, h) => h.as_ref().map(|s| s.uri.clone()).unwrap_or_default(),
             };
-            let (keyring, keyring_origin) =
-                load_keyring(repo.keyring.as_deref(), host_source.as_ref(), &url, fetcher, apt_root)?;
+            let (keyring, keyring_origin) = load_keyring(
+                repo.keyring.as_deref(),
+                host_source.as_ref(),
+                &url,
+                fetcher,
+                apt_root,
+            )?;
             out.push(SuiteSource {
                 url: url.trim_end_matches('/').to_string(),
                 suite: suite.clone(),
@@ -104,7 +109,9 @@ fn load_keyring(
         } else {
             fs_err::read(k).map_err(|e| {
                 WorldError::with_source(
-                    format!("could not read the keyring {k}; check the `keyring:` path in the recipe"),
+                    format!(
+                        "could not read the keyring {k}; check the `keyring:` path in the recipe"
+                    ),
                     e,
                 )
             })?
@@ -125,7 +132,10 @@ fn load_keyring(
         Some(SignedBy::Path(p)) => {
             let origin = p.display().to_string();
             let bytes = fs_err::read(&p).map_err(|e| {
-                WorldError::with_source(format!("could not read the keyring {origin} named by the host's apt sources"), e)
+                WorldError::with_source(
+                    format!("could not read the keyring {origin} named by the host's apt sources"),
+                    e,
+                )
             })?;
             parse_keyring(&bytes, &origin)
         }
@@ -139,8 +149,9 @@ fn load_keyring(
 }
 
 fn parse_keyring(bytes: &[u8], origin: &str) -> Result<(Keyring, String), WorldError> {
-    let ring = Keyring::from_bytes(bytes, origin)
-        .map_err(|e| WorldError::with_source(format!("the keyring {origin} could not be read"), e))?;
+    let ring = Keyring::from_bytes(bytes, origin).map_err(|e| {
+        WorldError::with_source(format!("the keyring {origin} could not be read"), e)
+    })?;
     Ok((ring, origin.to_string()))
 }
 
@@ -157,7 +168,10 @@ pub fn load_suite(
     let shown = whittle_net::redact(&dist);
     let release_text = fetch_release(fetcher, src, &dist)?;
     let release = parse_release(&release_text).map_err(|e| {
-        WorldError::with_source(format!("{shown}/InRelease is signed but could not be parsed"), e)
+        WorldError::with_source(
+            format!("{shown}/InRelease is signed but could not be parsed"),
+            e,
+        )
     })?;
     let names_suite = release.suite.as_deref() == Some(src.suite.as_str())
         || release.codename.as_deref() == Some(src.suite.as_str());
@@ -223,7 +237,10 @@ fn fetch_release(fetcher: &Fetcher, src: &SuiteSource, dist: &str) -> Result<Str
             e,
         )
     };
-    let verified = match fetcher.fetch_optional(&inrelease).map_err(|e| fetch_err("InRelease", e))? {
+    let verified = match fetcher
+        .fetch_optional(&inrelease)
+        .map_err(|e| fetch_err("InRelease", e))?
+    {
         Some(doc) => verify_cleartext(&doc, &src.keyring, &format!("{shown}/InRelease")),
         None => {
             let release = fetcher

@@ -27,7 +27,11 @@ pub struct DebWorld {
 impl DebWorld {
     /// A world over the recipe's Debian repositories; suites without a URL
     /// take it from the host's apt sources under `apt_root` (normally `/`).
-    pub fn new(repos: &[DebRepository], fetcher: &Fetcher, apt_root: &Path) -> Result<DebWorld, WorldError> {
+    pub fn new(
+        repos: &[DebRepository],
+        fetcher: &Fetcher,
+        apt_root: &Path,
+    ) -> Result<DebWorld, WorldError> {
         Ok(DebWorld {
             suites: resolve_suites(repos, fetcher, apt_root)?,
         })
@@ -75,13 +79,20 @@ impl PackageWorld for DebWorld {
         let token = reporter.on_download_start(&label, dl.size);
         let progress = {
             let reporter = reporter.clone();
-            Box::new(move |bytes: u64, _total: Option<u64>| reporter.on_download_progress(token, bytes))
+            Box::new(move |bytes: u64, _total: Option<u64>| {
+                reporter.on_download_progress(token, bytes)
+            })
         };
-        let opened = cx.fetcher.open_verified(&dl.url, sha, dl.size, Some(progress));
+        let opened = cx
+            .fetcher
+            .open_verified(&dl.url, sha, dl.size, Some(progress));
         let result = opened
             .map_err(|e| {
                 WorldError::with_source(
-                    format!("could not fetch {label} from {}", whittle_net::redact(&dl.url)),
+                    format!(
+                        "could not fetch {label} from {}",
+                        whittle_net::redact(&dl.url)
+                    ),
                     e,
                 )
             })
@@ -126,7 +137,10 @@ impl PackageWorld for DebWorld {
 
 /// Unpack while the digest is checked underneath; if unpacking fails, read
 /// on to the end so a digest mismatch (the real cause) is what is reported.
-fn unpack_checked(reader: &mut (dyn Read + Send), record: &PackageRecord) -> Result<Unpacked, WorldError> {
+fn unpack_checked(
+    reader: &mut (dyn Read + Send),
+    record: &PackageRecord,
+) -> Result<Unpacked, WorldError> {
     let origin = whittle_net::redact(&record.download.url);
     match unpack_deb(&mut *reader, &origin) {
         Ok(contents) => {
@@ -238,7 +252,8 @@ mod tests {
             Some("Person: Matthias Klose (doko@debian.org)")
         );
         assert_eq!(
-            supplier("Maintainer: Debian Python Team <team+python@tracker.debian.org>\n").as_deref(),
+            supplier("Maintainer: Debian Python Team <team+python@tracker.debian.org>\n")
+                .as_deref(),
             Some("Organization: Debian Python Team (team+python@tracker.debian.org)")
         );
     }

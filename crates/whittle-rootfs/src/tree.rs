@@ -40,7 +40,10 @@ impl RootFs {
         let key = join(&parent, &name);
         if let NodeKind::Hardlink(target) = &node.kind {
             let target = self.resolve(target, false)?;
-            if !matches!(self.nodes.get(&target).map(|n| &n.kind), Some(NodeKind::File(_))) {
+            if !matches!(
+                self.nodes.get(&target).map(|n| &n.kind),
+                Some(NodeKind::File(_))
+            ) {
                 return Err(FsError::BadHardlink { path: key, target });
             }
             let node = Node {
@@ -297,7 +300,10 @@ fn split_last(key: &str, path: &str) -> Result<(String, String), FsError> {
     if key.is_empty() {
         return Err(FsError::EmptyPath(path.to_string()));
     }
-    Ok((parent_of(key).to_string(), key.rsplit('/').next().unwrap_or(key).to_string()))
+    Ok((
+        parent_of(key).to_string(),
+        key.rsplit('/').next().unwrap_or(key).to_string(),
+    ))
 }
 
 fn parent_of(key: &str) -> &str {

@@ -23,7 +23,11 @@ impl RootFs {
     /// Write only the entries whose key `keep` accepts, e.g. one layer's
     /// share of the tree. Hard-link groups are kept whole when any member
     /// is kept, so a layer never links to a file it lacks.
-    pub fn write_tar_filtered<W: Write>(&self, out: W, keep: impl Fn(&str) -> bool) -> io::Result<W> {
+    pub fn write_tar_filtered<W: Write>(
+        &self,
+        out: W,
+        keep: impl Fn(&str) -> bool,
+    ) -> io::Result<W> {
         let groups = hardlink_groups(self);
         let mut builder = tar::Builder::new(out);
         builder.mode(tar::HeaderMode::Complete);

@@ -55,7 +55,8 @@ impl DebSpec {
     /// Add a regular file (parents are added as directories).
     #[must_use]
     pub fn file(mut self, path: &str, content: &[u8], mode: u32) -> DebSpec {
-        self.entries.push(DebEntry::File(path.into(), content.to_vec(), mode));
+        self.entries
+            .push(DebEntry::File(path.into(), content.to_vec(), mode));
         self
     }
 

@@ -97,7 +97,11 @@ impl DebRepo {
             ));
         }
         fs_err::write(dist.join("Release"), release.as_bytes()).unwrap();
-        fs_err::write(dist.join("InRelease"), clearsign(release.as_bytes(), &self.key)).unwrap();
+        fs_err::write(
+            dist.join("InRelease"),
+            clearsign(release.as_bytes(), &self.key),
+        )
+        .unwrap();
     }
 
     /// Serve the repository on 127.0.0.1.

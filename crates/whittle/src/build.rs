@@ -107,7 +107,9 @@ pub fn build(session: &Session, req: &BuildRequest) -> Result<BuildOutcome, Buil
         tag: req.tag.clone(),
     };
     let digest = image_digest(&set);
-    session.reporter().on_step(&format!("writing {}", req.output.display()));
+    session
+        .reporter()
+        .on_step(&format!("writing {}", req.output.display()));
     let written = if output_is_dir {
         write_layout(&set, &req.output)
     } else {
@@ -151,7 +153,10 @@ fn build_platform(
         accounts: &plan.accounts,
         epoch: build_epoch,
     };
-    for w in session.world().finish(&cx, &mut root, &placed.installed, &input)? {
+    for w in session
+        .world()
+        .finish(&cx, &mut root, &placed.installed, &input)?
+    {
         session.reporter().on_warning(&w);
     }
     apply_paths(&mut root, &plan.paths, build_epoch)?;
@@ -159,7 +164,9 @@ fn build_platform(
         session.reporter().on_warning(&w);
     }
     root.clamp_mtimes(build_epoch);
-    session.reporter().on_step(&format!("writing the layer ({arch})"));
+    session
+        .reporter()
+        .on_step(&format!("writing the layer ({arch})"));
     let (layer, reused) = layer(&root, session.fetcher())?;
     let config = config(plan, arch, build_epoch)?;
     let image = PlatformImage {
@@ -220,7 +227,10 @@ fn write_sboms(
             .collect();
         let tool = format!("whittle-{}", env!("CARGO_PKG_VERSION"));
         let path = dir.join("sbom-index.spdx.json");
-        write(&path, &whittle_sbom::spdx_index_json(&req.tag, index_digest, &per_arch, epoch, &tool))?;
+        write(
+            &path,
+            &whittle_sbom::spdx_index_json(&req.tag, index_digest, &per_arch, epoch, &tool),
+        )?;
         written.push(path);
     }
     Ok(written)

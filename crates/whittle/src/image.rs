@@ -13,7 +13,10 @@ use crate::error::BuildError;
 
 /// Environment every image gets unless the recipe sets the variable (as apko).
 const DEFAULT_ENV: &[(&str, &str)] = &[
-    ("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+    (
+        "PATH",
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    ),
     ("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt"),
 ];
 
@@ -26,7 +29,10 @@ pub fn layer(root: &RootFs, fetcher: &Fetcher) -> Result<(Layer, bool), BuildErr
     let id = diff_id(&tar);
     let key = format!("layer-gzip/{id}");
     let cache = fetcher.cache();
-    if let (Ok(Some(blob)), Ok(Some(digest))) = (cache.get_keyed(&key), cache.get_keyed(&format!("{key}.digest"))) {
+    if let (Ok(Some(blob)), Ok(Some(digest))) = (
+        cache.get_keyed(&key),
+        cache.get_keyed(&format!("{key}.digest")),
+    ) {
         let actual = format!("sha256:{}", hex::encode(Sha256::digest(&blob)));
         if actual.as_bytes() == digest.as_slice() {
             let size = blob.len() as u64;

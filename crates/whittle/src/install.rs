@@ -24,10 +24,16 @@ pub struct Placed {
 }
 
 /// Fetch, verify, unpack and place `packages` (already sorted by name).
-pub fn install(session: &Session, cx: &WorldContext, packages: &[PackageRecord]) -> Result<Placed, BuildError> {
-    session
-        .reporter()
-        .on_step(&format!("fetching and unpacking {} packages ({})", packages.len(), cx.arch));
+pub fn install(
+    session: &Session,
+    cx: &WorldContext,
+    packages: &[PackageRecord],
+) -> Result<Placed, BuildError> {
+    session.reporter().on_step(&format!(
+        "fetching and unpacking {} packages ({})",
+        packages.len(),
+        cx.arch
+    ));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(PARALLEL_FETCHES)
         .build()
@@ -38,13 +44,16 @@ pub fn install(session: &Session, cx: &WorldContext, packages: &[PackageRecord])
             .map(|record| session.world().install(cx, record))
             .collect()
     });
-    session.reporter().on_step(&format!("assembling the root filesystem ({})", cx.arch));
+    session
+        .reporter()
+        .on_step(&format!("assembling the root filesystem ({})", cx.arch));
     let mut root = session.world().new_root(cx);
     let mut installed = Vec::with_capacity(unpacked.len());
     let mut newest_mtime = 0;
     for result in unpacked {
         let pkg = result?;
-        newest_mtime = newest_mtime.max(pkg.entries.iter().map(|(_, n)| n.mtime).max().unwrap_or(0));
+        newest_mtime =
+            newest_mtime.max(pkg.entries.iter().map(|(_, n)| n.mtime).max().unwrap_or(0));
         installed.push(place(&mut root, pkg)?);
     }
     Ok(Placed {
@@ -64,11 +73,13 @@ fn place(root: &mut RootFs, pkg: Unpacked) -> Result<Installed, BuildError> {
             continue;
         }
         let is_link = matches!(node.kind, NodeKind::Hardlink(_));
-        let key = root.insert(&path, node).map_err(|source| BuildError::Place {
-            package: pkg.record.label(),
-            path: path.clone(),
-            source,
-        })?;
+        let key = root
+            .insert(&path, node)
+            .map_err(|source| BuildError::Place {
+                package: pkg.record.label(),
+                path: path.clone(),
+                source,
+            })?;
         if !is_link || !key.is_empty() {
             paths.push(format!("/{path}"));
             keys.push(key);

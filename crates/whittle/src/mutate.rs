@@ -7,7 +7,11 @@ use whittle_rootfs::{Node, NodeKind, RootFs};
 use crate::error::BuildError;
 
 /// Apply each mutation in recipe order; generated entries get time `epoch`.
-pub fn apply_paths(root: &mut RootFs, paths: &[PathMutation], epoch: i64) -> Result<(), BuildError> {
+pub fn apply_paths(
+    root: &mut RootFs,
+    paths: &[PathMutation],
+    epoch: i64,
+) -> Result<(), BuildError> {
     for m in paths {
         apply_one(root, m, epoch).map_err(|message| BuildError::PathMutation {
             path: m.path().to_string(),
@@ -26,7 +30,11 @@ fn apply_one(root: &mut RootFs, m: &PathMutation, epoch: i64) -> Result<(), Stri
             permissions,
             recursive,
         } => {
-            let key = insert(root, path, Node::dir(*permissions).owned(*uid, *gid).at(epoch))?;
+            let key = insert(
+                root,
+                path,
+                Node::dir(*permissions).owned(*uid, *gid).at(epoch),
+            )?;
             if *recursive {
                 set_below(root, &key, Some(*permissions), Some(*uid), Some(*gid));
             }
@@ -37,7 +45,13 @@ fn apply_one(root: &mut RootFs, m: &PathMutation, epoch: i64) -> Result<(), Stri
             gid,
             permissions,
         } => {
-            insert(root, path, Node::file(Vec::new(), *permissions).owned(*uid, *gid).at(epoch))?;
+            insert(
+                root,
+                path,
+                Node::file(Vec::new(), *permissions)
+                    .owned(*uid, *gid)
+                    .at(epoch),
+            )?;
         }
         PathMutation::Symlink {
             path,
@@ -45,12 +59,18 @@ fn apply_one(root: &mut RootFs, m: &PathMutation, epoch: i64) -> Result<(), Stri
             uid,
             gid,
         } => {
-            insert(root, path, Node::symlink(source.clone()).owned(*uid, *gid).at(epoch))?;
+            insert(
+                root,
+                path,
+                Node::symlink(source.clone()).owned(*uid, *gid).at(epoch),
+            )?;
         }
         PathMutation::Hardlink { path, source } => {
             let target = root
                 .lookup(source)
-                .ok_or_else(|| format!("the hard link's source {source} does not exist in the image"))?
+                .ok_or_else(|| {
+                    format!("the hard link's source {source} does not exist in the image")
+                })?
                 .clone();
             let node = Node {
                 kind: NodeKind::Hardlink(source.clone()),

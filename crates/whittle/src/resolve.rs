@@ -39,7 +39,9 @@ pub fn resolve(session: &Session, plan: &BuildPlan, arch: Arch) -> Result<Resolu
         source,
     })?;
     let pick = |ids: &[usize]| -> Vec<PackageRecord> {
-        ids.iter().filter_map(|&i| records.get(i).cloned()).collect()
+        ids.iter()
+            .filter_map(|&i| records.get(i).cloned())
+            .collect()
     };
     Ok(Resolution {
         arch,
@@ -50,7 +52,11 @@ pub fn resolve(session: &Session, plan: &BuildPlan, arch: Arch) -> Result<Resolu
 
 /// The resolved set for `arch` without building anything: what
 /// `whittle show-packages` prints.
-pub fn show_packages(session: &Session, plan: &BuildPlan, arch: Arch) -> Result<Resolution, BuildError> {
+pub fn show_packages(
+    session: &Session,
+    plan: &BuildPlan,
+    arch: Arch,
+) -> Result<Resolution, BuildError> {
     resolve(session, plan, arch)
 }
 

@@ -33,8 +33,11 @@ pub fn unwanted_programs(root: &RootFs, installed: &[Installed]) -> Vec<String> 
         }
         let owner = installed
             .iter()
-            .find(|p| p.keys.iter().any(|k| *k == key))
-            .map_or_else(|| "the recipe's paths".to_string(), |p| format!("package {}", p.record.name));
+            .find(|p| p.keys.contains(&key))
+            .map_or_else(
+                || "the recipe's paths".to_string(),
+                |p| format!("package {}", p.record.name),
+            );
         out.push(format!(
             "the image contains /{key}, {what}, brought in by {owner}; add the package to \
              contents.exclude if it is not needed at run time"

@@ -1,7 +1,12 @@
 //! Helpers shared by the end-to-end tests: run the real `whittle` binary,
 //! and read its images with the real tools (skopeo, umoci, runc, Syft,
 //! Trivy, pyspdxtools). A missing tool is a loud SKIP, never a silent pass.
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stderr
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -9,7 +14,8 @@ use std::process::{Command, Output};
 /// The `whittle` binary under test.
 pub fn whittle() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_whittle"));
-    c.env_remove("SOURCE_DATE_EPOCH").env_remove("WHITTLE_CACHE_DIR");
+    c.env_remove("SOURCE_DATE_EPOCH")
+        .env_remove("WHITTLE_CACHE_DIR");
     c
 }
 
@@ -45,7 +51,9 @@ pub fn have(tool: &str) -> bool {
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !found {
-        eprintln!("\n!!!!! SKIP: `{tool}` is not installed; the checks that need it did NOT run !!!!!\n");
+        eprintln!(
+            "\n!!!!! SKIP: `{tool}` is not installed; the checks that need it did NOT run !!!!!\n"
+        );
     }
     found
 }
@@ -60,7 +68,14 @@ pub fn fixtures() -> PathBuf {
 pub fn umoci_unpack(archive: &Path, tag_ref: &str, work: &Path) -> PathBuf {
     let layout = work.join("layout");
     fs_err::create_dir_all(&layout).unwrap();
-    run(Command::new("tar").arg("-xf").arg(archive).arg("-C").arg(&layout), true);
+    run(
+        Command::new("tar")
+            .arg("-xf")
+            .arg(archive)
+            .arg("-C")
+            .arg(&layout),
+        true,
+    );
     let bundle = work.join("bundle");
     run(
         Command::new("umoci")
@@ -100,7 +115,11 @@ pub fn scanners(target: &Path, out: &Path) -> Option<((String, String), (String,
         return None;
     }
     let res = run(
-        Command::new("bash").arg(&script).arg("-o").arg(out).arg(target),
+        Command::new("bash")
+            .arg(&script)
+            .arg("-o")
+            .arg(out)
+            .arg(target),
         true,
     );
     eprintln!("{}", stdout(&res));
