@@ -9,7 +9,7 @@
 //!
 //! [`build`] runs all of it; [`show_packages`] stops after resolving. The
 //! engine never prints: progress and warnings go to a
-//! [`Reporter`](whittle_world::Reporter).
+//! [`Reporter`].
 #![deny(missing_docs)]
 
 mod build;
