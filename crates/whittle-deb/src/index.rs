@@ -518,6 +518,18 @@ impl<'a> Fields<'a> {
             repo,
             installed_size,
             provider_priority: extra.get("Priority").map_or(0, |p| priority_rank(p)),
+            install_if: Vec::new(),
+            replaces: extra
+                .get("Replaces")
+                .map(|r| {
+                    r.split(',')
+                        .filter_map(|x| x.split_whitespace().next())
+                        .map(|n| n.split(':').next().unwrap_or(n).to_string())
+                        .filter(|n| !n.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            repo_tag: None,
             extra,
         })
     }

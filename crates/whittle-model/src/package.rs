@@ -63,6 +63,14 @@ pub struct PackageRecord {
     /// wins (APK `provider_priority`; for Debian, derived from `Priority`
     /// so that `awk` means mawk, as apt chooses).
     pub provider_priority: i64,
+    /// Install this package automatically once every one of these is
+    /// installed (APK `install_if`); empty for most packages.
+    pub install_if: Vec<Requirement>,
+    /// Names whose files this package may overwrite (Debian/APK `Replaces`).
+    pub replaces: Vec<String>,
+    /// The tag of the repository this came from (apko's `@tag URL`): such a
+    /// package is only chosen when asked for as `name@tag`.
+    pub repo_tag: Option<String>,
     /// World-specific fields the engine carries untouched (e.g. the Debian
     /// `Section`, an APK `C:` checksum), ordered for determinism.
     pub extra: BTreeMap<String, String>,
@@ -87,6 +95,9 @@ impl PackageRecord {
             repo: 0,
             installed_size: None,
             provider_priority: 0,
+            install_if: Vec::new(),
+            replaces: Vec::new(),
+            repo_tag: None,
             extra: BTreeMap::new(),
         }
     }
