@@ -65,6 +65,23 @@ pub struct CommonArgs {
     /// Add a package to the recipe's list (repeatable).
     #[arg(short = 'p', long = "package-append", value_name = "PKG")]
     pub package_append: Vec<String>,
+    /// Add an APK signing key, a path (relative to the working directory) or
+    /// URL (repeatable).
+    #[arg(short = 'k', long = "keyring-append", value_name = "PATH|URL")]
+    pub keyring_append: Vec<String>,
+    /// Add an APK repository (`URL`, path or `@tag URL`) used to resolve and
+    /// written to /etc/apk/repositories (repeatable). Not for Debian recipes:
+    /// add those repositories to the recipe.
+    #[arg(short = 'r', long = "repository-append", value_name = "URL")]
+    pub repository_append: Vec<String>,
+    /// Add an APK repository used to resolve but not written into the image
+    /// (repeatable).
+    #[arg(short = 'b', long = "build-repository-append", value_name = "URL")]
+    pub build_repository_append: Vec<String>,
+    /// Do not verify repository signatures. Dangerous: anyone between you and
+    /// the repository can then choose what goes into the image.
+    #[arg(long)]
+    pub ignore_signatures: bool,
 }
 
 impl CommonArgs {
@@ -85,11 +102,28 @@ impl CommonArgs {
         Ok(Some(out))
     }
 
-    /// Apply command-line additions to the recipe.
+    /// Apply command-line additions to the recipe: keys, repositories and
+    /// build repositories (after the recipe's own), packages, and
+    /// `--ignore-signatures`.
     pub fn apply_to(&self, plan: &mut BuildPlan) -> Result<()> {
+        for k in &self.keyring_append {
+            plan.append_keyring(k)
+                .map_err(|e| anyhow::anyhow!("--keyring-append {k}: {e}"))?;
+        }
+        for r in &self.repository_append {
+            plan.append_repository(r)
+                .map_err(|e| anyhow::anyhow!("--repository-append {r}: {e}"))?;
+        }
+        for b in &self.build_repository_append {
+            plan.append_build_repository(b)
+                .map_err(|e| anyhow::anyhow!("--build-repository-append {b}: {e}"))?;
+        }
         for p in &self.package_append {
             let req = whittle_recipe_request(p)?;
             plan.packages.push(req);
+        }
+        if self.ignore_signatures {
+            plan.ignore_signatures = true;
         }
         Ok(())
     }
@@ -98,4 +132,102 @@ impl CommonArgs {
 fn whittle_recipe_request(spec: &str) -> Result<whittle::PackageRequest> {
     whittle::PackageRequest::parse(spec, 0)
         .map_err(|e| anyhow::anyhow!("--package-append {spec}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use clap::Parser;
+
+    use super::*;
+
+    fn common(args: &[&str]) -> CommonArgs {
+        let mut argv = vec!["whittle", "show-packages", "r.yaml"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv).expect("arguments parse").command {
+            Command::ShowPackages { common, .. } => common,
+            Command::Build { .. } => panic!("not show-packages"),
+        }
+    }
+
+    fn plan(text: &str) -> BuildPlan {
+        BuildPlan::from_str_with_env(text, Path::new("r.yaml"), &|_| None).expect("recipe parses")
+    }
+
+    #[test]
+    fn apko_flags_apply_to_an_apk_plan() {
+        let args = common(&[
+            "-k",
+            "extra.rsa.pub",
+            "--keyring-append=https://k.example/b.rsa.pub",
+            "-r",
+            "@local ./packages",
+            "--repository-append",
+            "https://r.example/os",
+            "-b",
+            "https://build.example/os",
+            "-p",
+            "curl>=8",
+            "--ignore-signatures",
+            "--arch",
+            "x86_64,aarch64",
+        ]);
+        let mut plan =
+            plan("contents:\n  repositories: [https://packages.wolfi.dev/os]\n  packages: [a]\n");
+        args.apply_to(&mut plan).expect("flags apply");
+        assert_eq!(
+            plan.keyrings,
+            ["extra.rsa.pub", "https://k.example/b.rsa.pub"]
+        );
+        assert_eq!(plan.repositories.len(), 3);
+        assert_eq!(
+            plan.image_apk_repositories,
+            [
+                "https://packages.wolfi.dev/os",
+                "@local ./packages",
+                "https://r.example/os"
+            ]
+        );
+        assert_eq!(plan.build_repositories.len(), 1);
+        assert_eq!(plan.build_repositories[0].url, "https://build.example/os");
+        assert_eq!(plan.repositories_for_resolving().len(), 4);
+        assert_eq!(plan.packages.len(), 2);
+        assert!(plan.ignore_signatures);
+        assert_eq!(
+            args.archs().expect("archs parse"),
+            Some(vec![Arch::Amd64, Arch::Arm64])
+        );
+    }
+
+    #[test]
+    fn no_flags_change_nothing() {
+        let text = "contents:\n  packages: [a]\n";
+        let mut p = plan(text);
+        common(&[]).apply_to(&mut p).expect("nothing to apply");
+        assert_eq!(p, plan(text));
+        assert!(!p.ignore_signatures);
+    }
+
+    #[test]
+    fn apk_flags_refused_for_a_debian_recipe() {
+        let text =
+            "contents:\n  repositories: [{type: deb, suites: [bookworm]}]\n  packages: [a]\n";
+        for flags in [
+            ["-r", "https://r.example/os"],
+            ["-b", "https://r.example/os"],
+            ["-k", "key.rsa.pub"],
+        ] {
+            let mut p = plan(text);
+            let err = common(&flags).apply_to(&mut p).expect_err("refused");
+            let msg = err.to_string();
+            assert!(msg.contains("Debian") && msg.contains("r.yaml"), "{msg}");
+        }
+        let mut p = plan(text);
+        let err = common(&["-r", "@tag"]).apply_to(&mut p).expect_err("bad");
+        assert!(
+            err.to_string().contains("--repository-append @tag"),
+            "{err}"
+        );
+    }
 }

@@ -74,14 +74,19 @@ fn run(cli: Cli) -> Result<()> {
             reporter.finish();
             for p in &outcome.platforms {
                 eprintln!(
-                    "{}: {} packages, {} excluded, {} entries, layer {}{}",
+                    "{}: {} packages, {} excluded, {} entries, {} layer(s)",
                     p.arch,
                     p.installed.len(),
                     p.excluded.len(),
                     p.entries,
-                    p.layer_digest,
-                    if p.layer_reused { " (reused)" } else { "" }
+                    p.layers.len()
                 );
+                for (name, digest, reused) in &p.layers {
+                    eprintln!(
+                        "  layer {digest}{} ({name})",
+                        if *reused { " (reused)" } else { "" }
+                    );
+                }
             }
             for s in &outcome.sboms {
                 eprintln!("sbom: {}", s.display());
@@ -95,11 +100,10 @@ fn run(cli: Cli) -> Result<()> {
             let reporter = Arc::new(TermReporter::quiet());
             let session = open_session(&plan, &common, reporter)?;
             let archs = common.archs()?.unwrap_or_else(|| plan.archs.clone());
-            for (i, arch) in archs.iter().enumerate() {
+            for (i, resolution) in whittle::show_packages(&session, &plan, &archs)?.iter().enumerate() {
                 if archs.len() > 1 {
-                    println!("{}# {arch}", if i > 0 { "\n" } else { "" });
+                    println!("{}# {}", if i > 0 { "\n" } else { "" }, resolution.arch);
                 }
-                let resolution = whittle::show_packages(&session, &plan, *arch)?;
                 for p in &resolution.installed {
                     println!("{} {}", p.name, p.version);
                 }

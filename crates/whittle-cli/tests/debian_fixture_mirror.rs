@@ -263,9 +263,11 @@ fn two_builds_in_different_places_give_one_digest_and_download_nothing_twice() {
     let r = recipe(dir.path(), PYTHON, PYTHON_EXTRA);
     let cache = dir.path().join("cache");
     let out1 = dir.path().join("a.tar");
+    // Another umask, locale, TMPDIR, directory, cache and thread count.
+    let mut cmd = std::process::Command::new("sh");
+    cmd.args(["-c", "umask 077; exec \"$0\" \"$@\"", env!("CARGO_BIN_EXE_whittle")]);
     let first = run(
-        whittle()
-            .arg("build")
+        cmd.arg("build")
             .arg(&r)
             .arg(TAG)
             .arg(&out1)
@@ -273,7 +275,8 @@ fn two_builds_in_different_places_give_one_digest_and_download_nothing_twice() {
             .arg(&cache)
             .current_dir(dir.path())
             .env("TMPDIR", dir.path())
-            .env("LC_ALL", "C")
+            .env("LC_ALL", "C.UTF-8")
+            .env_remove("SOURCE_DATE_EPOCH")
             .env("RAYON_NUM_THREADS", "1"),
         true,
     );

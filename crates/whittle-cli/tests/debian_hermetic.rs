@@ -454,3 +454,201 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+fn two_arch_repo() -> DebRepo {
+    let mut repo = DebRepo::new("stable");
+    for arch in ["amd64", "arm64"] {
+        repo.add(
+            DebSpec::new("hello", "1.0")
+                .arch(arch)
+                .field("Depends", "base-files")
+                .file("usr/bin/hello", format!("hello-{arch}").as_bytes(), 0o755),
+        );
+    }
+    // A newer version that only amd64 has.
+    repo.add(
+        DebSpec::new("hello", "2.0")
+            .arch("amd64")
+            .field("Depends", "base-files")
+            .file("usr/bin/hello", b"hello-2-amd64", 0o755),
+    );
+    repo.add(
+        DebSpec::new("base-files", "12.4")
+            .arch("all")
+            .file("usr/lib/os-release", b"ID=debian\nVERSION_ID=\"12\"\n", 0o644)
+            .file("etc/debian_version", b"12.4\n", 0o644),
+    );
+    repo.publish();
+    repo
+}
+
+#[test]
+fn two_architectures_share_versions_and_one_image_index() {
+    if !have("skopeo") {
+        return;
+    }
+    let repo = two_arch_repo();
+    let srv = repo.serve();
+    let dir = tempfile::tempdir().unwrap();
+    let r = recipe(dir.path(), &srv.url(), &repo.keyring_path(), "hello", "");
+    let show = |archs: &str| {
+        stdout(&run(
+            whittle()
+                .arg("show-packages")
+                .arg(&r)
+                .args(["--arch", archs, "--cache-dir"])
+                .arg(dir.path().join("cache")),
+            true,
+        ))
+    };
+    assert!(show("amd64").contains("hello 2.0\n"), "one arch takes the newest");
+    let both = show("amd64,arm64");
+    assert_eq!(both.matches("hello 1.0\n").count(), 2, "{both}");
+    assert!(!both.contains("hello 2.0"), "{both}");
+
+    let archive = dir.path().join("multi.tar");
+    let tag = "test.invalid/hello:1";
+    run(
+        whittle()
+            .arg("build")
+            .arg(&r)
+            .arg(tag)
+            .arg(&archive)
+            .args(["--arch", "x86_64,aarch64", "--build-date", "1700000000", "--cache-dir"])
+            .arg(dir.path().join("cache")),
+        true,
+    );
+    // index.json holds one entry: the image index, named by the tag.
+    let layout = dir.path().join("layout");
+    fs_err::create_dir_all(&layout).unwrap();
+    run(std::process::Command::new("tar").arg("-xf").arg(&archive).arg("-C").arg(&layout), true);
+    let index: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(layout.join("index.json")).unwrap()).unwrap();
+    let entries = index["manifests"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{index}");
+    assert_eq!(entries[0]["mediaType"], "application/vnd.oci.image.index.v1+json");
+    assert_eq!(entries[0]["annotations"]["org.opencontainers.image.ref.name"], tag);
+    let raw = run(
+        std::process::Command::new("skopeo").args(["inspect", "--raw", &format!("oci-archive:{}", archive.display())]),
+        true,
+    );
+    let raw: serde_json::Value = serde_json::from_slice(&raw.stdout).unwrap();
+    let platforms: Vec<String> = raw["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["platform"]["architecture"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(platforms, ["amd64", "arm64"]);
+    // skopeo picks each platform; each carries its own binary.
+    for arch in ["amd64", "arm64"] {
+        let out = dir.path().join(format!("copy-{arch}"));
+        run(
+            std::process::Command::new("skopeo")
+                .args(["copy", "--override-arch", arch])
+                .arg(format!("oci-archive:{}", archive.display()))
+                .arg(format!("dir:{}", out.display())),
+            true,
+        );
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&fs_err::read(out.join("manifest.json")).unwrap()).unwrap();
+        let config_digest = manifest["config"]["digest"].as_str().unwrap().trim_start_matches("sha256:");
+        let config: serde_json::Value =
+            serde_json::from_slice(&fs_err::read(out.join(config_digest)).unwrap()).unwrap();
+        assert_eq!(config["architecture"], arch);
+        let layer_digest = manifest["layers"][0]["digest"].as_str().unwrap().trim_start_matches("sha256:");
+        let mut layer = tar::Archive::new(flate2::read::GzDecoder::new(
+            fs_err::File::open(out.join(layer_digest)).unwrap(),
+        ));
+        let mut found = false;
+        for e in layer.entries().unwrap() {
+            let mut e = e.unwrap();
+            if e.path().unwrap().to_string_lossy() == "usr/bin/hello" {
+                let mut s = String::new();
+                std::io::Read::read_to_string(&mut e, &mut s).unwrap();
+                assert_eq!(s, format!("hello-{arch}"));
+                found = true;
+            }
+        }
+        assert!(found, "no usr/bin/hello in the {arch} layer");
+    }
+    // The docker-archive side tags each platform TAG-ARCH, as apko does.
+    let docker: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(layout.join("manifest.json")).unwrap()).unwrap();
+    let tags: Vec<String> = docker
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| m["RepoTags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()))
+        .collect();
+    assert!(tags.contains(&format!("{tag}-amd64")) && tags.contains(&format!("{tag}-arm64")), "{tags:?}");
+}
+
+#[test]
+fn release_with_detached_signature_is_verified_too() {
+    let mut repo = DebRepo::new("stable");
+    repo.add(DebSpec::new("hello", "1.0").file("usr/bin/hello", b"hi", 0o755));
+    repo.detached();
+    repo.publish();
+    let srv = repo.serve();
+    let dir = tempfile::tempdir().unwrap();
+    let r = recipe(dir.path(), &srv.url(), &repo.keyring_path(), "hello", "");
+    let ok = run(
+        whittle().arg("show-packages").arg(&r).arg("--cache-dir").arg(dir.path().join("c1")),
+        true,
+    );
+    assert_eq!(stdout(&ok), "hello 1.0\n");
+    // Tamper with Release: the detached signature no longer matches.
+    let release = repo.dist().join("Release");
+    let text = fs_err::read_to_string(&release).unwrap();
+    fs_err::write(&release, text.replace("Label: Test", "Label: Tset")).unwrap();
+    let bad = run(
+        whittle().arg("show-packages").arg(&r).arg("--cache-dir").arg(dir.path().join("c2")),
+        false,
+    );
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("Release"), "{}", stderr(&bad));
+}
+
+#[test]
+fn truncated_deb_is_refused() {
+    let c = Case::new();
+    let p = c.repo.deb_path("hello");
+    let bytes = fs_err::read(&p).unwrap();
+    fs_err::write(&p, &bytes[..bytes.len() / 2]).unwrap();
+    let srv = c.repo.serve();
+    let out = c.build(&srv.url(), "hello", "", &[]);
+    c.assert_failed_cleanly(&out, "hello 1.0-1");
+}
+
+#[test]
+fn origin_layering_gives_identical_layers_for_the_same_packages() {
+    let c = Case::new();
+    let srv = c.repo.serve();
+    let layering = "layering: {strategy: origin, budget: 10}\n";
+    let digests = |packages: &str, out: &str| -> Vec<String> {
+        let r = recipe(c.dir.path(), &srv.url(), &c.repo.keyring_path(), packages, layering);
+        let res = run(
+            whittle()
+                .arg("build")
+                .arg(&r)
+                .arg("t:1")
+                .arg(c.dir.path().join(out))
+                .args(["--build-date", "1700000000", "--cache-dir"])
+                .arg(c.cache()),
+            true,
+        );
+        stderr(&res)
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("layer "))
+            .map(str::to_string)
+            .collect()
+    };
+    let a = digests("hello, dash", "a.tar");
+    let b = digests("hello, libgreet-compat", "b.tar");
+    assert!(a.len() >= 4, "expected several layers: {a:?}");
+    let hello_a = a.iter().find(|l| l.contains("(origin hello)")).unwrap();
+    let hello_b = b.iter().find(|l| l.contains("(origin hello)")).unwrap();
+    let digest = |l: &str| l.split(' ').next().unwrap().to_string();
+    assert_eq!(digest(hello_a), digest(hello_b), "the hello layer differs between images");
+}

@@ -27,6 +27,10 @@ pub enum ErrorKind {
     Invalid,
     /// `include:` could not be resolved (cycle, too deep, ...).
     Include,
+    /// A key apko documents that whittle does not support (`os-release`,
+    /// `certificates`, `entrypoint.type: service-bundle`, ...): an error
+    /// rather than silently building a different image.
+    Unsupported,
 }
 
 /// An error in a recipe file.
@@ -239,6 +243,11 @@ pub(crate) fn from_yaml(err: &serde_yaml_ng::Error, file: &Path, text: &Arc<str>
 
     if let Some(rest) = msg.strip_prefix("unknown field `") {
         let (key, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        if let Some((message, hint)) = unsupported(path, key) {
+            return base(ErrorKind::Unsupported, message.to_string())
+                .with_key(key)
+                .with_hint(hint);
+        }
         let known = backticked(expected);
         let mut hint = if known.is_empty() {
             format!("`{}` takes no keys here", at(path))
@@ -299,6 +308,63 @@ pub(crate) fn from_yaml(err: &serde_yaml_ng::Error, file: &Path, text: &Arc<str>
             .with_key(key);
     }
     e
+}
+
+/// apko keys that whittle knows about but does not support, by the path of
+/// the map they are in (`""` is the top level): an unknown-key error for one
+/// of them says so plainly instead of suggesting a typo.
+const UNSUPPORTED: &[(&str, &str, &str, &str)] = &[
+    (
+        "",
+        "os-release",
+        "`os-release` is not supported: install a package that ships /etc/os-release \
+         (e.g. wolfi-baselayout, alpine-release, base-files)",
+        "remove the `os-release` block; apko stopped generating the file in 2024 too",
+    ),
+    (
+        "",
+        "certificates",
+        "`certificates` (extra CA certificates) is not supported",
+        "install the certificates from a package and remove `certificates`",
+    ),
+    (
+        "",
+        "options",
+        "`options` was removed from apko and is not supported",
+        "remove the `options` block",
+    ),
+    (
+        "contents",
+        "baseimage",
+        "`contents.baseimage` (apko's experimental base image) is not supported",
+        "list the base image's packages under contents.packages instead",
+    ),
+    (
+        "contents",
+        "runtime_keyring",
+        "`contents.runtime_keyring` is not supported",
+        "list the key under contents.keyring (it is then also used at build time), \
+         or install it from a package",
+    ),
+    (
+        "entrypoint",
+        "type",
+        "`entrypoint.type` (apko's s6 service-bundle) is not supported",
+        "use `entrypoint: {command: ...}` to start your own supervisor",
+    ),
+    (
+        "entrypoint",
+        "services",
+        "`entrypoint.services` (apko's s6 service-bundle) is not supported",
+        "use `entrypoint: {command: ...}` to start your own supervisor",
+    ),
+];
+
+fn unsupported(path: &str, key: &str) -> Option<(&'static str, &'static str)> {
+    UNSUPPORTED
+        .iter()
+        .find(|(at, k, _, _)| *at == path && *k == key)
+        .map(|(_, _, message, hint)| (*message, *hint))
 }
 
 fn is_serde_message(msg: &str) -> bool {

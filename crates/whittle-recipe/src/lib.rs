@@ -12,6 +12,20 @@
 //!   (`${VAR:-default}` too); an unset variable is an error.
 //! * `include: other.yaml` merges another recipe under this one (lists
 //!   concatenated, maps merged, this file wins).
+//! * Relative paths in `contents.keyring`, `contents.repositories`,
+//!   `contents.build_repositories` and a deb repository's `keyring` are
+//!   resolved against the directory of the recipe file that wrote them
+//!   (an included file's against its own), never against the working
+//!   directory: a recipe then means the same thing wherever it is built
+//!   from. (apko resolves them against its working directory; the two agree
+//!   when it is run next to its config, as is usual.) What the image's
+//!   `/etc/apk/repositories` gets is the text as written
+//!   ([`BuildPlan::image_apk_repositories`]). Paths given on the command
+//!   line stay relative to the working directory.
+//! * apko keys whittle does not support (`os-release`, `certificates`,
+//!   `contents.baseimage`, `contents.runtime_keyring`, the s6
+//!   `entrypoint.type: service-bundle`, `format: erofs`) are errors of kind
+//!   [`ErrorKind::Unsupported`] that say what to do instead.
 //!
 //! ```
 //! use std::path::Path;
@@ -61,5 +75,6 @@ pub use arch::{Arch, UnknownArch};
 pub use error::{ErrorKind, RecipeError};
 pub use package_spec::{Op, PackageRequest, SpecError};
 pub use plan::{
-    Accounts, ApkRepository, BuildPlan, DebRepository, Group, PathMutation, Repository, User,
+    Accounts, ApkRepository, BuildPlan, DebRepository, Group, Layering, LayeringStrategy,
+    PathMutation, PlanEditError, Repository, User,
 };

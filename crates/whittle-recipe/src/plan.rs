@@ -13,7 +13,8 @@ use crate::error::{self, ErrorKind, RecipeError};
 use crate::locate::{Block, Locator};
 use crate::package_spec::PackageRequest;
 use crate::raw::{
-    RawAccounts, RawArgs, RawContents, RawEntrypoint, RawPath, RawRecipe, RawRepository,
+    RawAccounts, RawArgs, RawContents, RawEntrypoint, RawLayering, RawPath, RawRecipe,
+    RawRepository,
 };
 use crate::vars::{self, VarError};
 
@@ -54,6 +55,91 @@ pub struct BuildPlan {
     pub volumes: Vec<String>,
     /// Filesystem changes applied after the packages are installed, in order.
     pub paths: Vec<PathMutation>,
+    /// apko's `contents.build_repositories`: APK repositories used to resolve
+    /// and fetch packages (like [`repositories`](Self::repositories)) but
+    /// *not* written to `/etc/apk/repositories` in the image. Relative paths
+    /// are resolved like those of `repositories`. See
+    /// [`repositories_for_resolving`](Self::repositories_for_resolving).
+    pub build_repositories: Vec<ApkRepository>,
+    /// apko's `contents.runtime_repositories`: APK repositories written to
+    /// `/etc/apk/repositories` in the image but never used to resolve. Kept
+    /// exactly as written (they are never read on the build host). Already
+    /// included in [`image_apk_repositories`](Self::image_apk_repositories).
+    pub runtime_repositories: Vec<ApkRepository>,
+    /// The lines to write to `/etc/apk/repositories` in the image, in order:
+    /// every APK entry of `contents.repositories` *as written in the recipe*
+    /// (relative paths not resolved, `${VAR}` expanded, `@tag URL` kept),
+    /// then `contents.runtime_repositories`. apko writes the written form
+    /// too, so no build-host path leaks into the image. Empty for a Debian
+    /// recipe. [`BuildPlan::append_repository`] keeps it in step.
+    pub image_apk_repositories: Vec<String>,
+    /// apko's `vcs-url` (`https://github.com/org/repo@<commit>`), if set.
+    /// The engine turns it into the `org.opencontainers.image.source` and
+    /// `org.opencontainers.image.revision` annotations; see
+    /// [`BuildPlan::vcs_source_revision`].
+    pub vcs_url: Option<String>,
+    /// apko's `layering: {strategy: origin, budget: N}`; `None` means one
+    /// layer.
+    pub layering: Option<Layering>,
+    /// Skip verification of repository signatures (`--ignore-signatures`;
+    /// never set by the recipe). The engine must say so loudly.
+    pub ignore_signatures: bool,
+}
+
+/// apko's `layering:` block: how to split the image into layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct Layering {
+    /// How packages are grouped into layers.
+    pub strategy: LayeringStrategy,
+    /// At most this many package layers (at least 1), plus one top layer
+    /// for files no package owns.
+    pub budget: usize,
+}
+
+/// A [`Layering`] strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum LayeringStrategy {
+    /// `origin`: one layer per group of packages built from the same origin
+    /// (source package), largest groups first, the rest merged into one.
+    Origin,
+}
+
+impl LayeringStrategy {
+    /// The name used in recipes (`origin`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            LayeringStrategy::Origin => "origin",
+        }
+    }
+}
+
+/// A command-line addition to a plan ([`BuildPlan::append_repository`],
+/// ...) that cannot be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanEditError {
+    /// The value is empty, or not a URL, path or `@tag URL`.
+    #[error("bad repository `{0}`: write a URL, a path, or `@tag URL`")]
+    BadRepository(String),
+    /// An empty keyring path or URL.
+    #[error("empty keyring path or URL")]
+    EmptyKeyring,
+    /// An APK repository or key added to a recipe whose repositories are all
+    /// Debian ones.
+    #[error(
+        "`{value}` would be an APK {what}, but the repositories of {} are all Debian ones; \
+         add it to the recipe (Debian repositories are `type: deb` maps with their own \
+         `keyring`)",
+        recipe.display()
+    )]
+    DebianRecipe {
+        /// What was being added (`repository`, `key`).
+        what: &'static str,
+        /// The value given.
+        value: String,
+        /// The recipe file.
+        recipe: PathBuf,
+    },
 }
 
 /// A package repository.
@@ -82,10 +168,55 @@ pub struct DebRepository {
 /// An APK repository: `https://packages.wolfi.dev/os` or `@tag url`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct ApkRepository {
-    /// The repository URL (or path), as written.
+    /// The repository URL or path to fetch from. A relative path in a recipe
+    /// is resolved against the directory of the recipe file that wrote it
+    /// (see [`BuildPlan`]'s `repositories`); one given on the command line
+    /// is kept as is (relative to the working directory).
     pub url: String,
     /// The tag of a tagged repository (`@local /path` → `local`).
     pub tag: Option<String>,
+}
+
+impl ApkRepository {
+    /// Parse apko's string form: `URL` or `@tag URL` (a path works as the
+    /// URL). `None` when empty, or when the URL has whitespace in it.
+    ///
+    /// ```
+    /// use whittle_recipe::ApkRepository;
+    /// let r = ApkRepository::parse("@local ./packages").unwrap();
+    /// assert_eq!((r.url.as_str(), r.tag.as_deref()), ("./packages", Some("local")));
+    /// assert_eq!(r.line(), "@local ./packages");
+    /// assert!(ApkRepository::parse("@local").is_none());
+    /// ```
+    pub fn parse(text: &str) -> Option<ApkRepository> {
+        let text = text.trim();
+        if let Some(tagged) = text.strip_prefix('@') {
+            let (tag, url) = tagged.split_once(char::is_whitespace)?;
+            let url = url.trim();
+            if tag.is_empty() || url.is_empty() || url.contains(char::is_whitespace) {
+                return None;
+            }
+            return Some(ApkRepository {
+                url: url.to_string(),
+                tag: Some(tag.to_string()),
+            });
+        }
+        if text.is_empty() || text.contains(char::is_whitespace) {
+            return None;
+        }
+        Some(ApkRepository {
+            url: text.to_string(),
+            tag: None,
+        })
+    }
+
+    /// The `/etc/apk/repositories` line: `URL` or `@tag URL`.
+    pub fn line(&self) -> String {
+        match &self.tag {
+            Some(tag) => format!("@{tag} {}", self.url),
+            None => self.url.clone(),
+        }
+    }
 }
 
 /// `accounts:`.
@@ -245,6 +376,100 @@ impl BuildPlan {
     }
 }
 
+impl BuildPlan {
+    /// The repositories to resolve and fetch packages from: `repositories`
+    /// then `build_repositories` (never `runtime_repositories`).
+    pub fn repositories_for_resolving(&self) -> Vec<Repository> {
+        self.repositories
+            .iter()
+            .cloned()
+            .chain(self.build_repositories.iter().cloned().map(Repository::Apk))
+            .collect()
+    }
+
+    /// `vcs-url` split into the source URL and, when it ends in
+    /// `@<revision>`, the revision: the values of the
+    /// `org.opencontainers.image.source` and `...revision` annotations.
+    /// An `@` followed by something with `/` or `:` is part of the URL
+    /// (`git@github.com:org/repo`), not a revision.
+    ///
+    /// ```
+    /// # use std::path::Path;
+    /// # use whittle_recipe::BuildPlan;
+    /// let text = "contents: {packages: [a]}\nvcs-url: https://github.com/o/r@0123abc\n";
+    /// let plan = BuildPlan::from_str_with_env(text, Path::new("r.yaml"), &|_| None).unwrap();
+    /// assert_eq!(plan.vcs_source_revision(), Some(("https://github.com/o/r", Some("0123abc"))));
+    /// ```
+    pub fn vcs_source_revision(&self) -> Option<(&str, Option<&str>)> {
+        let vcs = self.vcs_url.as_deref()?;
+        match vcs.rsplit_once('@') {
+            Some((url, rev)) if !url.is_empty() && !rev.is_empty() && !rev.contains(['/', ':']) => {
+                Some((url, Some(rev)))
+            }
+            _ => Some((vcs, None)),
+        }
+    }
+
+    /// Whether the plan takes packages from Debian repositories only (and
+    /// has at least one).
+    fn debian_only(&self) -> bool {
+        !self.repositories.is_empty()
+            && self
+                .repositories
+                .iter()
+                .all(|r| matches!(r, Repository::Deb(_)))
+    }
+
+    fn refuse_if_debian(&self, what: &'static str, value: &str) -> Result<(), PlanEditError> {
+        if self.debian_only() {
+            return Err(PlanEditError::DebianRecipe {
+                what,
+                value: value.to_string(),
+                recipe: self.source.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// apko's `-k/--keyring-append`: add an APK signing key (path or URL,
+    /// kept as given: a relative path is relative to the working directory).
+    /// An error for a recipe whose repositories are all Debian ones, where
+    /// the key would go unused.
+    pub fn append_keyring(&mut self, key: &str) -> Result<(), PlanEditError> {
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(PlanEditError::EmptyKeyring);
+        }
+        self.refuse_if_debian("key", key)?;
+        self.keyrings.push(key.to_string());
+        Ok(())
+    }
+
+    /// apko's `-r/--repository-append`: add an APK repository (`URL`,
+    /// path, or `@tag URL`; kept as given) used to resolve *and* written to
+    /// `/etc/apk/repositories`. An error for a recipe whose repositories are
+    /// all Debian ones.
+    pub fn append_repository(&mut self, text: &str) -> Result<(), PlanEditError> {
+        let repo = ApkRepository::parse(text)
+            .ok_or_else(|| PlanEditError::BadRepository(text.to_string()))?;
+        self.refuse_if_debian("repository", text)?;
+        self.image_apk_repositories.push(text.trim().to_string());
+        self.repositories.push(Repository::Apk(repo));
+        Ok(())
+    }
+
+    /// apko's `-b/--build-repository-append`: add an APK repository used to
+    /// resolve but not written into the image. An error for a recipe whose
+    /// repositories are all Debian ones.
+    pub fn append_build_repository(&mut self, text: &str) -> Result<(), PlanEditError> {
+        let repo = ApkRepository::parse(text)
+            .ok_or_else(|| PlanEditError::BadRepository(text.to_string()))?;
+        self.refuse_if_debian("repository", text)?;
+        self.build_repositories.push(repo);
+        Ok(())
+    }
+}
+
 fn run_as_hint(users: &[User]) -> String {
     let names: Vec<&str> = users.iter().map(|u| u.username.as_str()).collect();
     if names.is_empty() {
@@ -308,6 +533,12 @@ struct Partial {
     annotations: BTreeMap<String, String>,
     volumes: Vec<String>,
     paths: Vec<PathMutation>,
+    build_repositories: Vec<ApkRepository>,
+    runtime_repositories: Vec<ApkRepository>,
+    /// `/etc/apk/repositories` lines of `repositories`, as written.
+    repository_lines: Vec<String>,
+    vcs_url: Option<String>,
+    layering: Option<Layering>,
 }
 
 impl Partial {
@@ -325,6 +556,9 @@ impl Partial {
         self.annotations.extend(over.annotations);
         self.volumes.extend(over.volumes);
         self.paths.extend(over.paths);
+        self.build_repositories.extend(over.build_repositories);
+        self.runtime_repositories.extend(over.runtime_repositories);
+        self.repository_lines.extend(over.repository_lines);
         Partial {
             file_origin: over.file_origin,
             include: None,
@@ -334,6 +568,8 @@ impl Partial {
             cmd: over.cmd.or(self.cmd),
             work_dir: over.work_dir.or(self.work_dir),
             stop_signal: over.stop_signal.or(self.stop_signal),
+            vcs_url: over.vcs_url.or(self.vcs_url),
+            layering: over.layering.or(self.layering),
             archs: if over.archs.is_empty() {
                 self.archs
             } else {
@@ -355,6 +591,7 @@ fn load(
         serde_yaml_ng::from_str(text).map_err(|e| error::from_yaml(&e, file, &shared))?;
     let cx = Cx {
         file,
+        base: file.parent().unwrap_or(Path::new("")),
         text: shared,
         loc: Locator::new(text),
         env,
@@ -403,6 +640,9 @@ fn load(
 /// Per-file conversion context.
 struct Cx<'a> {
     file: &'a Path,
+    /// The directory of `file`: relative keyring and repository paths are
+    /// resolved against it.
+    base: &'a Path,
     text: Arc<str>,
     loc: Locator,
     env: &'a dyn Fn(&str) -> Option<String>,
@@ -531,6 +771,19 @@ impl<'a> Cx<'a> {
         words.iter().map(|w| self.expand(w)).collect()
     }
 
+    /// A keyring or repository location from this file: URLs (`scheme://`)
+    /// and absolute paths as they are; a relative path joined to the
+    /// directory of the recipe file (the working directory plays no part),
+    /// with `.` components dropped. Unchanged when the recipe file has no
+    /// directory part (it is then in the working directory anyway).
+    fn local(&self, value: &str) -> String {
+        if value.contains("://") || value.starts_with('/') || self.base.as_os_str().is_empty() {
+            return value.to_string();
+        }
+        let joined: PathBuf = self.base.join(value).components().collect();
+        joined.to_string_lossy().into_owned()
+    }
+
     fn absolute(&self, value: &str, at: Option<usize>, key: &str) -> Result<(), RecipeError> {
         if value.starts_with('/') {
             return Ok(());
@@ -570,6 +823,11 @@ fn convert(raw: RawRecipe, cx: &Cx<'_>) -> Result<Partial, RecipeError> {
         annotations: BTreeMap::new(),
         volumes: Vec::new(),
         paths: Vec::new(),
+        build_repositories: Vec::new(),
+        runtime_repositories: Vec::new(),
+        repository_lines: Vec::new(),
+        vcs_url: None,
+        layering: None,
     };
     if let Some(include) = raw.include {
         let origin = cx.origin(cx.key_at(&["include"]));
@@ -669,7 +927,53 @@ fn convert(raw: RawRecipe, cx: &Cx<'_>) -> Result<Partial, RecipeError> {
         let at = items.find(&raw_path.path);
         p.paths.push(convert_path(raw_path, at, cx)?);
     }
+    p.vcs_url = cx.expand_opt(raw.vcs_url)?.filter(|v| !v.trim().is_empty());
+    if let Some(layering) = raw.layering {
+        p.layering = Some(convert_layering(layering, cx)?);
+    }
+    if let Some(format) = raw.format {
+        let format = cx.expand(&format)?;
+        if format != "tar" {
+            return Err(cx
+                .err(
+                    ErrorKind::Unsupported,
+                    cx.key_at(&["format"]),
+                    format!("`format: {format}` is not supported"),
+                )
+                .with_key("format")
+                .with_hint("remove `format`: whittle writes tar layers (apko's default)"));
+        }
+    }
     Ok(p)
+}
+
+fn convert_layering(l: RawLayering, cx: &Cx<'_>) -> Result<Layering, RecipeError> {
+    let strategy = match cx.expand(&l.strategy)?.as_str() {
+        "origin" => LayeringStrategy::Origin,
+        other => {
+            return Err(cx
+                .err(
+                    ErrorKind::Invalid,
+                    cx.key_at(&["layering", "strategy"]),
+                    format!("unknown layering strategy `{other}`"),
+                )
+                .with_key("strategy")
+                .with_hint("the only layering strategy is `origin`"))
+        }
+    };
+    let budget = usize::try_from(l.budget)
+        .ok()
+        .filter(|b| *b >= 1)
+        .ok_or_else(|| {
+            cx.err(
+                ErrorKind::Invalid,
+                cx.key_at(&["layering", "budget"]),
+                format!("layering budget {} is less than 1", l.budget),
+            )
+            .with_key("budget")
+            .with_hint("give the most package layers wanted, e.g. `budget: 10`")
+        })?;
+    Ok(Layering { strategy, budget })
 }
 
 fn convert_contents(c: RawContents, cx: &Cx<'_>, p: &mut Partial) -> Result<(), RecipeError> {
@@ -678,7 +982,8 @@ fn convert_contents(c: RawContents, cx: &Cx<'_>, p: &mut Partial) -> Result<(), 
         p.repositories.push(match repo {
             RawRepository::Plain(text) => {
                 let at = items.find(&text);
-                apk_repository(&cx.expand(&text)?).ok_or_else(|| {
+                let expanded = cx.expand(&text)?;
+                let mut repo = ApkRepository::parse(&expanded).ok_or_else(|| {
                     cx.err(
                         ErrorKind::Invalid,
                         at,
@@ -686,7 +991,10 @@ fn convert_contents(c: RawContents, cx: &Cx<'_>, p: &mut Partial) -> Result<(), 
                     )
                     .with_key("repositories")
                     .with_hint("write a URL, `@tag URL`, or a map with `type: deb`")
-                })?
+                })?;
+                p.repository_lines.push(expanded.trim().to_string());
+                repo.url = cx.local(&repo.url);
+                Repository::Apk(repo)
             }
             RawRepository::Map(map) => {
                 let at = items.find(&map.kind);
@@ -726,7 +1034,7 @@ fn convert_contents(c: RawContents, cx: &Cx<'_>, p: &mut Partial) -> Result<(), 
                             url: cx.expand_opt(map.url)?,
                             suites,
                             components,
-                            keyring: cx.expand_opt(map.keyring)?,
+                            keyring: cx.expand_opt(map.keyring)?.map(|k| cx.local(&k)),
                         })
                     }
                     "apk" => {
@@ -744,10 +1052,13 @@ fn convert_contents(c: RawContents, cx: &Cx<'_>, p: &mut Partial) -> Result<(), 
                             )
                             .with_key("url"));
                         };
-                        Repository::Apk(ApkRepository {
+                        let mut repo = ApkRepository {
                             url: cx.expand(&url)?,
                             tag: cx.expand_opt(map.tag)?,
-                        })
+                        };
+                        p.repository_lines.push(repo.line());
+                        repo.url = cx.local(&repo.url);
+                        Repository::Apk(repo)
                     }
                     other => {
                         return Err(bad(
@@ -760,7 +1071,20 @@ fn convert_contents(c: RawContents, cx: &Cx<'_>, p: &mut Partial) -> Result<(), 
             }
         });
     }
-    p.keyrings = cx.expand_all(c.keyring)?;
+    p.keyrings = cx
+        .expand_all(c.keyring)?
+        .iter()
+        .map(|k| cx.local(k))
+        .collect();
+    p.build_repositories = apk_list(c.build_repositories, "build_repositories", cx)?
+        .into_iter()
+        .map(|mut r| {
+            r.url = cx.local(&r.url);
+            r
+        })
+        .collect();
+    // Never read on the build host: kept exactly as written.
+    p.runtime_repositories = apk_list(c.runtime_repositories, "runtime_repositories", cx)?;
     if let Some(packages) = c.packages {
         let block_key = cx.key_at(&["contents", "packages"]);
         p.packages_origin = Some(cx.origin(block_key));
@@ -782,27 +1106,29 @@ fn convert_contents(c: RawContents, cx: &Cx<'_>, p: &mut Partial) -> Result<(), 
     Ok(())
 }
 
-/// `https://x/os` or `@tag https://x/os`.
-fn apk_repository(text: &str) -> Option<Repository> {
-    let text = text.trim();
-    if let Some(tagged) = text.strip_prefix('@') {
-        let (tag, url) = tagged.split_once(char::is_whitespace)?;
-        let url = url.trim();
-        if tag.is_empty() || url.is_empty() || url.contains(char::is_whitespace) {
-            return None;
-        }
-        return Some(Repository::Apk(ApkRepository {
-            url: url.to_string(),
-            tag: Some(tag.to_string()),
-        }));
+/// apko's `build_repositories` / `runtime_repositories`: `URL` or `@tag URL`
+/// strings only.
+fn apk_list(
+    list: Option<Vec<String>>,
+    key: &str,
+    cx: &Cx<'_>,
+) -> Result<Vec<ApkRepository>, RecipeError> {
+    let mut items = cx.items(&["contents", key]);
+    let mut out = Vec::new();
+    for text in list.unwrap_or_default() {
+        let at = items.find(&text);
+        let repo = ApkRepository::parse(&cx.expand(&text)?).ok_or_else(|| {
+            cx.err(
+                ErrorKind::Invalid,
+                at,
+                format!("bad repository `{text}` in `{key}`"),
+            )
+            .with_key(key.to_string())
+            .with_hint("write a URL, a path, or `@tag URL` (APK repositories only)")
+        })?;
+        out.push(repo);
     }
-    if text.is_empty() || text.contains(char::is_whitespace) {
-        return None;
-    }
-    Some(Repository::Apk(ApkRepository {
-        url: text.to_string(),
-        tag: None,
-    }))
+    Ok(out)
 }
 
 fn convert_accounts(a: RawAccounts, cx: &Cx<'_>, p: &mut Partial) -> Result<(), RecipeError> {
@@ -989,6 +1315,16 @@ fn finish(p: Partial, file: &Path) -> Result<BuildPlan, RecipeError> {
         annotations: p.annotations,
         volumes: p.volumes,
         paths: p.paths,
+        image_apk_repositories: p
+            .repository_lines
+            .into_iter()
+            .chain(p.runtime_repositories.iter().map(ApkRepository::line))
+            .collect(),
+        build_repositories: p.build_repositories,
+        runtime_repositories: p.runtime_repositories,
+        vcs_url: p.vcs_url,
+        layering: p.layering,
+        ignore_signatures: false,
     })
 }
 

@@ -24,6 +24,18 @@ pub(crate) struct RawRecipe {
     pub annotations: Option<BTreeMap<String, String>>,
     pub volumes: Option<Vec<String>>,
     pub paths: Option<Vec<RawPath>>,
+    pub vcs_url: Option<String>,
+    pub layering: Option<RawLayering>,
+    pub format: Option<String>,
+}
+
+/// `layering:` (apko: `{strategy: origin, budget: N}`). The budget is read
+/// signed so that a negative value gets our message, not serde's.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RawLayering {
+    pub strategy: String,
+    pub budget: i64,
 }
 
 /// `contents:`
@@ -34,6 +46,11 @@ pub(crate) struct RawContents {
     pub keyring: Option<Vec<String>>,
     pub packages: Option<Vec<String>>,
     pub exclude: Option<Vec<String>>,
+    /// apko spells these two with underscores.
+    #[serde(rename = "build_repositories")]
+    pub build_repositories: Option<Vec<String>>,
+    #[serde(rename = "runtime_repositories")]
+    pub runtime_repositories: Option<Vec<String>>,
 }
 
 /// One entry of `contents.repositories`: a plain string (apko form) or a map.

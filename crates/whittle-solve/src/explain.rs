@@ -336,6 +336,18 @@ fn available(index: &Index<'_>, alternatives: &[Requirement]) -> String {
         } else {
             per_name.push((alt.name.as_str(), versions));
         }
+        for &i in index
+            .named(&alt.name)
+            .iter()
+            .chain(index.providing(&alt.name))
+        {
+            if let Some(reason) = index.unusable(i) {
+                let note = format!("{}: {reason}", index.packages[i].label());
+                if !notes.contains(&note) {
+                    notes.push(note);
+                }
+            }
+        }
         if index.is_excluded(&alt.name) {
             notes.push(format!("{} is excluded", alt.name));
         }

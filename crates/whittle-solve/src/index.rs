@@ -2,11 +2,11 @@
 //! candidate preference, and the satisfaction rule every other module uses.
 
 use std::cmp::Ordering;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use whittle_model::{PackageRecord, Requirement, VersionScheme};
 
-use crate::task::SolveTask;
+use crate::task::{Rules, SolveTask};
 
 /// Precomputed views of one task. Built once per [`crate::solve`] call.
 pub(crate) struct Index<'t> {
@@ -28,6 +28,13 @@ pub(crate) struct Index<'t> {
     locked: HashMap<&'t str, Option<usize>>,
     /// Locked names → the locked version, for messages.
     locked_version: HashMap<&'t str, &'t str>,
+    /// Which package manager's rules apply.
+    pub rules: Rules,
+    /// Per record: whether its repository tag (if any) was reached from a
+    /// tagged request, so that it may be a candidate.
+    tag_ok: Vec<bool>,
+    /// Per record: why it can never be installed (APK self-conflicts).
+    broken: Vec<Option<String>>,
 }
 
 impl<'t> Index<'t> {
@@ -49,9 +56,28 @@ impl<'t> Index<'t> {
             }
         }
 
+        // Names asked for with a tag prefer that tag's records; every other
+        // name prefers untagged records.
+        let mut name_tag: HashMap<&'t str, &'t str> = HashMap::new();
+        for request in &task.requests {
+            let Some(tag) = task.request_tags.get(&request.name) else {
+                continue;
+            };
+            for i in raw_satisfiers(packages, scheme, &by_name, &providers, request) {
+                name_tag.insert(packages[i].name.as_str(), tag.as_str());
+            }
+        }
+        let preferred = |i: usize| -> bool {
+            packages[i].repo_tag.as_deref() == name_tag.get(packages[i].name.as_str()).copied()
+        };
+
         let mut rank = vec![0u32; packages.len()];
         for list in by_name.values_mut() {
-            list.sort_by(|&a, &b| prefer(packages, scheme, a, b));
+            list.sort_by(|&a, &b| {
+                preferred(b)
+                    .cmp(&preferred(a))
+                    .then_with(|| prefer(packages, scheme, a, b))
+            });
             for (pos, &i) in list.iter().enumerate() {
                 rank[i] = u32::try_from(pos).unwrap_or(u32::MAX);
             }
@@ -81,7 +107,12 @@ impl<'t> Index<'t> {
             locked_version.insert(name.as_str(), version.as_str());
         }
 
-        Index {
+        let broken = match task.rules {
+            Rules::Debian => vec![None; packages.len()],
+            Rules::Apk => packages.iter().map(self_conflict).collect(),
+        };
+
+        let mut index = Index {
             packages,
             scheme,
             by_name,
@@ -90,6 +121,82 @@ impl<'t> Index<'t> {
             exclude,
             locked,
             locked_version,
+            rules: task.rules,
+            tag_ok: packages.iter().map(|p| p.repo_tag.is_none()).collect(),
+            broken,
+        };
+        index.reach_tags(task);
+        index
+    }
+
+    /// Pinning inheritance, computed over every candidate: a tagged record
+    /// becomes a candidate when its tag reaches it from a tagged request
+    /// through dependencies of records that are themselves candidates, or
+    /// through the packages its `install_if` refers to.
+    fn reach_tags(&mut self, task: &SolveTask<'_>) {
+        if self.tag_ok.iter().all(|&ok| ok) || task.request_tags.is_empty() {
+            return;
+        }
+        // Record → records whose install_if it (partly) satisfies.
+        let mut reverse_iif: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (i, rec) in self.packages.iter().enumerate() {
+            for atom in &rec.install_if {
+                if atom.name.starts_with('!') {
+                    continue;
+                }
+                for s in self.satisfiers(atom) {
+                    reverse_iif.entry(s).or_default().push(i);
+                }
+            }
+        }
+        let mut pins: HashMap<usize, BTreeSet<&str>> = HashMap::new();
+        let mut queue: VecDeque<(usize, &str)> = VecDeque::new();
+        for request in &task.requests {
+            if let Some(tag) = task.request_tags.get(&request.name) {
+                for s in self.satisfiers(request) {
+                    queue.push_back((s, tag.as_str()));
+                }
+            }
+        }
+        let packages = self.packages;
+        while let Some((record, tag)) = queue.pop_front() {
+            let set = pins.entry(record).or_default();
+            if !set.insert(tag) {
+                continue;
+            }
+            let own = packages[record].repo_tag.as_deref();
+            let allowed = own.is_none_or(|t| set.contains(t));
+            if !allowed {
+                continue;
+            }
+            // The record just became a candidate: pins that arrived before
+            // its own tag propagate now too.
+            let spread: Vec<&str> = if own == Some(tag) {
+                set.iter().copied().collect()
+            } else {
+                vec![tag]
+            };
+            let mut next: Vec<usize> = Vec::new();
+            for dep in &packages[record].depends {
+                for alt in &dep.alternatives {
+                    next.extend(self.satisfiers(alt));
+                }
+            }
+            if let Some(list) = reverse_iif.get(&record) {
+                next.extend(list.iter().copied());
+            }
+            for n in next {
+                for &t in &spread {
+                    queue.push_back((n, t));
+                }
+            }
+        }
+        for (record, set) in pins {
+            if let Some(tag) = packages[record].repo_tag.as_deref() {
+                if set.contains(tag) {
+                    self.tag_ok[record] = true;
+                }
+            }
         }
     }
 
@@ -134,11 +241,34 @@ impl<'t> Index<'t> {
         self.locked_version.get(name).copied()
     }
 
-    /// Whether the record may be installed at all (not excluded, and the
-    /// locked record if its name is locked).
+    /// Whether a tagged record was reached from a request with its tag.
+    pub fn tag_ok(&self, record: usize) -> bool {
+        self.tag_ok.get(record).copied().unwrap_or(false)
+    }
+
+    /// Why a record can never be chosen, apart from exclusion and locks: its
+    /// repository tag was not asked for, or it conflicts with itself.
+    pub fn unusable(&self, record: usize) -> Option<String> {
+        if let Some(reason) = self.broken.get(record).cloned().flatten() {
+            return Some(reason);
+        }
+        if !self.tag_ok(record) {
+            let rec = &self.packages[record];
+            let tag = rec.repo_tag.as_deref().unwrap_or_default();
+            return Some(format!(
+                "available only in the tagged repository @{tag}; ask for it as {}@{tag}",
+                rec.name
+            ));
+        }
+        None
+    }
+
+    /// Whether the record may be installed at all (not excluded, reachable
+    /// through its repository tag, not self-conflicting, and the locked
+    /// record if its name is locked).
     pub fn allowed(&self, record: usize) -> bool {
         let name = self.packages[record].name.as_str();
-        if self.is_excluded(name) {
+        if self.is_excluded(name) || self.unusable(record).is_some() {
             return false;
         }
         match self.lock(name) {
@@ -151,26 +281,7 @@ impl<'t> Index<'t> {
     /// and a matching version, or provides the name and either the
     /// requirement is unversioned or the provide is versioned and matches.
     pub fn satisfies(&self, record: usize, req: &Requirement) -> bool {
-        let rec = &self.packages[record];
-        if rec.name == req.name {
-            let ok = match &req.constraint {
-                None => true,
-                Some((op, wanted)) => self.scheme.matches(&rec.version, *op, wanted),
-            };
-            if ok {
-                return true;
-            }
-        }
-        rec.provides.iter().any(|p| {
-            p.name == req.name
-                && match (&req.constraint, &p.version) {
-                    (None, _) => true,
-                    (Some((op, wanted)), Some(version)) => {
-                        self.scheme.matches(version, *op, wanted)
-                    }
-                    (Some(_), None) => false,
-                }
-        })
+        record_satisfies(self.scheme, &self.packages[record], req)
     }
 
     /// Every record satisfying `req`: records of that name first (most
@@ -193,15 +304,73 @@ impl<'t> Index<'t> {
 
     /// Real package names with at least one record satisfying `req`, in
     /// preference order (the requirement's own name first).
+    ///
+    /// Under [`Rules::Apk`] the names are ordered as apk-tools prefers
+    /// providers: highest version given to the required name first (a
+    /// record's own version for its own name, a provide's version; an
+    /// unversioned provide last), then higher provider priority, then name.
     pub fn satisfier_names(&self, req: &Requirement) -> Vec<&'t str> {
         let mut names: Vec<&'t str> = Vec::new();
+        // Per name: best version given to `req.name`, best priority.
+        let mut best: Vec<(Option<&'t str>, i64)> = Vec::new();
         for i in self.satisfiers(req) {
-            let name = self.packages[i].name.as_str();
-            if !names.contains(&name) {
-                names.push(name);
+            let rec = &self.packages[i];
+            let name = rec.name.as_str();
+            let given: Option<&'t str> = if rec.name == req.name {
+                Some(rec.version.as_str())
+            } else {
+                rec.provides
+                    .iter()
+                    .filter(|p| p.name == req.name)
+                    .filter_map(|p| p.version.as_deref())
+                    .max_by(|a, b| self.scheme.compare(a, b))
+            };
+            match names.iter().position(|n| *n == name) {
+                None => {
+                    names.push(name);
+                    best.push((given, rec.provider_priority));
+                }
+                Some(pos) => {
+                    let slot = &mut best[pos];
+                    if let Some(g) = given {
+                        if slot
+                            .0
+                            .is_none_or(|b| self.scheme.compare(g, b) == Ordering::Greater)
+                        {
+                            slot.0 = Some(g);
+                        }
+                    }
+                    slot.1 = slot.1.max(rec.provider_priority);
+                }
             }
         }
+        if self.rules == Rules::Apk && names.len() > 1 {
+            let mut order: Vec<usize> = (0..names.len()).collect();
+            order.sort_by(|&a, &b| {
+                let ((va, pa), (vb, pb)) = (best[a], best[b]);
+                let by_version = match (va, vb) {
+                    (Some(x), Some(y)) => self.scheme.compare(y, x),
+                    (Some(_), None) => Ordering::Less,
+                    (None, Some(_)) => Ordering::Greater,
+                    (None, None) => Ordering::Equal,
+                };
+                by_version.then(pb.cmp(&pa)).then(names[a].cmp(names[b]))
+            });
+            return order.into_iter().map(|i| names[i]).collect();
+        }
         names
+    }
+
+    /// Under [`Rules::Apk`]: whether `record` holds the name `name` in a way
+    /// that clashes with another package holding it (`versioned`: the other
+    /// holds it with a version). A package's own name counts as versioned.
+    pub fn clashes(&self, record: usize, name: &str, versioned: bool) -> bool {
+        let rec = &self.packages[record];
+        rec.name == name
+            || rec
+                .provides
+                .iter()
+                .any(|p| p.name == name && (versioned || p.version.is_some()))
     }
 
     /// Whether a dependency (its alternatives) is satisfied by an excluded
@@ -238,6 +407,72 @@ impl<'t> Index<'t> {
         }
         None
     }
+}
+
+/// Every record satisfying `req`, before the [`Index`] exists (no order).
+fn raw_satisfiers(
+    packages: &[PackageRecord],
+    scheme: &dyn VersionScheme,
+    by_name: &HashMap<&str, Vec<usize>>,
+    providers: &HashMap<&str, Vec<usize>>,
+    req: &Requirement,
+) -> Vec<usize> {
+    let named = by_name
+        .get(req.name.as_str())
+        .map_or(&[][..], Vec::as_slice);
+    let provided = providers
+        .get(req.name.as_str())
+        .map_or(&[][..], Vec::as_slice);
+    named
+        .iter()
+        .chain(provided)
+        .copied()
+        .filter(|&i| record_satisfies(scheme, &packages[i], req))
+        .collect()
+}
+
+/// The satisfaction rule on one record (see [`Index::satisfies`]).
+fn record_satisfies(scheme: &dyn VersionScheme, rec: &PackageRecord, req: &Requirement) -> bool {
+    if rec.name == req.name {
+        let ok = match &req.constraint {
+            None => true,
+            Some((op, wanted)) => scheme.matches(&rec.version, *op, wanted),
+        };
+        if ok {
+            return true;
+        }
+    }
+    rec.provides.iter().any(|p| {
+        p.name == req.name
+            && match (&req.constraint, &p.version) {
+                (None, _) => true,
+                (Some((op, wanted)), Some(version)) => scheme.matches(version, *op, wanted),
+                (Some(_), None) => false,
+            }
+    })
+}
+
+/// Under apk-tools' rules, a package that provides its own name, or one
+/// name twice, can never be installed (it would hold a name twice).
+fn self_conflict(rec: &PackageRecord) -> Option<String> {
+    let mut seen: Vec<&str> = Vec::new();
+    for p in &rec.provides {
+        if p.name == rec.name {
+            return Some("provides its own name".to_string());
+        }
+        if seen.contains(&p.name.as_str()) {
+            let same = rec
+                .provides
+                .iter()
+                .filter(|q| q.name == p.name)
+                .all(|q| q.version.is_none());
+            if !same {
+                return Some(format!("provides {} twice", p.name));
+            }
+        }
+        seen.push(p.name.as_str());
+    }
+    None
 }
 
 /// Preference between two records of the same name: higher version first,

@@ -22,6 +22,21 @@
 //! provides the name with a matching version; an unversioned provide only
 //! satisfies an unversioned requirement.
 //!
+//! On top of the SAT search (`apk` module):
+//!
+//! * **install_if**: after a solution is found, records whose `install_if`
+//!   requirements all hold are added as extra requests and the problem is
+//!   solved again, until nothing new is triggered; a triggered package that
+//!   cannot be installed with the rest is left out (as apk-tools does);
+//! * **tagged repositories**: records with a `repo_tag` are candidates only
+//!   when the tag reaches them from a `name@tag` request through
+//!   dependencies (and install_if); the reach is first computed over every
+//!   candidate, then checked along the chosen packages, and records the
+//!   solution reached only through unchosen packages are dropped and the
+//!   problem solved again;
+//! * under [`Rules::Apk`], names are exclusive and unversioned virtual
+//!   providers without priority are not auto-selected (see [`Rules`]).
+//!
 //! When resolution fails, the `explain` module walks the preferred candidates
 //! itself to produce one readable chain such as
 //! `python3 → libpython3.11-stdlib → libffi8 (>= 3.4) not available (available: 3.3-1)`,
@@ -49,18 +64,22 @@
 //! ```
 #![deny(missing_docs)]
 
+mod apk;
 mod error;
 mod explain;
 mod index;
 mod provider;
 mod task;
 
+use std::collections::BTreeSet;
+
 use resolvo::{ConditionalRequirement, Problem, Solver, UnsolvableOrCancelled};
 use whittle_model::{Dependency, Requirement};
 
 pub use error::SolveError;
-pub use task::{Solution, SolveTask};
+pub use task::{Rules, Solution, SolveTask};
 
+use apk::Trigger;
 use index::Index;
 use provider::Provider;
 
@@ -87,28 +106,37 @@ pub fn solve(task: &SolveTask<'_>) -> Result<Solution, SolveError> {
         requests.push(request);
     }
 
-    let provider = Provider::new(&index);
-    let requirements: Vec<ConditionalRequirement> = requests
-        .iter()
-        .map(|r| {
-            ConditionalRequirement::from(provider.requirement(&Dependency::single((*r).clone())))
-        })
-        .collect();
-    let mut solver = Solver::new(provider);
-    let chosen = match solver.solve(Problem::new().requirements(requirements)) {
-        Ok(chosen) => chosen,
-        Err(UnsolvableOrCancelled::Unsolvable(conflict)) => {
-            let details = conflict.display_user_friendly(&solver).to_string();
-            return Err(SolveError::Unsatisfiable {
-                chain: explain::chain(&index, &task.requests),
-                details,
-            });
-        }
-        Err(UnsolvableOrCancelled::Cancelled(_)) => return Err(SolveError::Cancelled),
-    };
+    // The plain closure first; its failure is the answer.
+    let mut triggers: Vec<Trigger<'_>> = Vec::new();
+    let mut installed = attempt(task, &index, &requests, &triggers)?;
 
-    let provider = solver.provider();
-    let mut installed: Vec<usize> = chosen.into_iter().map(|s| provider.record(s)).collect();
+    // install_if, to a fixpoint. Names are triggered at most once; a name
+    // whose records cannot be added is given up on.
+    let mut known: BTreeSet<&str> = BTreeSet::new();
+    loop {
+        let new = apk::new_triggers(&index, &installed, &known);
+        if new.is_empty() {
+            break;
+        }
+        known.extend(new.iter().map(|t| t.name));
+        let mut all = triggers.clone();
+        all.extend(new.iter().cloned());
+        if let Ok(found) = attempt(task, &index, &requests, &all) {
+            triggers = all;
+            installed = found;
+            continue;
+        }
+        // Together they fail: add them one at a time, in name order.
+        for trigger in new {
+            let mut one = triggers.clone();
+            one.push(trigger);
+            if let Ok(found) = attempt(task, &index, &requests, &one) {
+                triggers = one;
+                installed = found;
+            }
+        }
+    }
+
     let by_name_then_preference = |&a: &usize, &b: &usize| {
         index.packages[a]
             .name
@@ -134,4 +162,73 @@ pub fn solve(task: &SolveTask<'_>) -> Result<Solution, SolveError> {
         installed,
         excluded,
     })
+}
+
+/// Solve `requests` plus the install_if `triggers`, dropping tagged records
+/// the solution does not reach through their tag until it does, and apply
+/// the apk-tools virtual-provider rule.
+fn attempt(
+    task: &SolveTask<'_>,
+    index: &Index<'_>,
+    requests: &[&Requirement],
+    triggers: &[Trigger<'_>],
+) -> Result<Vec<usize>, SolveError> {
+    let mut banned: BTreeSet<usize> = BTreeSet::new();
+    loop {
+        let installed = solve_once(task, index, requests, triggers, banned.clone())?;
+        let unreached = apk::unreached_tagged(index, requests, &task.request_tags, &installed);
+        if !unreached.is_empty() && unreached.iter().any(|r| !banned.contains(r)) {
+            banned.extend(unreached);
+            continue;
+        }
+        if let Some(chain) = apk::unselectable_virtual(index, requests, &installed) {
+            return Err(SolveError::Unsatisfiable {
+                chain,
+                details: String::new(),
+            });
+        }
+        return Ok(installed);
+    }
+}
+
+/// One resolvo run.
+fn solve_once(
+    task: &SolveTask<'_>,
+    index: &Index<'_>,
+    requests: &[&Requirement],
+    triggers: &[Trigger<'_>],
+    banned: BTreeSet<usize>,
+) -> Result<Vec<usize>, SolveError> {
+    let provider = Provider::new(index, banned);
+    // Requests naming a real package first: resolvo then decides them
+    // before virtual names, which they may already satisfy (apk-tools
+    // resolves `mail-reader mymailreader` to mymailreader alone).
+    let mut ordered: Vec<&Requirement> = requests.to_vec();
+    ordered.sort_by_key(|r| index.named(&r.name).is_empty());
+    let mut requirements: Vec<ConditionalRequirement> = ordered
+        .iter()
+        .map(|r| {
+            ConditionalRequirement::from(provider.requirement(&Dependency::single((*r).clone())))
+        })
+        .collect();
+    for trigger in triggers {
+        requirements.push(ConditionalRequirement::from(
+            provider.one_of(trigger.name, trigger.records.clone()),
+        ));
+    }
+    let mut solver = Solver::new(provider);
+    match solver.solve(Problem::new().requirements(requirements)) {
+        Ok(chosen) => {
+            let provider = solver.provider();
+            Ok(chosen.into_iter().map(|s| provider.record(s)).collect())
+        }
+        Err(UnsolvableOrCancelled::Unsolvable(conflict)) => {
+            let details = conflict.display_user_friendly(&solver).to_string();
+            Err(SolveError::Unsatisfiable {
+                chain: explain::chain(index, &task.requests),
+                details,
+            })
+        }
+        Err(UnsolvableOrCancelled::Cancelled(_)) => Err(SolveError::Cancelled),
+    }
 }

@@ -10,7 +10,7 @@
 //! satisfy it, the constraint `(N, Violates(r))`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Display;
 
 use resolvo::utils::{Pool, VersionSet};
@@ -31,6 +31,16 @@ pub(crate) enum Spec {
     Satisfies(Requirement),
     /// Records not satisfying the requirement.
     Violates(Requirement),
+    /// Records that do not clash (apk-tools rules) with a package holding
+    /// `name`, with a version when `versioned`.
+    NoClash {
+        /// The held name.
+        name: String,
+        /// Whether the holder has it with a version (or as its own name).
+        versioned: bool,
+    },
+    /// Exactly these records (sorted): an install_if-triggered request.
+    OneOf(Vec<usize>),
 }
 
 impl VersionSet for Spec {
@@ -49,11 +59,15 @@ pub(crate) struct Provider<'i, 't> {
     /// Interned resolvo requirement per dependency, so unions are built once.
     requirements: RefCell<HashMap<Dependency, resolvo::Requirement>>,
     reason_excluded: StringId,
+    /// Records excluded for this run only (tag not inherited in the
+    /// solution that was found), with the reason.
+    banned: BTreeSet<usize>,
+    reason_banned: StringId,
 }
 
 impl<'i, 't> Provider<'i, 't> {
     /// Intern every record as a solvable.
-    pub fn new(index: &'i Index<'t>) -> Self {
+    pub fn new(index: &'i Index<'t>, banned: BTreeSet<usize>) -> Self {
         let pool: Pool<Spec, String> = Pool::new();
         let mut candidates: Vec<Vec<SolvableId>> = Vec::new();
         let mut solvables = Vec::with_capacity(index.packages.len());
@@ -68,6 +82,9 @@ impl<'i, 't> Provider<'i, 't> {
             solvables.push(solvable);
         }
         let reason_excluded = pool.intern_string("excluded: treated as already provided");
+        let reason_banned = pool.intern_string(
+            "from a tagged repository, but not needed by any package chosen through that tag",
+        );
         Provider {
             index,
             pool,
@@ -75,6 +92,8 @@ impl<'i, 't> Provider<'i, 't> {
             solvables,
             requirements: RefCell::new(HashMap::new()),
             reason_excluded,
+            banned,
+            reason_banned,
         }
     }
 
@@ -127,6 +146,55 @@ impl<'i, 't> Provider<'i, 't> {
         };
         self.requirements.borrow_mut().insert(dep.clone(), req);
         req
+    }
+
+    /// A requirement on exactly `records` (all of one name, sorted).
+    pub fn one_of(&self, name: &str, records: Vec<usize>) -> resolvo::Requirement {
+        let name_id = self.pool.intern_package_name(name);
+        resolvo::Requirement::Single(self.pool.intern_version_set(name_id, Spec::OneOf(records)))
+    }
+
+    /// apk-tools: constraints keeping other packages that hold `name` away
+    /// from `record` (which holds it, with a version when `versioned`).
+    fn clash_constraints(
+        &self,
+        record: usize,
+        name: &str,
+        versioned: bool,
+        out: &mut Vec<VersionSetId>,
+    ) {
+        let own = self.index.packages[record].name.as_str();
+        let holders = self
+            .index
+            .named(name)
+            .iter()
+            .chain(self.index.providing(name))
+            .copied();
+        let mut names: Vec<&str> = Vec::new();
+        for other in holders {
+            let other_name = self.index.packages[other].name.as_str();
+            if other_name == own
+                || names.contains(&other_name)
+                || self.index.is_excluded(other_name)
+                || !self.index.clashes(other, name, versioned)
+            {
+                continue;
+            }
+            names.push(other_name);
+        }
+        for other_name in names {
+            let name_id = self.pool.intern_package_name(other_name);
+            let set = self.pool.intern_version_set(
+                name_id,
+                Spec::NoClash {
+                    name: name.to_string(),
+                    versioned,
+                },
+            );
+            if !out.contains(&set) {
+                out.push(set);
+            }
+        }
     }
 
     fn name_of_set(&self, set: VersionSetId) -> &str {
@@ -187,6 +255,14 @@ impl Interner for Provider<'_, '_> {
                 "(must not be installed)".to_string()
             }
             Spec::Violates(req) => format!("not {}", describe(req)),
+            Spec::NoClash { name, .. } => format!("not holding {name}"),
+            Spec::OneOf(records) => {
+                let versions: Vec<&str> = records
+                    .iter()
+                    .map(|&r| self.index.packages[r].version.as_str())
+                    .collect();
+                format!("{} (install_if)", versions.join(" | "))
+            }
         }
     }
 
@@ -221,14 +297,18 @@ impl DependencyProvider for Provider<'_, '_> {
         version_set: VersionSetId,
         inverse: bool,
     ) -> Vec<SolvableId> {
-        let (req, want) = match self.pool.resolve_version_set(version_set) {
-            Spec::Satisfies(req) => (req, !inverse),
-            Spec::Violates(req) => (req, inverse),
+        let matches = |record: usize| -> bool {
+            match self.pool.resolve_version_set(version_set) {
+                Spec::Satisfies(req) => self.index.satisfies(record, req),
+                Spec::Violates(req) => !self.index.satisfies(record, req),
+                Spec::NoClash { name, versioned } => !self.index.clashes(record, name, *versioned),
+                Spec::OneOf(records) => records.binary_search(&record).is_ok(),
+            }
         };
         candidates
             .iter()
             .copied()
-            .filter(|&s| self.index.satisfies(self.record(s), req) == want)
+            .filter(|&s| matches(self.record(s)) != inverse)
             .collect()
     }
 
@@ -241,7 +321,17 @@ impl DependencyProvider for Provider<'_, '_> {
         };
         if self.index.is_excluded(name_str) {
             out.excluded = list.iter().map(|&s| (s, self.reason_excluded)).collect();
-        } else if let Some(lock) = self.index.lock(name_str) {
+            return Some(out);
+        }
+        for &s in list {
+            let record = self.record(s);
+            if let Some(reason) = self.index.unusable(record) {
+                out.excluded.push((s, self.pool.intern_string(reason)));
+            } else if self.banned.contains(&record) {
+                out.excluded.push((s, self.reason_banned));
+            }
+        }
+        if let Some(lock) = self.index.lock(name_str) {
             match lock {
                 Some(record) => out.locked = self.solvables.get(record).copied(),
                 None => {
@@ -287,6 +377,13 @@ impl DependencyProvider for Provider<'_, '_> {
                 if !known.constrains.contains(&set) {
                     known.constrains.push(set);
                 }
+            }
+        }
+        if self.index.rules == crate::task::Rules::Apk {
+            let own = rec.name.as_str();
+            self.clash_constraints(record, own, true, &mut known.constrains);
+            for p in &rec.provides {
+                self.clash_constraints(record, &p.name, p.version.is_some(), &mut known.constrains);
             }
         }
         Dependencies::Known(known)

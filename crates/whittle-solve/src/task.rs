@@ -4,11 +4,46 @@ use std::collections::BTreeMap;
 
 use whittle_model::{PackageRecord, Requirement, VersionScheme};
 
+/// Which package manager's rules apply where the worlds differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Rules {
+    /// dpkg/apt: any number of packages may provide the same (versioned or
+    /// unversioned) name; providers are preferred by `provider_priority`,
+    /// then by name.
+    #[default]
+    Debian,
+    /// apk-tools:
+    ///
+    /// * a name is held by one package only: two packages may not both be
+    ///   installed when one is named, or provides with a version, a name the
+    ///   other is named or provides (only unversioned provides may be shared);
+    ///   a package providing its own name, or one name twice, is uninstallable;
+    /// * providers of a requirement are preferred by the version they give
+    ///   the required name, then `provider_priority`, then name;
+    /// * a package offering a name only as an unversioned provide, with
+    ///   `provider_priority` 0, is never chosen just to satisfy that name: it
+    ///   must be asked for (or depended on) by its own name, or be installed
+    ///   for another reason.
+    Apk,
+}
+
 /// One dependency-resolution problem.
 ///
 /// `packages` holds every candidate of every repository; the solver picks at
-/// most one record per package name. Nothing is installed implicitly: the
-/// solution is the `requests` and their dependency closure.
+/// most one record per package name. The solution is the `requests`, their
+/// dependency closure, and the records pulled in by `install_if`: a record
+/// whose `install_if` requirements all hold in the solution is installed too
+/// (a requirement named `!x` holds when nothing satisfying `x` is installed).
+/// Such a record is added only if the whole can still be resolved; the
+/// closure is recomputed until no further record is triggered.
+///
+/// Records from tagged repositories (`repo_tag`) are candidates only when
+/// reached through a tag: a request listed in `request_tags` makes the
+/// records of that tag satisfying it candidates, and so, transitively, the
+/// records of that tag satisfying the dependencies (or whose `install_if`
+/// refers to a package) of any record so reached (apk-tools' pinning
+/// inheritance). A request with a tag prefers records of that tag; every
+/// other name prefers untagged records, even over a higher tagged version.
 pub struct SolveTask<'a> {
     /// Every candidate from every repository (recipe order in `repo`).
     pub packages: &'a [PackageRecord],
@@ -24,10 +59,16 @@ pub struct SolveTask<'a> {
     /// (lock files). A locked name whose version is not among the candidates
     /// cannot be installed at all.
     pub locked: BTreeMap<String, String>,
+    /// Request name → repository tag (`name@tag`): the tagged records become
+    /// candidates for this request and its closure, and are preferred for it.
+    pub request_tags: BTreeMap<String, String>,
+    /// Which package manager's rules apply.
+    pub rules: Rules,
 }
 
 impl<'a> SolveTask<'a> {
-    /// A task over `packages` with no requests, exclusions or locks yet.
+    /// A task over `packages` with no requests, exclusions, locks or tags
+    /// yet, under [`Rules::Debian`].
     pub fn new(packages: &'a [PackageRecord], scheme: &'a dyn VersionScheme) -> Self {
         SolveTask {
             packages,
@@ -35,6 +76,8 @@ impl<'a> SolveTask<'a> {
             exclude: Vec::new(),
             scheme,
             locked: BTreeMap::new(),
+            request_tags: BTreeMap::new(),
+            rules: Rules::Debian,
         }
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use whittle_model::{Dependency, Op, PackageRecord, Provide, Requirement, VersionScheme};
-use whittle_solve::{solve, Solution, SolveError, SolveTask};
+use whittle_solve::{solve, Rules, Solution, SolveError, SolveTask};
 
 /// Dotted numeric versions: components split on `.`, `-`, `+`, `~`;
 /// numeric components compare as numbers, others lexically; a missing
@@ -76,10 +76,26 @@ fn pkg(spec: &str) -> PackageRecord {
             }
             "repo" => rec.repo = value.trim().parse().expect("repo index"),
             "priority" => rec.provider_priority = value.trim().parse().expect("priority"),
+            "install_if" => {
+                for item in items {
+                    rec.install_if
+                        .push(Requirement::parse_simple(item).expect("install_if"));
+                }
+            }
+            "tag" => rec.repo_tag = Some(value.trim().to_string()),
             other => panic!("unknown section {other}"),
         }
     }
     rec
+}
+
+/// A request in `name`, `name (op v)` or `name~prefix` form, optionally
+/// followed by `@tag`; returns the tag separately.
+fn tagged_request(text: &str) -> (Requirement, Option<String>) {
+    match text.split_once('@') {
+        Some((req, tag)) => (request(req), Some(tag.to_string())),
+        None => (request(text), None),
+    }
 }
 
 /// A request in `name`, `name (op v)` or `name~prefix` form.
@@ -476,13 +492,285 @@ const CASES: &[SolveCase] = &[
     },
 ];
 
+/// Cases for install_if and tagged repositories (rules-independent, run
+/// under [`Rules::Apk`]) and for apk-tools' provide rules.
+const APK_CASES: &[SolveCase] = &[
+    SolveCase {
+        name: "install_if: installed when every atom holds",
+        packages: &[
+            "foo 1",
+            "docs 1",
+            "foo-doc 1 ; install_if: foo, docs",
+            "bar-doc 1 ; install_if: bar, docs",
+        ],
+        requests: &["foo", "docs"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["docs 1", "foo 1", "foo-doc 1"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "install_if: not installed when one atom does not hold",
+        packages: &["foo 1", "docs 1", "foo-doc 1 ; install_if: foo, docs"],
+        requests: &["foo"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["foo 1"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "install_if: versioned atom must match",
+        packages: &["foo 2", "docs 1", "foo-doc 1 ; install_if: foo (= 1), docs"],
+        requests: &["foo", "docs"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["docs 1", "foo 2"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "install_if: negative atom blocks when the name is installed",
+        packages: &["bar 1", "baz 1", "foo 1 ; install_if: bar, !baz"],
+        requests: &["bar", "baz"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["bar 1", "baz 1"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "install_if: negative atom holds when the name is absent",
+        packages: &["bar 1", "baz 1", "foo 1 ; install_if: bar, !baz, !nosuch"],
+        requests: &["bar"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["bar 1", "foo 1"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "install_if: chains and pulls its own dependencies",
+        packages: &[
+            "app 1",
+            "app-lang 1 ; depends: langdata ; install_if: app",
+            "langdata 1",
+            "app-lang-extra 1 ; install_if: app-lang",
+        ],
+        requests: &["app"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["app 1", "app-lang 1", "app-lang-extra 1", "langdata 1"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name:
+            "install_if: an uninstallable triggered version falls back, a hopeless one is skipped",
+        packages: &[
+            "app 1",
+            "plugin 2 ; depends: missing ; install_if: app",
+            "plugin 1 ; install_if: app",
+            "broken 1 ; depends: missing ; install_if: app",
+        ],
+        requests: &["app"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["app 1", "plugin 1"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "install_if: satisfied through an excluded name",
+        packages: &["base 1", "app 1", "app-base 1 ; install_if: app, base"],
+        requests: &["app"],
+        exclude: &["base"],
+        locked: &[],
+        expect: Ok(&["app 1", "app-base 1"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "tags: a tagged record is not a candidate without its tag",
+        packages: &["a 2", "a 3 ; tag: testing"],
+        requests: &["a"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["a 2"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "tags: only in a tagged repository, the error says how to ask",
+        packages: &["c 3 ; tag: local"],
+        requests: &["c"],
+        exclude: NONE,
+        locked: &[],
+        expect: Err("available only in the tagged repository @local; ask for it as c@local"),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "tags: asked with the tag, the tagged record is preferred",
+        packages: &[
+            "a 2 ; depends: b",
+            "a 3 ; depends: b ; tag: testing",
+            "b 2",
+            "b 3 ; tag: testing",
+        ],
+        requests: &["a@testing"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["a 3", "b 2"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "tags: same version in both, the tag decides",
+        packages: &["s 10", "s 10 ; tag: testing"],
+        requests: &["s@testing"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["s 10"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "tags: dependencies inherit the tag when they need it",
+        packages: &[
+            "c 2 ; depends: a (>= 2)",
+            "c 3 ; depends: a (>= 3) ; tag: testing",
+            "a 2 ; depends: b",
+            "a 3 ; depends: b ; tag: testing",
+            "b 2",
+            "b 3 ; tag: testing",
+        ],
+        requests: &["c@testing"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["a 3", "b 2", "c 3"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "tags: an unrelated request does not inherit the tag",
+        packages: &["a 2", "a 3 ; tag: testing", "c 2", "c 3 ; tag: testing"],
+        requests: &["a@testing", "c (>= 3)"],
+        exclude: NONE,
+        locked: &[],
+        expect: Err(
+            "c 3: available only in the tagged repository @testing; ask for it as c@testing",
+        ),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "tags: install_if inherits the tag of its trigger",
+        packages: &[
+            "a 2",
+            "a 3 ; tag: t",
+            "iif 3 ; install_if: a ; tag: t",
+            "other 1",
+            "oif 1 ; install_if: other ; tag: t",
+        ],
+        requests: &["a@t", "other"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["a 3", "iif 3", "other 1"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "apk: versioned provides are exclusive",
+        packages: &[
+            "server-a 1 ; provides: theservice (= 1)",
+            "server-b 1 ; provides: theservice (= 2)",
+        ],
+        requests: &["server-a", "server-b"],
+        exclude: NONE,
+        locked: &[],
+        expect: Err("cannot satisfy"),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "apk: a package named like another's versioned provide clashes",
+        packages: &["libfoo 1 ; provides: so:foo (= 1)", "so:foo 2"],
+        requests: &["libfoo", "so:foo (= 2)"],
+        exclude: NONE,
+        locked: &[],
+        expect: Err("cannot satisfy"),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "apk: unversioned provides may be shared",
+        packages: &[
+            "busybox-binsh 1 ; provides: /bin/sh ; priority: 100",
+            "dash-binsh 1 ; provides: /bin/sh ; priority: 60",
+        ],
+        requests: &["busybox-binsh", "dash-binsh"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["busybox-binsh 1", "dash-binsh 1"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "apk: an unversioned virtual without priority is not auto-selected",
+        packages: &[
+            "testr 1 ; depends: foopkg",
+            "testp 1 ; provides: foopkg",
+            "testq 1 ; provides: foopkg",
+        ],
+        requests: &["testr"],
+        exclude: NONE,
+        locked: &[],
+        expect: Err("is a virtual name provided by testp, testq"),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "apk: ...unless a provider is asked for by name",
+        packages: &[
+            "testr 1 ; depends: foopkg",
+            "testp 1 ; provides: foopkg",
+            "testq 1 ; provides: foopkg",
+        ],
+        requests: &["testp", "testr"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["testp 1", "testr 1"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "apk: the highest provided version wins over provider priority",
+        packages: &[
+            "app 1 ; depends: cmd:sh",
+            "old-sh 1 ; provides: cmd:sh (= 1) ; priority: 100",
+            "new-sh 1 ; provides: cmd:sh (= 2)",
+        ],
+        requests: &["app"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["app 1", "new-sh 1"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "apk: a package providing its own name is uninstallable",
+        packages: &["self-provide 0.1 ; provides: self-provide"],
+        requests: &["self-provide"],
+        exclude: NONE,
+        locked: &[],
+        expect: Err("provides its own name"),
+        expect_excluded: NONE,
+    },
+];
+
 fn build(case: &SolveCase) -> Vec<PackageRecord> {
     case.packages.iter().map(|s| pkg(s)).collect()
 }
 
 fn run(case: &SolveCase, packages: &[PackageRecord]) -> Result<Solution, SolveError> {
+    run_with(case, packages, Rules::Debian)
+}
+
+fn run_with(
+    case: &SolveCase,
+    packages: &[PackageRecord],
+    rules: Rules,
+) -> Result<Solution, SolveError> {
     let mut task = SolveTask::new(packages, &Dotted);
-    task.requests = case.requests.iter().map(|r| request(r)).collect();
+    task.rules = rules;
+    for text in case.requests {
+        let (req, tag) = tagged_request(text);
+        if let Some(tag) = tag {
+            task.request_tags.insert(req.name.clone(), tag);
+        }
+        task.requests.push(req);
+    }
     task.exclude = case.exclude.iter().map(|s| s.to_string()).collect();
     task.locked = case
         .locked
@@ -498,10 +786,19 @@ fn labels(packages: &[PackageRecord], indices: &[usize]) -> Vec<String> {
 
 #[test]
 fn solve_cases() {
+    check_cases(CASES, Rules::Debian);
+}
+
+#[test]
+fn apk_rule_cases() {
+    check_cases(APK_CASES, Rules::Apk);
+}
+
+fn check_cases(cases: &[SolveCase], rules: Rules) {
     let mut failures = Vec::new();
-    for case in CASES {
+    for case in cases {
         let packages = build(case);
-        let got = run(case, &packages);
+        let got = run_with(case, &packages, rules);
         match (&case.expect, &got) {
             (Ok(want), Ok(solution)) => {
                 let have = labels(&packages, &solution.installed);
@@ -754,6 +1051,19 @@ fn case_solutions_are_consistent() {
     for case in CASES {
         let packages = build(case);
         if let Ok(solution) = run(case, &packages) {
+            check_solution(&packages, &solution, case.exclude);
+        }
+    }
+    for case in APK_CASES {
+        let packages = build(case);
+        let first = run_with(case, &packages, Rules::Apk);
+        assert_eq!(
+            run_with(case, &packages, Rules::Apk),
+            first,
+            "{}",
+            case.name
+        );
+        if let Ok(solution) = first {
             check_solution(&packages, &solution, case.exclude);
         }
     }

@@ -45,6 +45,13 @@ impl DebSpec {
         }
     }
 
+    /// Set the architecture (`amd64`, `arm64`, `all`).
+    #[must_use]
+    pub fn arch(mut self, arch: &str) -> DebSpec {
+        self.arch = arch.into();
+        self
+    }
+
     /// Add a control field.
     #[must_use]
     pub fn field(mut self, key: &str, value: &str) -> DebSpec {

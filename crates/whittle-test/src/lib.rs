@@ -6,9 +6,13 @@
 #![deny(missing_docs)]
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
+mod apk;
+mod busybox;
 mod deb;
 mod repo;
 
+pub use apk::{build_apk, build_apk_parts, ApkAlgo, ApkEntry, ApkKey, ApkParts, ApkRepo, ApkSpec};
+pub use busybox::{busybox_static_apk_spec, BUSYBOX_APPLETS};
 pub use deb::{build_deb, DebEntry, DebSpec};
 pub use repo::DebRepo;
 

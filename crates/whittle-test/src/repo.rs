@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 use whittle_net::TestServer;
-use whittle_sig::testkey::{clearsign, generate_test_key, SecretKeyBlob};
+use whittle_sig::testkey::{clearsign, detached_sign, generate_test_key, SecretKeyBlob};
 
 use crate::deb::{build_deb, xz, DebSpec};
 
@@ -15,6 +15,7 @@ pub struct DebRepo {
     key: SecretKeyBlob,
     suite: String,
     packages: Vec<DebSpec>,
+    detached: bool,
 }
 
 impl DebRepo {
@@ -26,6 +27,7 @@ impl DebRepo {
             key,
             suite: suite.into(),
             packages: Vec::new(),
+            detached: false,
         }
     }
 
@@ -58,10 +60,55 @@ impl DebRepo {
         self.dir.path().join("dists").join(&self.suite)
     }
 
-    /// Write every file: .debs, Packages(.xz), Release, InRelease.
+    /// Sign with `Release` + `Release.gpg` (detached) instead of `InRelease`.
+    pub fn detached(&mut self) -> &mut Self {
+        self.detached = true;
+        self
+    }
+
+    /// Write every file: .debs, per-architecture Packages(.xz), Release and
+    /// InRelease (or Release.gpg).
     pub fn publish(&self) {
+        let mut archs: Vec<&str> = self
+            .packages
+            .iter()
+            .map(|p| p.arch.as_str())
+            .filter(|a| *a != "all")
+            .collect();
+        archs.sort_unstable();
+        archs.dedup();
+        if archs.is_empty() {
+            archs.push("amd64");
+        }
+        let dist = self.dist();
+        let mut sums = String::new();
+        for arch in &archs {
+            for (name, data) in self.publish_arch(arch) {
+                sums.push_str(&format!(
+                    " {} {:>16} {name}\n",
+                    hex::encode(Sha256::digest(&data)),
+                    data.len()
+                ));
+            }
+        }
+        let release = format!(
+            "Origin: Test\nLabel: Test\nSuite: {s}\nCodename: {s}\nDate: Tue, 14 Nov 2023 22:13:20 UTC\nArchitectures: {}\nComponents: main\nSHA256:\n{sums}",
+            archs.join(" "),
+            s = self.suite
+        );
+        fs_err::write(dist.join("Release"), release.as_bytes()).unwrap();
+        if self.detached {
+            fs_err::write(dist.join("Release.gpg"), detached_sign(release.as_bytes(), &self.key)).unwrap();
+        } else {
+            fs_err::write(dist.join("InRelease"), clearsign(release.as_bytes(), &self.key)).unwrap();
+        }
+    }
+
+    /// Write one architecture's pool files and index; returns the index
+    /// files (path under dists/SUITE, bytes) for Release.
+    fn publish_arch(&self, arch: &str) -> Vec<(String, Vec<u8>)> {
         let mut packages = String::new();
-        for spec in &self.packages {
+        for spec in self.packages.iter().filter(|p| p.arch == arch || p.arch == "all") {
             let deb = build_deb(spec);
             let rel = pool_name(spec);
             let path = self.dir.path().join(&rel);
@@ -76,32 +123,15 @@ impl DebRepo {
                 hex::encode(Sha256::digest(&deb))
             ));
         }
-        let dist = self.dist();
-        let bin = dist.join("main/binary-amd64");
+        let bin = self.dist().join(format!("main/binary-{arch}"));
         fs_err::create_dir_all(&bin).unwrap();
         let xz_bytes = xz(packages.as_bytes());
         fs_err::write(bin.join("Packages"), packages.as_bytes()).unwrap();
         fs_err::write(bin.join("Packages.xz"), &xz_bytes).unwrap();
-        let mut release = format!(
-            "Origin: Test\nLabel: Test\nSuite: {s}\nCodename: {s}\nDate: Tue, 14 Nov 2023 22:13:20 UTC\nArchitectures: amd64\nComponents: main\nSHA256:\n",
-            s = self.suite
-        );
-        for (name, data) in [
-            ("main/binary-amd64/Packages", packages.as_bytes().to_vec()),
-            ("main/binary-amd64/Packages.xz", xz_bytes),
-        ] {
-            release.push_str(&format!(
-                " {} {:>16} {name}\n",
-                hex::encode(Sha256::digest(&data)),
-                data.len()
-            ));
-        }
-        fs_err::write(dist.join("Release"), release.as_bytes()).unwrap();
-        fs_err::write(
-            dist.join("InRelease"),
-            clearsign(release.as_bytes(), &self.key),
-        )
-        .unwrap();
+        vec![
+            (format!("main/binary-{arch}/Packages"), packages.into_bytes()),
+            (format!("main/binary-{arch}/Packages.xz"), xz_bytes),
+        ]
     }
 
     /// Serve the repository on 127.0.0.1.

@@ -149,6 +149,11 @@ pub trait PackageWorld: Send + Sync {
     /// How this world orders and matches versions.
     fn version_scheme(&self) -> &dyn VersionScheme;
 
+    /// Which package manager's resolution rules apply (dpkg/apt by default).
+    fn solve_rules(&self) -> whittle_solve::Rules {
+        whittle_solve::Rules::Debian
+    }
+
     /// Every candidate package of every configured repository for
     /// `cx.arch`, with the repository's trust chain verified.
     fn load_index(&self, cx: &WorldContext) -> Result<Vec<PackageRecord>, WorldError>;

@@ -9,10 +9,11 @@ use whittle_recipe::{Arch, BuildPlan};
 use whittle_world::FinishInput;
 
 use crate::error::BuildError;
-use crate::image::{config, layer};
+use crate::image::{config, layers};
 use crate::install::install;
 use crate::mutate::apply_paths;
-use crate::resolve::resolve;
+use crate::layering::{plan_by_origin, single_layer};
+use crate::resolve::{resolve_all, Resolution};
 use crate::sbom::sbom_input;
 use crate::session::Session;
 use crate::warnings::unwanted_programs;
@@ -44,10 +45,9 @@ pub struct PlatformOutcome {
     pub installed: Vec<PackageRecord>,
     /// Excluded packages the closure needed.
     pub excluded: Vec<PackageRecord>,
-    /// `sha256:` digest of its layer.
-    pub layer_digest: String,
-    /// Whether the layer came from the cache rather than being compressed.
-    pub layer_reused: bool,
+    /// Its layers, bottom first: what each holds, its `sha256:` digest, and
+    /// whether it came from the cache rather than being compressed.
+    pub layers: Vec<(String, String, bool)>,
     /// Number of entries in the root filesystem.
     pub entries: usize,
 }
@@ -84,14 +84,25 @@ pub fn build(session: &Session, req: &BuildRequest) -> Result<BuildOutcome, Buil
         )));
     }
     // Build date: the request's, else the newest time in any platform's packages.
+    let resolutions = resolve_all(session, &req.plan, &archs)?;
     let mut built = Vec::new();
     let mut epoch = req.build_date;
-    for &arch in &archs {
-        let b = build_platform(session, &req.plan, &req.tag, arch, &mut epoch)?;
+    for resolution in resolutions {
+        let b = build_platform(session, &req.plan, &req.tag, resolution, &mut epoch)?;
         built.push(b);
     }
     let epoch = epoch.unwrap_or(0);
     let mut annotations: BTreeMap<String, String> = req.plan.annotations.clone();
+    if let Some((source, revision)) = req.plan.vcs_source_revision() {
+        annotations
+            .entry("org.opencontainers.image.source".to_string())
+            .or_insert_with(|| source.to_string());
+        if let Some(r) = revision {
+            annotations
+                .entry("org.opencontainers.image.revision".to_string())
+                .or_insert_with(|| r.to_string());
+        }
+    }
     annotations
         .entry("org.opencontainers.image.created".to_string())
         .or_insert_with(|| whittle_oci::rfc3339(epoch));
@@ -140,11 +151,11 @@ fn build_platform(
     session: &Session,
     plan: &BuildPlan,
     tag: &str,
-    arch: Arch,
+    resolution: Resolution,
     epoch: &mut Option<i64>,
 ) -> Result<Built, BuildError> {
+    let arch = resolution.arch;
     let cx = session.context(arch);
-    let resolution = resolve(session, plan, arch)?;
     let placed = install(session, &cx, &resolution.installed)?;
     let mut root = placed.root;
     let build_epoch = *epoch.get_or_insert(placed.newest_mtime);
@@ -164,14 +175,18 @@ fn build_platform(
         session.reporter().on_warning(&w);
     }
     root.clamp_mtimes(build_epoch);
+    let plans = match &plan.layering {
+        Some(l) => plan_by_origin(&root, &placed.installed, l.budget),
+        None => single_layer(&root),
+    };
     session
         .reporter()
-        .on_step(&format!("writing the layer ({arch})"));
-    let (layer, reused) = layer(&root, session.fetcher())?;
+        .on_step(&format!("writing {} layer(s) ({arch})", plans.len()));
+    let written = layers(&root, &plans, session.fetcher())?;
     let config = config(plan, arch, build_epoch)?;
     let image = PlatformImage {
         config,
-        layers: vec![layer.clone()],
+        layers: written.iter().map(|(l, _)| l.clone()).collect(),
     };
     let sbom = sbom_input(
         session.world(),
@@ -187,8 +202,11 @@ fn build_platform(
             arch,
             installed: resolution.installed,
             excluded: resolution.excluded,
-            layer_digest: layer.digest,
-            layer_reused: reused,
+            layers: plans
+                .iter()
+                .zip(&written)
+                .map(|(p, (l, reused))| (p.name.clone(), l.digest.clone(), *reused))
+                .collect(),
             entries: root.len(),
         },
         sbom,

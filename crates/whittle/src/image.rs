@@ -10,6 +10,7 @@ use whittle_recipe::{Arch, BuildPlan};
 use whittle_rootfs::RootFs;
 
 use crate::error::BuildError;
+use crate::layering::LayerPlan;
 
 /// Environment every image gets unless the recipe sets the variable (as apko).
 const DEFAULT_ENV: &[(&str, &str)] = &[
@@ -20,13 +21,24 @@ const DEFAULT_ENV: &[(&str, &str)] = &[
     ("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt"),
 ];
 
-/// The layer holding `root`. A tree already compressed in an earlier build
-/// (same diff ID) is taken from the cache instead of compressed again.
-pub fn layer(root: &RootFs, fetcher: &Fetcher) -> Result<(Layer, bool), BuildError> {
-    let tar = root
-        .write_tar(Vec::new())
-        .map_err(|e| BuildError::Unsupported(format!("could not write the layer tar: {e}")))?;
-    let id = diff_id(&tar);
+/// The layers of `root` as `plans` divide it, bottom first, and whether
+/// each came from the cache.
+pub fn layers(root: &RootFs, plans: &[LayerPlan], fetcher: &Fetcher) -> Result<Vec<(Layer, bool)>, BuildError> {
+    plans
+        .iter()
+        .map(|plan| {
+            let tar = root
+                .write_tar_filtered(Vec::new(), |k| plan.keys.contains(k))
+                .map_err(|e| BuildError::Unsupported(format!("could not write the layer tar: {e}")))?;
+            layer(&tar, fetcher)
+        })
+        .collect()
+}
+
+/// The compressed layer of one tar. A tar already compressed in an earlier
+/// build (same diff ID) is taken from the cache instead of compressed again.
+fn layer(tar: &[u8], fetcher: &Fetcher) -> Result<(Layer, bool), BuildError> {
+    let id = diff_id(tar);
     let key = format!("layer-gzip/{id}");
     let cache = fetcher.cache();
     if let (Ok(Some(blob)), Ok(Some(digest))) = (
@@ -47,7 +59,7 @@ pub fn layer(root: &RootFs, fetcher: &Fetcher) -> Result<(Layer, bool), BuildErr
             ));
         }
     }
-    let layer = compress_layer(&tar);
+    let layer = compress_layer(tar);
     // A cache that cannot be written only costs the next build time.
     if cache.put_keyed(&key, &layer.blob).is_ok() {
         let _ = cache.put_keyed(&format!("{key}.digest"), layer.digest.as_bytes());

@@ -16,6 +16,7 @@ mod build;
 mod error;
 mod image;
 mod install;
+mod layering;
 mod mutate;
 mod resolve;
 mod sbom;

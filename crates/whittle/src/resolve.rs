@@ -1,8 +1,13 @@
-//! Resolve a recipe's package list for one architecture.
+//! Resolve a recipe's package list, per architecture, with one rule across
+//! architectures: a multi-arch build installs the same version of a package
+//! on every architecture that has it (apko's rule: a version missing on one
+//! requested architecture is not chosen on any).
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use whittle_model::{Op, PackageRecord, Requirement};
 use whittle_recipe::{Arch, BuildPlan, PackageRequest};
-use whittle_solve::{solve, SolveTask};
+use whittle_solve::{solve, SolveError, SolveTask};
 
 use crate::error::BuildError;
 use crate::session::Session;
@@ -19,45 +24,160 @@ pub struct Resolution {
     pub excluded: Vec<PackageRecord>,
 }
 
-/// Load the indexes and solve the recipe's request for `arch`.
-pub fn resolve(session: &Session, plan: &BuildPlan, arch: Arch) -> Result<Resolution, BuildError> {
-    let cx = session.context(arch);
-    session
-        .reporter()
-        .on_step(&format!("reading package indexes ({arch})"));
-    let records = session.world().load_index(&cx)?;
-    session.reporter().on_step(&format!(
-        "resolving {} requested packages among {} ({arch})",
-        plan.packages.len(),
-        records.len()
-    ));
-    let mut task = SolveTask::new(&records, session.world().version_scheme());
-    task.requests = plan.packages.iter().map(requirement).collect();
-    task.exclude = plan.exclude.clone();
-    let solution = solve(&task).map_err(|source| BuildError::Solve {
-        arch: arch.to_string(),
-        source,
-    })?;
-    let pick = |ids: &[usize]| -> Vec<PackageRecord> {
-        ids.iter()
-            .filter_map(|&i| records.get(i).cloned())
-            .collect()
+/// Load the indexes of every architecture and solve the recipe for each,
+/// keeping versions consistent across them.
+pub fn resolve_all(session: &Session, plan: &BuildPlan, archs: &[Arch]) -> Result<Vec<Resolution>, BuildError> {
+    let mut indexes = Vec::new();
+    for &arch in archs {
+        session
+            .reporter()
+            .on_step(&format!("reading package indexes ({arch})"));
+        indexes.push(session.world().load_index(&session.context(arch))?);
+    }
+    let dropped = if archs.len() > 1 {
+        drop_inconsistent(&mut indexes)
+    } else {
+        BTreeSet::new()
     };
-    Ok(Resolution {
-        arch,
-        installed: pick(&solution.installed),
-        excluded: pick(&solution.excluded),
-    })
+    let mut out: Vec<Resolution> = Vec::new();
+    for (&arch, records) in archs.iter().zip(&indexes) {
+        session.reporter().on_step(&format!(
+            "resolving {} requested packages among {} ({arch})",
+            plan.packages.len(),
+            records.len()
+        ));
+        let scheme = session.world().version_scheme();
+        let rules = session.world().solve_rules();
+        let task = make_task(records, scheme, rules, plan, BTreeMap::new());
+        // Later architectures take the versions the first one chose.
+        let solution = match out.first() {
+            None => solve(&task).map_err(|source| solve_error(arch, source, &dropped))?,
+            Some(first) => {
+                let locks = first
+                    .installed
+                    .iter()
+                    .map(|p| (p.name.clone(), p.version.clone()))
+                    .collect();
+                let locked_task = make_task(records, scheme, rules, plan, locks);
+                match solve(&locked_task) {
+                    Ok(s) => s,
+                    Err(locked_err) => match solve(&task) {
+                        Ok(_) => return Err(inconsistent(arch, first.arch, locked_err)),
+                        Err(source) => return Err(solve_error(arch, source, &dropped)),
+                    },
+                }
+            }
+        };
+        let pick = |ids: &[usize]| -> Vec<PackageRecord> {
+            ids.iter().filter_map(|&i| records.get(i).cloned()).collect()
+        };
+        out.push(Resolution {
+            arch,
+            installed: pick(&solution.installed),
+            excluded: pick(&solution.excluded),
+        });
+    }
+    Ok(out)
 }
 
-/// The resolved set for `arch` without building anything: what
+/// The resolved sets without building anything: what
 /// `whittle show-packages` prints.
-pub fn show_packages(
-    session: &Session,
+pub fn show_packages(session: &Session, plan: &BuildPlan, archs: &[Arch]) -> Result<Vec<Resolution>, BuildError> {
+    resolve_all(session, plan, archs)
+}
+
+/// Remove every record whose exact version is missing on another
+/// architecture that has the package at all; returns `name version`s dropped.
+fn drop_inconsistent(indexes: &mut [Vec<PackageRecord>]) -> BTreeSet<String> {
+    let versions: Vec<BTreeMap<&str, BTreeSet<&str>>> = indexes
+        .iter()
+        .map(|records| {
+            let mut m: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+            for r in records {
+                m.entry(r.name.as_str()).or_default().insert(r.version.as_str());
+            }
+            m
+        })
+        .collect();
+    let keep: Vec<Vec<bool>> = indexes
+        .iter()
+        .map(|records| {
+            records
+                .iter()
+                .map(|r| {
+                    versions.iter().all(|other| {
+                        other
+                            .get(r.name.as_str())
+                            .is_none_or(|vs| vs.contains(r.version.as_str()))
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let mut dropped = BTreeSet::new();
+    for (records, keep) in indexes.iter_mut().zip(keep) {
+        let mut it = keep.into_iter();
+        records.retain(|r| {
+            let k = it.next().unwrap_or(true);
+            if !k {
+                dropped.insert(format!("{} {}", r.name, r.version));
+            }
+            k
+        });
+    }
+    dropped
+}
+
+fn solve_error(arch: Arch, source: SolveError, dropped: &BTreeSet<String>) -> BuildError {
+    let mentioned: Vec<&String> = dropped
+        .iter()
+        .filter(|d| {
+            let name = d.split(' ').next().unwrap_or("");
+            source.to_string().contains(name)
+        })
+        .collect();
+    if mentioned.is_empty() {
+        return BuildError::Solve {
+            arch: arch.to_string(),
+            source,
+        };
+    }
+    BuildError::Unsupported(format!(
+        "cannot resolve the packages for {arch}: {source}. Not considered because they are \
+         missing on another requested architecture: {}. Build the architectures separately, \
+         or pin versions every architecture has.",
+        mentioned.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+    ))
+}
+
+fn inconsistent(arch: Arch, first: Arch, e: SolveError) -> BuildError {
+    BuildError::Unsupported(format!(
+        "the versions chosen for {first} cannot be installed on {arch}, so the architectures \
+         would get different versions: {e}. Pin the package to a version both have."
+    ))
+}
+
+fn make_task<'a>(
+    records: &'a [PackageRecord],
+    scheme: &'a dyn whittle_model::VersionScheme,
+    rules: whittle_solve::Rules,
     plan: &BuildPlan,
-    arch: Arch,
-) -> Result<Resolution, BuildError> {
-    resolve(session, plan, arch)
+    locked: BTreeMap<String, String>,
+) -> SolveTask<'a> {
+    let mut task = SolveTask::new(records, scheme);
+    task.rules = rules;
+    task.requests = plan.packages.iter().map(requirement).collect();
+    task.exclude = plan.exclude.clone();
+    task.request_tags = request_tags(plan);
+    task.locked = locked;
+    task
+}
+
+fn request_tags(plan: &BuildPlan) -> BTreeMap<String, String> {
+    plan.packages
+        .iter()
+        .filter_map(|p| p.tag.clone().map(|t| (p.name.clone(), t)))
+        .collect()
 }
 
 fn requirement(req: &PackageRequest) -> Requirement {

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use whittle_cache::Cache;
+use whittle_apk::ApkWorld;
 use whittle_deb::world::DebWorld;
 use whittle_net::Fetcher;
 use whittle_recipe::{Arch, BuildPlan, Repository};
@@ -97,15 +98,15 @@ fn choose_world(
     fetcher: &Fetcher,
     options: &SessionOptions,
 ) -> Result<Box<dyn PackageWorld>, BuildError> {
-    let debs: Vec<_> = plan
-        .repositories
+    let all = plan.repositories_for_resolving();
+    let debs: Vec<_> = all
         .iter()
         .filter_map(|r| match r {
             Repository::Deb(d) => Some(d.clone()),
             Repository::Apk(_) => None,
         })
         .collect();
-    let apks = plan.repositories.len() - debs.len();
+    let apks = all.len() - debs.len();
     match (debs.is_empty(), apks) {
         (false, 0) => Ok(Box::new(DebWorld::new(&debs, fetcher, &options.apt_root)?)),
         (true, 0) => Err(BuildError::Unsupported(format!(
@@ -117,10 +118,6 @@ fn choose_world(
              package world",
             plan.source.display()
         ))),
-        (true, _) => Err(BuildError::Unsupported(format!(
-            "{}: APK repositories are not supported by this version of whittle yet (Debian \
-             repositories are: `type: deb`)",
-            plan.source.display()
-        ))),
+        (true, _) => Ok(Box::new(ApkWorld::new(plan, fetcher)?)),
     }
 }

@@ -1,0 +1,198 @@
+//! What install scripts and apk-tools would have left, done natively: the
+//! recipe's accounts appended to the base layout's `/etc/passwd`, the
+//! glibc `ld.so.cache`, apk's own files (`etc/apk/*`, busybox applets) and
+//! the installed database at the path scanners read.
+
+use std::collections::BTreeMap;
+
+use sha1::{Digest, Sha1};
+use whittle_rootfs::accounts::{write_accounts, AccountSpec, UserSpec};
+use whittle_rootfs::ldcache::write_ld_so_cache;
+use whittle_rootfs::{Node, NodeKind, RootFs};
+use whittle_world::{FinishInput, Installed, WorldError};
+
+use crate::db::{write_installed_db, InstalledApk, OwnedPath};
+use crate::layout::{db_dir, finish_layout, ApkLayoutInput};
+use crate::unpack::parse_pkginfo;
+
+/// `Unpacked::meta` key: the package's `.PKGINFO` as `key = value` lines.
+pub const META_PKGINFO: &str = "pkginfo";
+/// `Unpacked::meta` key: the `Q1…` checksum of the control member.
+pub const META_Q1: &str = "q1";
+/// `Unpacked::meta` key: the `.apk` size in bytes.
+pub const META_SIZE: &str = "size";
+/// `Unpacked::meta` key: space-separated trigger globs.
+pub const META_TRIGGERS: &str = "triggers";
+/// `Unpacked::meta` key: `name hex` lines, one per install script.
+pub const META_SCRIPTS: &str = "scripts";
+
+/// Finish an APK root. Returns warnings for the user.
+pub fn finish_root(
+    root: &mut RootFs,
+    installed: &[Installed],
+    input: &FinishInput<'_>,
+    arch: &str,
+    keys: &[(String, Vec<u8>)],
+    runtime_repositories: &[String],
+) -> Result<Vec<String>, WorldError> {
+    let epoch = input.epoch;
+    let mut warnings = Vec::new();
+    write_recipe_accounts(root, input, epoch)?;
+    write_ld_so_cache(root, epoch)
+        .map_err(|e| WorldError::with_source("could not write /etc/ld.so.cache", e))?;
+    let world: Vec<(String, String)> = installed
+        .iter()
+        .map(|p| (p.record.name.clone(), p.record.version.clone()))
+        .collect();
+    finish_layout(
+        root,
+        &ApkLayoutInput {
+            arch,
+            keys,
+            runtime_repositories,
+            world: &world,
+            epoch,
+        },
+    )
+    .map_err(|e| WorldError::with_source("could not write apk's files under /etc/apk", e))?;
+    let dir = db_dir(root);
+    let pkgs = installed_records(root, installed);
+    write_installed_db(root, &dir, &pkgs, epoch)
+        .map_err(|e| WorldError::with_source(format!("could not write /{dir}/installed"), e))?;
+    if !root.exists("etc/os-release") && !root.exists("usr/lib/os-release") {
+        warnings.push(
+            "the image has no /etc/os-release: scanners cannot tell which distribution it is; \
+             install the distribution's base layout or release package (wolfi-baselayout, \
+             alpine-release)"
+                .to_string(),
+        );
+    }
+    Ok(warnings)
+}
+
+/// apko's account defaults: shell /bin/sh, home /home/NAME.
+fn write_recipe_accounts(root: &mut RootFs, input: &FinishInput<'_>, epoch: i64) -> Result<(), WorldError> {
+    let accounts = input.accounts;
+    if accounts.users.is_empty() && accounts.groups.is_empty() {
+        // apko leaves an empty /etc/passwd when nothing provides one.
+        if !root.exists("etc/passwd") {
+            root.insert("etc/passwd", Node::file(Vec::new(), 0o644).at(epoch))
+                .map_err(|e| WorldError::with_source("could not create /etc/passwd", e))?;
+        }
+        return Ok(());
+    }
+    let spec = AccountSpec {
+        groups: accounts
+            .groups
+            .iter()
+            .map(|g| (g.groupname.clone(), g.gid, g.members.clone()))
+            .collect(),
+        users: accounts
+            .users
+            .iter()
+            .map(|u| UserSpec {
+                name: u.username.clone(),
+                uid: u.uid,
+                gid: u.gid.unwrap_or(u.uid),
+                home: u.homedir.clone().unwrap_or_else(|| format!("/home/{}", u.username)),
+                shell: u.shell.clone().unwrap_or_else(|| "/bin/sh".to_string()),
+                gecos: "Account created by whittle".to_string(),
+            })
+            .collect(),
+    };
+    write_accounts(root, None, None, &spec, epoch)
+        .map_err(|e| WorldError::with_source("could not write /etc/passwd and /etc/group", e))
+}
+
+/// The installed-database records, each listing only the paths it still
+/// owns (a later package that replaced a file owns it).
+fn installed_records(root: &RootFs, installed: &[Installed]) -> Vec<InstalledApk> {
+    let mut last_owner: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, p) in installed.iter().enumerate() {
+        for k in &p.keys {
+            last_owner.insert(k.as_str(), i);
+        }
+    }
+    installed
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let info = parse_pkginfo(p.meta.get(META_PKGINFO).map_or("", String::as_str));
+            let get = |k: &str| {
+                info.iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            };
+            let all = |k: &str| -> Vec<String> {
+                info.iter()
+                    .filter(|(key, _)| key == k)
+                    .flat_map(|(_, v)| v.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+                    .collect()
+            };
+            let paths = p
+                .paths
+                .iter()
+                .zip(&p.keys)
+                .filter_map(|(path, key)| {
+                    let node = root.get(key)?;
+                    let owned_elsewhere = !node.is_dir() && last_owner.get(key.as_str()) != Some(&i);
+                    if owned_elsewhere {
+                        return None;
+                    }
+                    let sha1 = match &node.kind {
+                        NodeKind::File(c) => Some(hex::encode(Sha1::digest(c))),
+                        NodeKind::Symlink(t) => Some(hex::encode(Sha1::digest(t.as_bytes()))),
+                        NodeKind::Hardlink(t) => root.get(t).and_then(|n| n.content()).map(|c| hex::encode(Sha1::digest(c))),
+                        _ => None,
+                    };
+                    Some(OwnedPath {
+                        path: path.trim_start_matches('/').to_string(),
+                        is_dir: node.is_dir(),
+                        uid: node.uid,
+                        gid: node.gid,
+                        mode: if matches!(node.kind, NodeKind::Symlink(_)) { 0o777 } else { node.mode },
+                        sha1,
+                    })
+                })
+                .collect();
+            let rec = &p.record;
+            InstalledApk {
+                name: rec.name.clone(),
+                version: rec.version.clone(),
+                arch: rec.arch.clone(),
+                size: p.meta.get(META_SIZE).and_then(|s| s.parse().ok()).unwrap_or(0),
+                installed_size: get("size").parse().unwrap_or(0),
+                description: get("pkgdesc"),
+                url: get("url"),
+                license: get("license"),
+                origin: rec.source_name().to_string(),
+                maintainer: get("maintainer"),
+                build_time: get("builddate").parse().ok(),
+                commit: get("commit"),
+                depends: all("depend"),
+                provides: all("provides"),
+                install_if: all("install_if"),
+                replaces: all("replaces"),
+                provider_priority: get("provider_priority").parse().ok(),
+                checksum: p.meta.get(META_Q1).cloned().unwrap_or_default(),
+                scripts: scripts(p.meta.get(META_SCRIPTS).map_or("", String::as_str)),
+                triggers: p
+                    .meta
+                    .get(META_TRIGGERS)
+                    .map(|t| t.split_whitespace().map(str::to_string).collect())
+                    .unwrap_or_default(),
+                paths,
+            }
+        })
+        .collect()
+}
+
+fn scripts(text: &str) -> Vec<(String, Vec<u8>)> {
+    text.lines()
+        .filter_map(|l| {
+            let (name, body) = l.split_once(' ')?;
+            Some((name.to_string(), hex::decode(body).ok()?))
+        })
+        .collect()
+}
