@@ -71,7 +71,11 @@ pub fn finish_root(
 }
 
 /// apko's account defaults: shell /bin/sh, home /home/NAME.
-fn write_recipe_accounts(root: &mut RootFs, input: &FinishInput<'_>, epoch: i64) -> Result<(), WorldError> {
+fn write_recipe_accounts(
+    root: &mut RootFs,
+    input: &FinishInput<'_>,
+    epoch: i64,
+) -> Result<(), WorldError> {
     let accounts = input.accounts;
     if accounts.users.is_empty() && accounts.groups.is_empty() {
         // apko leaves an empty /etc/passwd when nothing provides one.
@@ -94,7 +98,10 @@ fn write_recipe_accounts(root: &mut RootFs, input: &FinishInput<'_>, epoch: i64)
                 name: u.username.clone(),
                 uid: u.uid,
                 gid: u.gid.unwrap_or(u.uid),
-                home: u.homedir.clone().unwrap_or_else(|| format!("/home/{}", u.username)),
+                home: u
+                    .homedir
+                    .clone()
+                    .unwrap_or_else(|| format!("/home/{}", u.username)),
                 shell: u.shell.clone().unwrap_or_else(|| "/bin/sh".to_string()),
                 gecos: "Account created by whittle".to_string(),
             })
@@ -136,14 +143,18 @@ fn installed_records(root: &RootFs, installed: &[Installed]) -> Vec<InstalledApk
                 .zip(&p.keys)
                 .filter_map(|(path, key)| {
                     let node = root.get(key)?;
-                    let owned_elsewhere = !node.is_dir() && last_owner.get(key.as_str()) != Some(&i);
+                    let owned_elsewhere =
+                        !node.is_dir() && last_owner.get(key.as_str()) != Some(&i);
                     if owned_elsewhere {
                         return None;
                     }
                     let sha1 = match &node.kind {
                         NodeKind::File(c) => Some(hex::encode(Sha1::digest(c))),
                         NodeKind::Symlink(t) => Some(hex::encode(Sha1::digest(t.as_bytes()))),
-                        NodeKind::Hardlink(t) => root.get(t).and_then(|n| n.content()).map(|c| hex::encode(Sha1::digest(c))),
+                        NodeKind::Hardlink(t) => root
+                            .get(t)
+                            .and_then(|n| n.content())
+                            .map(|c| hex::encode(Sha1::digest(c))),
                         _ => None,
                     };
                     Some(OwnedPath {
@@ -151,7 +162,11 @@ fn installed_records(root: &RootFs, installed: &[Installed]) -> Vec<InstalledApk
                         is_dir: node.is_dir(),
                         uid: node.uid,
                         gid: node.gid,
-                        mode: if matches!(node.kind, NodeKind::Symlink(_)) { 0o777 } else { node.mode },
+                        mode: if matches!(node.kind, NodeKind::Symlink(_)) {
+                            0o777
+                        } else {
+                            node.mode
+                        },
                         sha1,
                     })
                 })
@@ -161,7 +176,11 @@ fn installed_records(root: &RootFs, installed: &[Installed]) -> Vec<InstalledApk
                 name: rec.name.clone(),
                 version: rec.version.clone(),
                 arch: rec.arch.clone(),
-                size: p.meta.get(META_SIZE).and_then(|s| s.parse().ok()).unwrap_or(0),
+                size: p
+                    .meta
+                    .get(META_SIZE)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0),
                 installed_size: get("size").parse().unwrap_or(0),
                 description: get("pkgdesc"),
                 url: get("url"),

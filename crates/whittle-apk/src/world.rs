@@ -79,7 +79,12 @@ impl ApkWorld {
         })
     }
 
-    fn load_source(&self, cx: &WorldContext, repo: usize, src: &Source) -> Result<Vec<PackageRecord>, WorldError> {
+    fn load_source(
+        &self,
+        cx: &WorldContext,
+        repo: usize,
+        src: &Source,
+    ) -> Result<Vec<PackageRecord>, WorldError> {
         let arch = cx.arch.apk_arch();
         let url = format!("{}/{arch}/APKINDEX.tar.gz", src.url);
         let shown = whittle_net::redact(&url);
@@ -160,16 +165,21 @@ impl PackageWorld for ApkWorld {
                 record.extra.get("C").cloned()
             },
         };
-        let contents = unpack_apk(&bytes[..], &expect, &self.keyring, &whittle_net::redact(url))
-            .map_err(|e| {
-                WorldError::with_source(
-                    format!(
-                        "{label} failed verification against the signed index (or could not be \
+        let contents = unpack_apk(
+            &bytes[..],
+            &expect,
+            &self.keyring,
+            &whittle_net::redact(url),
+        )
+        .map_err(|e| {
+            WorldError::with_source(
+                format!(
+                    "{label} failed verification against the signed index (or could not be \
                          read): nothing was built"
-                    ),
-                    e,
-                )
-            })?;
+                ),
+                e,
+            )
+        })?;
         let mut meta = BTreeMap::new();
         let pkginfo: String = contents
             .pkginfo

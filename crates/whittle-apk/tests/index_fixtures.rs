@@ -43,7 +43,7 @@ fn alpine_indexes_parse_fully() {
 
         let recs = parse_index_text(
             &ar.apkindex,
-            "https://dl-cdn.alpinelinux.org/alpine/v3.x/main",
+            "https://alpine.mirror.invalid/alpine/v3.x/main",
             3,
             arch,
             None,
@@ -61,7 +61,7 @@ fn alpine_indexes_parse_fully() {
             assert_eq!(
                 r.download.url,
                 format!(
-                    "https://dl-cdn.alpinelinux.org/alpine/v3.x/main/{arch}/{}-{}.apk",
+                    "https://alpine.mirror.invalid/alpine/v3.x/main/{arch}/{}-{}.apk",
                     r.name, r.version
                 )
             );
@@ -99,7 +99,7 @@ fn multisig_index_fields() {
     ));
     let recs = parse_index_text(
         &ar.apkindex,
-        "https://packages.wolfi.dev/os/",
+        "https://wolfi.mirror.invalid/os/",
         0,
         "aarch64",
         Some("wolfi"),
@@ -113,7 +113,7 @@ fn multisig_index_fields() {
     assert_eq!(ld.repo_tag.as_deref(), Some("wolfi"));
     assert_eq!(
         ld.download.url,
-        "https://packages.wolfi.dev/os/aarch64/ld-linux-2.40-r4.apk"
+        "https://wolfi.mirror.invalid/os/aarch64/ld-linux-2.40-r4.apk"
     );
     assert!(ld.provides.contains(&Provide {
         name: "so:ld-linux-aarch64.so.1".into(),

@@ -24,7 +24,7 @@ fn key() -> (String, Vec<u8>) {
 
 fn finish(fs: &mut RootFs, world: &[(String, String)]) -> usize {
     let keys = [key()];
-    let repos = ["https://packages.wolfi.dev/os".to_string()];
+    let repos = ["https://wolfi.mirror.invalid/os".to_string()];
     finish_layout(
         fs,
         &ApkLayoutInput {
@@ -227,7 +227,7 @@ fn etc_apk_files_have_exact_content() {
     );
     assert_eq!(
         fs.read_file("etc/apk/repositories").unwrap(),
-        b"https://packages.wolfi.dev/os\n"
+        b"https://wolfi.mirror.invalid/os\n"
     );
     assert_eq!(fs.read_file("etc/apk/arch").unwrap(), b"x86_64\n");
     assert_eq!(

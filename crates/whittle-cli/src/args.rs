@@ -174,7 +174,7 @@ mod tests {
             "x86_64,aarch64",
         ]);
         let mut plan =
-            plan("contents:\n  repositories: [https://packages.wolfi.dev/os]\n  packages: [a]\n");
+            plan("contents:\n  repositories: [https://wolfi.mirror.invalid/os]\n  packages: [a]\n");
         args.apply_to(&mut plan).expect("flags apply");
         assert_eq!(
             plan.keyrings,
@@ -184,7 +184,7 @@ mod tests {
         assert_eq!(
             plan.image_apk_repositories,
             [
-                "https://packages.wolfi.dev/os",
+                "https://wolfi.mirror.invalid/os",
                 "@local ./packages",
                 "https://r.example/os"
             ]

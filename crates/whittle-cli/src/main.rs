@@ -88,6 +88,11 @@ fn run(cli: Cli) -> Result<()> {
                     );
                 }
             }
+            let t = &outcome.timings;
+            eprintln!(
+                "timings: resolve {:.2}s, fetch+verify+unpack {:.2}s, assemble {:.2}s, layers {:.2}s, output {:.2}s",
+                t.resolve, t.fetch_unpack, t.assemble, t.layers, t.output
+            );
             for s in &outcome.sboms {
                 eprintln!("sbom: {}", s.display());
             }
@@ -100,7 +105,10 @@ fn run(cli: Cli) -> Result<()> {
             let reporter = Arc::new(TermReporter::quiet());
             let session = open_session(&plan, &common, reporter)?;
             let archs = common.archs()?.unwrap_or_else(|| plan.archs.clone());
-            for (i, resolution) in whittle::show_packages(&session, &plan, &archs)?.iter().enumerate() {
+            for (i, resolution) in whittle::show_packages(&session, &plan, &archs)?
+                .iter()
+                .enumerate()
+            {
                 if archs.len() > 1 {
                     println!("{}# {}", if i > 0 { "\n" } else { "" }, resolution.arch);
                 }

@@ -18,7 +18,11 @@ use whittle_test::{busybox_static_apk_spec, ApkKey, ApkRepo, ApkSpec};
 fn golden_workdir() -> tempfile::TempDir {
     let apk = fixtures().join("apk");
     let dir = tempfile::tempdir().unwrap();
-    fs_err::copy(apk.join("apko-golden/apko.yaml"), dir.path().join("apko.yaml")).unwrap();
+    fs_err::copy(
+        apk.join("apko-golden/apko.yaml"),
+        dir.path().join("apko.yaml"),
+    )
+    .unwrap();
     let testdata = dir.path().join("testdata");
     fs_err::create_dir_all(&testdata).unwrap();
     std::os::unix::fs::symlink(apk.join("melange-rsa256-repo"), testdata.join("packages")).unwrap();
@@ -36,7 +40,8 @@ type Entries = BTreeMap<String, (char, u32, u64, u64, String, String)>;
 fn layout_entries(layout: &Path, arch: &str) -> Entries {
     let read_json = |digest: &str| -> serde_json::Value {
         let hex = digest.trim_start_matches("sha256:");
-        serde_json::from_slice(&fs_err::read(layout.join("blobs/sha256").join(hex)).unwrap()).unwrap()
+        serde_json::from_slice(&fs_err::read(layout.join("blobs/sha256").join(hex)).unwrap())
+            .unwrap()
     };
     let index: serde_json::Value =
         serde_json::from_slice(&fs_err::read(layout.join("index.json")).unwrap()).unwrap();
@@ -73,8 +78,17 @@ fn layout_entries(layout: &Path, arch: &str) -> Entries {
             let h = e.header().clone();
             let mut data = Vec::new();
             e.read_to_end(&mut data).unwrap();
-            let link = e.link_name().unwrap().map(|l| l.to_string_lossy().into_owned()).unwrap_or_default();
-            let name = e.path().unwrap().to_string_lossy().trim_end_matches('/').to_string();
+            let link = e
+                .link_name()
+                .unwrap()
+                .map(|l| l.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let name = e
+                .path()
+                .unwrap()
+                .to_string_lossy()
+                .trim_end_matches('/')
+                .to_string();
             out.insert(
                 name,
                 (
@@ -95,12 +109,20 @@ fn layout_entries(layout: &Path, arch: &str) -> Entries {
 fn apko_golden_config_builds_unchanged_and_matches_apkos_image() {
     let dir = golden_workdir();
     let shown = run(
-        whittle()
-            .current_dir(dir.path())
-            .args(["show-packages", "apko.yaml", "--arch", "x86_64", "--cache-dir", "cache"]),
+        whittle().current_dir(dir.path()).args([
+            "show-packages",
+            "apko.yaml",
+            "--arch",
+            "x86_64",
+            "--cache-dir",
+            "cache",
+        ]),
         true,
     );
-    assert_eq!(stdout(&shown), "pretend-baselayout 1.0.0-r0\nreplayout 1.0.0-r0\n");
+    assert_eq!(
+        stdout(&shown),
+        "pretend-baselayout 1.0.0-r0\nreplayout 1.0.0-r0\n"
+    );
     let out = run(
         whittle().current_dir(dir.path()).args([
             "build",
@@ -115,12 +137,23 @@ fn apko_golden_config_builds_unchanged_and_matches_apkos_image() {
         true,
     );
     eprintln!("{}", stderr(&out));
-    for name in ["sbom-amd64.spdx.json", "sbom-arm64.spdx.json", "sbom-index.spdx.json"] {
+    for name in [
+        "sbom-amd64.spdx.json",
+        "sbom-arm64.spdx.json",
+        "sbom-index.spdx.json",
+    ] {
         validate_spdx(&dir.path().join(name));
     }
     let ours = dir.path().join("layout");
     fs_err::create_dir_all(&ours).unwrap();
-    run(std::process::Command::new("tar").arg("-xf").arg(dir.path().join("out.tar")).arg("-C").arg(&ours), true);
+    run(
+        std::process::Command::new("tar")
+            .arg("-xf")
+            .arg(dir.path().join("out.tar"))
+            .arg("-C")
+            .arg(&ours),
+        true,
+    );
     let golden = fixtures().join("apk/apko-golden/golden");
     for arch in ["amd64", "arm64"] {
         let theirs = layout_entries(&golden, arch);
@@ -131,15 +164,26 @@ fn apko_golden_config_builds_unchanged_and_matches_apkos_image() {
         // own config dump.
         let normal = |e: &Entries| -> Entries {
             e.iter()
-                .filter(|(k, _)| !k.starts_with("lib/apk") && !k.starts_with("usr/lib/apk") && *k != "etc/apko.json")
+                .filter(|(k, _)| {
+                    !k.starts_with("lib/apk")
+                        && !k.starts_with("usr/lib/apk")
+                        && *k != "etc/apko.json"
+                })
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect()
         };
-        assert_eq!(normal(&mine), normal(&theirs), "{arch}: file list differs from apko's golden image");
+        assert_eq!(
+            normal(&mine),
+            normal(&theirs),
+            "{arch}: file list differs from apko's golden image"
+        );
         // The database has the same files under the other path.
         for f in ["installed", "lock", "scripts.tar", "triggers"] {
             assert!(theirs.contains_key(&format!("usr/lib/apk/db/{f}")));
-            assert!(mine.contains_key(&format!("lib/apk/db/{f}")), "{arch}: no lib/apk/db/{f}");
+            assert!(
+                mine.contains_key(&format!("lib/apk/db/{f}")),
+                "{arch}: no lib/apk/db/{f}"
+            );
         }
         assert_eq!(mine["usr/lib/apk"].4, "../../lib/apk");
     }
@@ -162,11 +206,21 @@ fn busybox_repo() -> Option<ApkRepo> {
             .file("etc/group", b"root:x:0:\n", 0o644)
             .dir("tmp", 0o1777),
     )
-    .add(busybox.origin("busybox").provide("/bin/sh").provider_priority(100).depend("wolfi-baselayout"))
+    .add(
+        busybox
+            .origin("busybox")
+            .provide("/bin/sh")
+            .provider_priority(100)
+            .depend("wolfi-baselayout"),
+    )
     .add(
         ApkSpec::new("hello", "1.0-r0", "x86_64")
             .depend("/bin/sh")
-            .file("usr/bin/hello", b"#!/bin/sh\necho hello from whittle\n", 0o755)
+            .file(
+                "usr/bin/hello",
+                b"#!/bin/sh\necho hello from whittle\n",
+                0o755,
+            )
             .provide("cmd:hello=1.0-r0"),
     );
     repo.publish();
@@ -193,30 +247,60 @@ fn a_busybox_image_runs_as_non_root_and_scanners_see_every_package() {
     let dir = tempfile::tempdir().unwrap();
     let extra = "accounts:\n  groups: [{groupname: nonroot, gid: 65532}]\n  users: [{username: nonroot, uid: 65532, gid: 65532}]\n  run-as: nonroot\nentrypoint: {command: /usr/bin/hello}\narchs: [x86_64]\n";
     let r = recipe(dir.path(), &srv.url(), &repo.key_path(), "hello", extra);
-    let shown = stdout(&run(whittle().arg("show-packages").arg(&r).arg("--cache-dir").arg(dir.path().join("c")), true));
-    assert_eq!(shown, "busybox 1.35.0-r0\nhello 1.0-r0\nwolfi-baselayout 20230201-r7\n");
+    let shown = stdout(&run(
+        whittle()
+            .arg("show-packages")
+            .arg(&r)
+            .arg("--cache-dir")
+            .arg(dir.path().join("c")),
+        true,
+    ));
+    assert_eq!(
+        shown,
+        "busybox 1.35.0-r0\nhello 1.0-r0\nwolfi-baselayout 20230201-r7\n"
+    );
     let archive = dir.path().join("img.tar");
     let tag = "test.invalid/hello:1";
     run(
-        whittle().arg("build").arg(&r).arg(tag).arg(&archive).arg("--cache-dir").arg(dir.path().join("c")),
+        whittle()
+            .arg("build")
+            .arg(&r)
+            .arg(tag)
+            .arg(&archive)
+            .arg("--cache-dir")
+            .arg(dir.path().join("c")),
         true,
     );
     if have("umoci") && have("runc") {
         let bundle = umoci_unpack(&archive, tag, &dir.path().join("run"));
         let rootfs = bundle.join("rootfs");
-        assert!(rootfs.join("lib/apk/db/installed").is_file(), "the db must be where Trivy reads it");
+        assert!(
+            rootfs.join("lib/apk/db/installed").is_file(),
+            "the db must be where Trivy reads it"
+        );
         assert_eq!(
-            fs_err::read_link(rootfs.join("bin/sh")).unwrap().to_string_lossy(),
+            fs_err::read_link(rootfs.join("bin/sh"))
+                .unwrap()
+                .to_string_lossy(),
             "/bin/busybox",
             "busybox applets come from /etc/busybox-paths.d"
         );
         let world = fs_err::read_to_string(rootfs.join("etc/apk/world")).unwrap();
-        assert_eq!(world, "busybox=1.35.0-r0\nhello=1.0-r0\nwolfi-baselayout=20230201-r7\n");
-        let out = runc_run(&bundle, &["/bin/sh", "-c", "/usr/bin/hello; id -u"], "whittle-apk-busybox");
+        assert_eq!(
+            world,
+            "busybox=1.35.0-r0\nhello=1.0-r0\nwolfi-baselayout=20230201-r7\n"
+        );
+        let out = runc_run(
+            &bundle,
+            &["/bin/sh", "-c", "/usr/bin/hello; id -u"],
+            "whittle-apk-busybox",
+        );
         assert!(out.status.success(), "{}", stderr(&out));
         assert_eq!(stdout(&out), "hello from whittle\n65532\n");
     }
-    if let Some(((syft_distro, syft), (trivy_distro, trivy))) = scanners(&archive, &dir.path().join("scan")) {
+    if let Some(((syft_distro, syft), (trivy_distro, trivy))) =
+        scanners(&archive, &dir.path().join("scan"))
+    {
         assert_eq!(syft_distro.trim(), "distro: wolfi 20230201");
         assert_eq!(trivy_distro.trim(), "distro: wolfi 20230201");
         assert_eq!(syft, shown, "Syft disagrees with show-packages");
@@ -224,7 +308,10 @@ fn a_busybox_image_runs_as_non_root_and_scanners_see_every_package() {
     }
     validate_spdx(&dir.path().join("sbom-amd64.spdx.json"));
     let sbom = fs_err::read_to_string(dir.path().join("sbom-amd64.spdx.json")).unwrap();
-    assert!(sbom.contains("pkg:apk/wolfi/busybox@1.35.0-r0?arch=x86_64"), "purl missing");
+    assert!(
+        sbom.contains("pkg:apk/wolfi/busybox@1.35.0-r0?arch=x86_64"),
+        "purl missing"
+    );
 }
 
 #[test]
@@ -237,8 +324,21 @@ fn an_index_signed_by_an_unknown_key_is_refused_unless_signatures_are_ignored() 
     let srv = repo.serve();
     let dir = tempfile::tempdir().unwrap();
     // Same key name, other key material: the signature does not verify.
-    let r = recipe(dir.path(), &srv.url(), &other.key_path(), "hello", "archs: [x86_64]\n");
-    let out = run(whittle().arg("show-packages").arg(&r).arg("--cache-dir").arg(dir.path().join("c")), false);
+    let r = recipe(
+        dir.path(),
+        &srv.url(),
+        &other.key_path(),
+        "hello",
+        "archs: [x86_64]\n",
+    );
+    let out = run(
+        whittle()
+            .arg("show-packages")
+            .arg(&r)
+            .arg("--cache-dir")
+            .arg(dir.path().join("c")),
+        false,
+    );
     assert!(!out.status.success());
     assert!(stderr(&out).contains("APKINDEX.tar.gz"), "{}", stderr(&out));
     let out = run(
@@ -251,7 +351,11 @@ fn an_index_signed_by_an_unknown_key_is_refused_unless_signatures_are_ignored() 
         true,
     );
     assert_eq!(stdout(&out), "hello 1.0-r0\n");
-    assert!(stderr(&out).contains("NOT VERIFYING"), "must be loud: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains("NOT VERIFYING"),
+        "must be loud: {}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -266,10 +370,22 @@ fn a_tampered_package_is_refused() {
     fs_err::write(&p, bytes).unwrap();
     let srv = repo.serve();
     let dir = tempfile::tempdir().unwrap();
-    let r = recipe(dir.path(), &srv.url(), &repo.key_path(), "hello", "archs: [x86_64]\n");
+    let r = recipe(
+        dir.path(),
+        &srv.url(),
+        &repo.key_path(),
+        "hello",
+        "archs: [x86_64]\n",
+    );
     let target = dir.path().join("o.tar");
     let out = run(
-        whittle().arg("build").arg(&r).arg("t:1").arg(&target).arg("--cache-dir").arg(dir.path().join("c")),
+        whittle()
+            .arg("build")
+            .arg(&r)
+            .arg("t:1")
+            .arg(&target)
+            .arg("--cache-dir")
+            .arg(dir.path().join("c")),
         false,
     );
     assert!(!out.status.success());
@@ -287,10 +403,96 @@ fn two_architectures_take_versions_both_have() {
     repo.publish();
     let srv = repo.serve();
     let dir = tempfile::tempdir().unwrap();
-    let r = recipe(dir.path(), &srv.url(), &repo.key_path(), "tool", "archs: [x86_64, aarch64]\n");
+    let r = recipe(
+        dir.path(),
+        &srv.url(),
+        &repo.key_path(),
+        "tool",
+        "archs: [x86_64, aarch64]\n",
+    );
     let cache = dir.path().join("c");
-    let one = stdout(&run(whittle().arg("show-packages").arg(&r).args(["--arch", "x86_64", "--cache-dir"]).arg(&cache), true));
+    let one = stdout(&run(
+        whittle()
+            .arg("show-packages")
+            .arg(&r)
+            .args(["--arch", "x86_64", "--cache-dir"])
+            .arg(&cache),
+        true,
+    ));
     assert_eq!(one, "tool 2.0-r0\n");
-    let both = stdout(&run(whittle().arg("show-packages").arg(&r).arg("--cache-dir").arg(&cache), true));
+    let both = stdout(&run(
+        whittle()
+            .arg("show-packages")
+            .arg(&r)
+            .arg("--cache-dir")
+            .arg(&cache),
+        true,
+    ));
     assert_eq!(both, "# amd64\ntool 1.0-r0\n\n# arm64\ntool 1.0-r0\n");
+}
+
+/// Benchmark (run by `bench/apk.sh`, ignored in the test suite): a cold and
+/// a warm build of a 120-package APK image from a repository made now and
+/// served on 127.0.0.1, with the engine's own split of the time.
+#[test]
+#[ignore = "benchmark: run bench/apk.sh"]
+fn bench_apk_multi_package_image() {
+    let mut repo = ApkRepo::new(ApkKey::generate("whittle-bench"));
+    let mut names = Vec::new();
+    for i in 0..120 {
+        let name = format!("lib{i:03}");
+        // 40 files of 4-64 KiB of incompressible-ish data per package.
+        let mut spec =
+            ApkSpec::new(&name, "1.0-r0", "x86_64").origin(&format!("origin{:02}", i / 4));
+        for f in 0..40 {
+            let size = 4096 * (1 + (i * 7 + f * 13) % 16);
+            let mut data = Vec::with_capacity(size);
+            let mut x: u32 = (i as u32) * 7919 + f as u32;
+            while data.len() < size {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                data.extend_from_slice(&x.to_le_bytes());
+            }
+            spec = spec.file(&format!("usr/lib/{name}/f{f:02}.bin"), &data, 0o644);
+        }
+        if i > 0 {
+            spec = spec.depend(&format!("lib{:03}", i - 1));
+        }
+        repo.add(spec);
+        names.push(name);
+    }
+    repo.publish();
+    let srv = repo.serve();
+    let dir = tempfile::tempdir().unwrap();
+    let r = recipe(
+        dir.path(),
+        &srv.url(),
+        &repo.key_path(),
+        "lib119",
+        "archs: [x86_64]\nlayering: {strategy: origin, budget: 10}\n",
+    );
+    let build = |cache: &str, out: &str| {
+        let t = std::time::Instant::now();
+        let res = run(
+            whittle()
+                .arg("build")
+                .arg(&r)
+                .arg("bench:1")
+                .arg(dir.path().join(out))
+                .args(["--no-sbom", "--cache-dir"])
+                .arg(dir.path().join(cache)),
+            true,
+        );
+        let wall = t.elapsed().as_secs_f64();
+        let timings = stderr(&res)
+            .lines()
+            .find(|l| l.starts_with("timings:"))
+            .unwrap_or("")
+            .to_string();
+        (wall, timings)
+    };
+    let (cold, cold_t) = build("cache", "cold.tar");
+    let (warm, warm_t) = build("cache", "warm.tar");
+    eprintln!("BENCH apk 120 packages, 4800 files, budget-10 layering");
+    eprintln!("BENCH cold {cold:.2}s  {cold_t}");
+    eprintln!("BENCH warm {warm:.2}s  {warm_t}");
 }

@@ -265,7 +265,11 @@ fn two_builds_in_different_places_give_one_digest_and_download_nothing_twice() {
     let out1 = dir.path().join("a.tar");
     // Another umask, locale, TMPDIR, directory, cache and thread count.
     let mut cmd = std::process::Command::new("sh");
-    cmd.args(["-c", "umask 077; exec \"$0\" \"$@\"", env!("CARGO_BIN_EXE_whittle")]);
+    cmd.args([
+        "-c",
+        "umask 077; exec \"$0\" \"$@\"",
+        env!("CARGO_BIN_EXE_whittle"),
+    ]);
     let first = run(
         cmd.arg("build")
             .arg(&r)

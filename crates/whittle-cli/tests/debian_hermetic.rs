@@ -475,7 +475,11 @@ fn two_arch_repo() -> DebRepo {
     repo.add(
         DebSpec::new("base-files", "12.4")
             .arch("all")
-            .file("usr/lib/os-release", b"ID=debian\nVERSION_ID=\"12\"\n", 0o644)
+            .file(
+                "usr/lib/os-release",
+                b"ID=debian\nVERSION_ID=\"12\"\n",
+                0o644,
+            )
             .file("etc/debian_version", b"12.4\n", 0o644),
     );
     repo.publish();
@@ -501,7 +505,10 @@ fn two_architectures_share_versions_and_one_image_index() {
             true,
         ))
     };
-    assert!(show("amd64").contains("hello 2.0\n"), "one arch takes the newest");
+    assert!(
+        show("amd64").contains("hello 2.0\n"),
+        "one arch takes the newest"
+    );
     let both = show("amd64,arm64");
     assert_eq!(both.matches("hello 1.0\n").count(), 2, "{both}");
     assert!(!both.contains("hello 2.0"), "{both}");
@@ -514,22 +521,45 @@ fn two_architectures_share_versions_and_one_image_index() {
             .arg(&r)
             .arg(tag)
             .arg(&archive)
-            .args(["--arch", "x86_64,aarch64", "--build-date", "1700000000", "--cache-dir"])
+            .args([
+                "--arch",
+                "x86_64,aarch64",
+                "--build-date",
+                "1700000000",
+                "--cache-dir",
+            ])
             .arg(dir.path().join("cache")),
         true,
     );
     // index.json holds one entry: the image index, named by the tag.
     let layout = dir.path().join("layout");
     fs_err::create_dir_all(&layout).unwrap();
-    run(std::process::Command::new("tar").arg("-xf").arg(&archive).arg("-C").arg(&layout), true);
+    run(
+        std::process::Command::new("tar")
+            .arg("-xf")
+            .arg(&archive)
+            .arg("-C")
+            .arg(&layout),
+        true,
+    );
     let index: serde_json::Value =
         serde_json::from_slice(&fs_err::read(layout.join("index.json")).unwrap()).unwrap();
     let entries = index["manifests"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "{index}");
-    assert_eq!(entries[0]["mediaType"], "application/vnd.oci.image.index.v1+json");
-    assert_eq!(entries[0]["annotations"]["org.opencontainers.image.ref.name"], tag);
+    assert_eq!(
+        entries[0]["mediaType"],
+        "application/vnd.oci.image.index.v1+json"
+    );
+    assert_eq!(
+        entries[0]["annotations"]["org.opencontainers.image.ref.name"],
+        tag
+    );
     let raw = run(
-        std::process::Command::new("skopeo").args(["inspect", "--raw", &format!("oci-archive:{}", archive.display())]),
+        std::process::Command::new("skopeo").args([
+            "inspect",
+            "--raw",
+            &format!("oci-archive:{}", archive.display()),
+        ]),
         true,
     );
     let raw: serde_json::Value = serde_json::from_slice(&raw.stdout).unwrap();
@@ -552,11 +582,17 @@ fn two_architectures_share_versions_and_one_image_index() {
         );
         let manifest: serde_json::Value =
             serde_json::from_slice(&fs_err::read(out.join("manifest.json")).unwrap()).unwrap();
-        let config_digest = manifest["config"]["digest"].as_str().unwrap().trim_start_matches("sha256:");
+        let config_digest = manifest["config"]["digest"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("sha256:");
         let config: serde_json::Value =
             serde_json::from_slice(&fs_err::read(out.join(config_digest)).unwrap()).unwrap();
         assert_eq!(config["architecture"], arch);
-        let layer_digest = manifest["layers"][0]["digest"].as_str().unwrap().trim_start_matches("sha256:");
+        let layer_digest = manifest["layers"][0]["digest"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("sha256:");
         let mut layer = tar::Archive::new(flate2::read::GzDecoder::new(
             fs_err::File::open(out.join(layer_digest)).unwrap(),
         ));
@@ -579,9 +615,18 @@ fn two_architectures_share_versions_and_one_image_index() {
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|m| m["RepoTags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()))
+        .flat_map(|m| {
+            m["RepoTags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap().to_string())
+        })
         .collect();
-    assert!(tags.contains(&format!("{tag}-amd64")) && tags.contains(&format!("{tag}-arm64")), "{tags:?}");
+    assert!(
+        tags.contains(&format!("{tag}-amd64")) && tags.contains(&format!("{tag}-arm64")),
+        "{tags:?}"
+    );
 }
 
 #[test]
@@ -594,7 +639,11 @@ fn release_with_detached_signature_is_verified_too() {
     let dir = tempfile::tempdir().unwrap();
     let r = recipe(dir.path(), &srv.url(), &repo.keyring_path(), "hello", "");
     let ok = run(
-        whittle().arg("show-packages").arg(&r).arg("--cache-dir").arg(dir.path().join("c1")),
+        whittle()
+            .arg("show-packages")
+            .arg(&r)
+            .arg("--cache-dir")
+            .arg(dir.path().join("c1")),
         true,
     );
     assert_eq!(stdout(&ok), "hello 1.0\n");
@@ -603,7 +652,11 @@ fn release_with_detached_signature_is_verified_too() {
     let text = fs_err::read_to_string(&release).unwrap();
     fs_err::write(&release, text.replace("Label: Test", "Label: Tset")).unwrap();
     let bad = run(
-        whittle().arg("show-packages").arg(&r).arg("--cache-dir").arg(dir.path().join("c2")),
+        whittle()
+            .arg("show-packages")
+            .arg(&r)
+            .arg("--cache-dir")
+            .arg(dir.path().join("c2")),
         false,
     );
     assert!(!bad.status.success());
@@ -627,7 +680,13 @@ fn origin_layering_gives_identical_layers_for_the_same_packages() {
     let srv = c.repo.serve();
     let layering = "layering: {strategy: origin, budget: 10}\n";
     let digests = |packages: &str, out: &str| -> Vec<String> {
-        let r = recipe(c.dir.path(), &srv.url(), &c.repo.keyring_path(), packages, layering);
+        let r = recipe(
+            c.dir.path(),
+            &srv.url(),
+            &c.repo.keyring_path(),
+            packages,
+            layering,
+        );
         let res = run(
             whittle()
                 .arg("build")
@@ -650,5 +709,9 @@ fn origin_layering_gives_identical_layers_for_the_same_packages() {
     let hello_a = a.iter().find(|l| l.contains("(origin hello)")).unwrap();
     let hello_b = b.iter().find(|l| l.contains("(origin hello)")).unwrap();
     let digest = |l: &str| l.split(' ').next().unwrap().to_string();
-    assert_eq!(digest(hello_a), digest(hello_b), "the hello layer differs between images");
+    assert_eq!(
+        digest(hello_a),
+        digest(hello_b),
+        "the hello layer differs between images"
+    );
 }

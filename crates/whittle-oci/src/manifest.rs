@@ -58,7 +58,11 @@ pub fn platform_tag(tag: &str, platform: &Platform) -> String {
     let mut suffix = platform.architecture.clone();
     // arm64 is always v8, so apko's tags leave the variant out; 32-bit arm
     // keeps it (`-arm-v7`).
-    if let Some(variant) = platform.variant.as_ref().filter(|_| platform.architecture != "arm64") {
+    if let Some(variant) = platform
+        .variant
+        .as_ref()
+        .filter(|_| platform.architecture != "arm64")
+    {
         suffix.push('-');
         suffix.push_str(variant);
     }

@@ -165,7 +165,7 @@ pub struct DebRepository {
     pub keyring: Option<String>,
 }
 
-/// An APK repository: `https://packages.wolfi.dev/os` or `@tag url`.
+/// An APK repository: `https://wolfi.mirror.invalid/os` or `@tag url`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct ApkRepository {
     /// The repository URL or path to fetch from. A relative path in a recipe

@@ -16,7 +16,7 @@ const EXAMPLE: &str = r#"contents:
       suites: [bookworm, bookworm-updates]
       components: [main]
       keyring: /usr/share/keyrings/debian-archive-keyring.gpg   # path or URL, optional
-    - https://packages.wolfi.dev/os        # plain string = APK repository
+    - https://wolfi.mirror.invalid/os        # plain string = APK repository
     - "@local /path/to/repo"               # apko tagged repository: tag + url
   keyring: [https://example/key.rsa.pub]   # apko-style top-level keyring list (APK)
   packages:
@@ -91,7 +91,7 @@ fn full_example() {
                 keyring: Some("/usr/share/keyrings/debian-archive-keyring.gpg".into()),
             }),
             Repository::Apk(ApkRepository {
-                url: "https://packages.wolfi.dev/os".into(),
+                url: "https://wolfi.mirror.invalid/os".into(),
                 tag: None,
             }),
             Repository::Apk(ApkRepository {

@@ -743,8 +743,8 @@ mod tests {
     #[test]
     fn download_locations() {
         for ok in [
-            "http://deb.debian.org/debian/pool/main/z/zlib/zlib1g_1.2.13.dfsg-1_amd64.deb",
-            "https://snapshot.debian.org:443/archive",
+            "http://deb.mirror.example/debian/pool/main/z/zlib/zlib1g_1.2.13.dfsg-1_amd64.deb",
+            "https://snapshot.mirror.example:443/archive",
             "git+https://github.com/a/b.git",
             "ftp://ftp.example.com",
         ] {
@@ -755,9 +755,9 @@ mod tests {
             "http://localhost/x",
             "file:///var/cache/x.deb",
             "/var/cache/x.deb",
-            "http://deb.debian.org/a b",
-            "http://deb_debian.org/",
-            "http://deb.debian.org:99999/",
+            "http://deb.mirror.example/a b",
+            "http://deb_mirror.example/",
+            "http://deb.mirror.example:99999/",
         ] {
             assert!(!download_location_ok(bad), "{bad}");
         }

@@ -37,7 +37,7 @@ fn debian_input() -> SbomInput {
         ("SHA1".into(), "1e".repeat(20)),
     ];
     python.download_location = Some(
-        "http://deb.debian.org/debian/pool/main/p/python3.11/python3.11-minimal_3.11.2-6+deb12u2_amd64.deb"
+        "http://deb.mirror.example/debian/pool/main/p/python3.11/python3.11-minimal_3.11.2-6+deb12u2_amd64.deb"
             .into(),
     );
     python.supplier = Some("Matthias Klose <doko@debian.org>".into());
@@ -47,8 +47,9 @@ fn debian_input() -> SbomInput {
     zlib.source_version = Some("1:1.2.13.dfsg-1".into());
     zlib.license_declared = Some("Zlib".into());
     zlib.checksums = vec![("SHA256".into(), "2d".repeat(32))];
-    zlib.download_location =
-        Some("http://deb.debian.org/debian/pool/main/z/zlib/zlib1g_1.2.13.dfsg-1_amd64.deb".into());
+    zlib.download_location = Some(
+        "http://deb.mirror.example/debian/pool/main/z/zlib/zlib1g_1.2.13.dfsg-1_amd64.deb".into(),
+    );
 
     let mut libc = deb("libc6", "2.36-9+deb12u4", "amd64");
     libc.source_name = Some("glibc".into());
@@ -258,7 +259,7 @@ fn debian_image_sbom() {
     assert!(python["downloadLocation"]
         .as_str()
         .unwrap()
-        .starts_with("http://deb.debian.org/"));
+        .starts_with("http://deb.mirror.example/"));
 
     let zlib = packages_by_name(&doc, "zlib1g")[0];
     assert_eq!(zlib["versionInfo"], "1:1.2.13.dfsg-1");

@@ -98,9 +98,17 @@ impl DebRepo {
         );
         fs_err::write(dist.join("Release"), release.as_bytes()).unwrap();
         if self.detached {
-            fs_err::write(dist.join("Release.gpg"), detached_sign(release.as_bytes(), &self.key)).unwrap();
+            fs_err::write(
+                dist.join("Release.gpg"),
+                detached_sign(release.as_bytes(), &self.key),
+            )
+            .unwrap();
         } else {
-            fs_err::write(dist.join("InRelease"), clearsign(release.as_bytes(), &self.key)).unwrap();
+            fs_err::write(
+                dist.join("InRelease"),
+                clearsign(release.as_bytes(), &self.key),
+            )
+            .unwrap();
         }
     }
 
@@ -108,7 +116,11 @@ impl DebRepo {
     /// files (path under dists/SUITE, bytes) for Release.
     fn publish_arch(&self, arch: &str) -> Vec<(String, Vec<u8>)> {
         let mut packages = String::new();
-        for spec in self.packages.iter().filter(|p| p.arch == arch || p.arch == "all") {
+        for spec in self
+            .packages
+            .iter()
+            .filter(|p| p.arch == arch || p.arch == "all")
+        {
             let deb = build_deb(spec);
             let rel = pool_name(spec);
             let path = self.dir.path().join(&rel);
@@ -129,7 +141,10 @@ impl DebRepo {
         fs_err::write(bin.join("Packages"), packages.as_bytes()).unwrap();
         fs_err::write(bin.join("Packages.xz"), &xz_bytes).unwrap();
         vec![
-            (format!("main/binary-{arch}/Packages"), packages.into_bytes()),
+            (
+                format!("main/binary-{arch}/Packages"),
+                packages.into_bytes(),
+            ),
             (format!("main/binary-{arch}/Packages.xz"), xz_bytes),
         ]
     }

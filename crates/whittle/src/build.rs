@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use whittle_model::PackageRecord;
 use whittle_oci::{image_digest, write_archive, write_layout, ImageSet, PlatformImage};
@@ -11,8 +12,8 @@ use whittle_world::FinishInput;
 use crate::error::BuildError;
 use crate::image::{config, layers};
 use crate::install::install;
-use crate::mutate::apply_paths;
 use crate::layering::{plan_by_origin, single_layer};
+use crate::mutate::apply_paths;
 use crate::resolve::{resolve_all, Resolution};
 use crate::sbom::sbom_input;
 use crate::session::Session;
@@ -52,9 +53,27 @@ pub struct PlatformOutcome {
     pub entries: usize,
 }
 
+/// Where a build's time went, in seconds (all architectures together).
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    /// Reading and verifying indexes, and solving.
+    pub resolve: f64,
+    /// Fetching (or reading from the cache), verifying and unpacking
+    /// packages into memory: streamed together, so one figure.
+    pub fetch_unpack: f64,
+    /// Placing entries in the tree, package database, accounts, certificates.
+    pub assemble: f64,
+    /// Writing and compressing the layer tars (or reusing them).
+    pub layers: f64,
+    /// Writing the archive or layout and the SBOMs.
+    pub output: f64,
+}
+
 /// What a build produced.
 #[derive(Debug, Clone)]
 pub struct BuildOutcome {
+    /// Where the time went.
+    pub timings: Timings,
     /// Digest of the manifest (one platform) or image index (several).
     pub digest: String,
     /// The build date used.
@@ -84,13 +103,24 @@ pub fn build(session: &Session, req: &BuildRequest) -> Result<BuildOutcome, Buil
         )));
     }
     // Build date: the request's, else the newest time in any platform's packages.
+    let mut timings = Timings::default();
+    let started = Instant::now();
     let resolutions = resolve_all(session, &req.plan, &archs)?;
+    timings.resolve = started.elapsed().as_secs_f64();
     let mut built = Vec::new();
     let mut epoch = req.build_date;
     for resolution in resolutions {
-        let b = build_platform(session, &req.plan, &req.tag, resolution, &mut epoch)?;
+        let b = build_platform(
+            session,
+            &req.plan,
+            &req.tag,
+            resolution,
+            &mut epoch,
+            &mut timings,
+        )?;
         built.push(b);
     }
+    let output_started = Instant::now();
     let epoch = epoch.unwrap_or(0);
     let mut annotations: BTreeMap<String, String> = req.plan.annotations.clone();
     if let Some((source, revision)) = req.plan.vcs_source_revision() {
@@ -139,7 +169,9 @@ pub fn build(session: &Session, req: &BuildRequest) -> Result<BuildOutcome, Buil
             return Err(e);
         }
     };
+    timings.output = output_started.elapsed().as_secs_f64();
     Ok(BuildOutcome {
+        timings,
         digest,
         epoch,
         platforms: built.into_iter().map(|b| b.outcome).collect(),
@@ -153,10 +185,15 @@ fn build_platform(
     tag: &str,
     resolution: Resolution,
     epoch: &mut Option<i64>,
+    timings: &mut Timings,
 ) -> Result<Built, BuildError> {
     let arch = resolution.arch;
     let cx = session.context(arch);
+    let step = Instant::now();
     let placed = install(session, &cx, &resolution.installed)?;
+    timings.fetch_unpack += placed.fetch_unpack_secs;
+    timings.assemble += step.elapsed().as_secs_f64() - placed.fetch_unpack_secs;
+    let step = Instant::now();
     let mut root = placed.root;
     let build_epoch = *epoch.get_or_insert(placed.newest_mtime);
     // What the packages' scripts would have done, and the package database.
@@ -175,6 +212,8 @@ fn build_platform(
         session.reporter().on_warning(&w);
     }
     root.clamp_mtimes(build_epoch);
+    timings.assemble += step.elapsed().as_secs_f64();
+    let step = Instant::now();
     let plans = match &plan.layering {
         Some(l) => plan_by_origin(&root, &placed.installed, l.budget),
         None => single_layer(&root),
@@ -183,6 +222,7 @@ fn build_platform(
         .reporter()
         .on_step(&format!("writing {} layer(s) ({arch})", plans.len()));
     let written = layers(&root, &plans, session.fetcher())?;
+    timings.layers += step.elapsed().as_secs_f64();
     let config = config(plan, arch, build_epoch)?;
     let image = PlatformImage {
         config,

@@ -23,13 +23,19 @@ const DEFAULT_ENV: &[(&str, &str)] = &[
 
 /// The layers of `root` as `plans` divide it, bottom first, and whether
 /// each came from the cache.
-pub fn layers(root: &RootFs, plans: &[LayerPlan], fetcher: &Fetcher) -> Result<Vec<(Layer, bool)>, BuildError> {
+pub fn layers(
+    root: &RootFs,
+    plans: &[LayerPlan],
+    fetcher: &Fetcher,
+) -> Result<Vec<(Layer, bool)>, BuildError> {
     plans
         .iter()
         .map(|plan| {
             let tar = root
                 .write_tar_filtered(Vec::new(), |k| plan.keys.contains(k))
-                .map_err(|e| BuildError::Unsupported(format!("could not write the layer tar: {e}")))?;
+                .map_err(|e| {
+                    BuildError::Unsupported(format!("could not write the layer tar: {e}"))
+                })?;
             layer(&tar, fetcher)
         })
         .collect()

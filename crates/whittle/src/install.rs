@@ -21,6 +21,8 @@ pub struct Placed {
     pub installed: Vec<Installed>,
     /// The newest file time any package carried (the default build date).
     pub newest_mtime: i64,
+    /// Seconds spent fetching, verifying and unpacking (before placing).
+    pub fetch_unpack_secs: f64,
 }
 
 /// Fetch, verify, unpack and place `packages` (already sorted by name).
@@ -38,12 +40,14 @@ pub fn install(
         .num_threads(PARALLEL_FETCHES)
         .build()
         .map_err(|e| BuildError::Unsupported(format!("could not start worker threads: {e}")))?;
+    let started = std::time::Instant::now();
     let unpacked: Vec<Result<Unpacked, whittle_world::WorldError>> = pool.install(|| {
         packages
             .par_iter()
             .map(|record| session.world().install(cx, record))
             .collect()
     });
+    let fetch_unpack_secs = started.elapsed().as_secs_f64();
     session
         .reporter()
         .on_step(&format!("assembling the root filesystem ({})", cx.arch));
@@ -60,6 +64,7 @@ pub fn install(
         root,
         installed,
         newest_mtime,
+        fetch_unpack_secs,
     })
 }
 

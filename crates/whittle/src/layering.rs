@@ -24,7 +24,11 @@ pub struct LayerPlan {
 pub fn single_layer(root: &RootFs) -> Vec<LayerPlan> {
     vec![LayerPlan {
         name: "all packages".to_string(),
-        keys: root.iter().map(|(k, _)| k.to_string()).filter(|k| !k.is_empty()).collect(),
+        keys: root
+            .iter()
+            .map(|(k, _)| k.to_string())
+            .filter(|k| !k.is_empty())
+            .collect(),
     }]
 }
 
@@ -177,7 +181,13 @@ mod tests {
     #[test]
     fn groups_by_origin_with_an_overflow_and_a_top_layer() {
         let mut root = RootFs::new();
-        for f in ["usr/lib/libbig.so", "usr/lib/libbig2.so", "usr/bin/small", "usr/bin/tiny", "etc/passwd"] {
+        for f in [
+            "usr/lib/libbig.so",
+            "usr/lib/libbig2.so",
+            "usr/bin/small",
+            "usr/bin/tiny",
+            "etc/passwd",
+        ] {
             root.insert(f, Node::file(b"x".to_vec(), 0o644)).unwrap();
         }
         let installed = vec![
@@ -192,18 +202,25 @@ mod tests {
         assert!(plans[0].keys.contains("usr/lib/libbig2.so"));
         assert!(plans[0].keys.contains("usr/lib"), "parents are included");
         assert!(plans[1].keys.contains("usr/bin/small") && plans[1].keys.contains("usr/bin/tiny"));
-        assert!(plans[2].keys.contains("etc/passwd"), "unowned files go on top");
+        assert!(
+            plans[2].keys.contains("etc/passwd"),
+            "unowned files go on top"
+        );
         assert!(plans[2].keys.contains("usr/bin"), "directories go on top");
     }
 
     #[test]
     fn replaces_keeps_groups_together() {
         let mut root = RootFs::new();
-        root.insert("etc/os-release", Node::file(b"x".to_vec(), 0o644)).unwrap();
+        root.insert("etc/os-release", Node::file(b"x".to_vec(), 0o644))
+            .unwrap();
         root.insert("a", Node::file(b"x".to_vec(), 0o644)).unwrap();
         let mut new = pkg("replayout", "replayout", 1, &["etc/os-release"]);
         new.record.replaces = vec!["pretend-baselayout".into()];
-        let installed = vec![pkg("pretend-baselayout", "pretend-baselayout", 5, &["a"]), new];
+        let installed = vec![
+            pkg("pretend-baselayout", "pretend-baselayout", 5, &["a"]),
+            new,
+        ];
         let plans = plan_by_origin(&root, &installed, 10);
         assert_eq!(plans.len(), 2, "{plans:?}");
         assert!(plans[0].keys.contains("a") && plans[0].keys.contains("etc/os-release"));

@@ -23,7 +23,7 @@ mod sbom;
 mod session;
 mod warnings;
 
-pub use build::{build, BuildOutcome, BuildRequest, PlatformOutcome};
+pub use build::{build, BuildOutcome, BuildRequest, PlatformOutcome, Timings};
 pub use error::BuildError;
 pub use resolve::{show_packages, Resolution};
 pub use session::{Session, SessionOptions};

@@ -26,7 +26,11 @@ pub struct Resolution {
 
 /// Load the indexes of every architecture and solve the recipe for each,
 /// keeping versions consistent across them.
-pub fn resolve_all(session: &Session, plan: &BuildPlan, archs: &[Arch]) -> Result<Vec<Resolution>, BuildError> {
+pub fn resolve_all(
+    session: &Session,
+    plan: &BuildPlan,
+    archs: &[Arch],
+) -> Result<Vec<Resolution>, BuildError> {
     let mut indexes = Vec::new();
     for &arch in archs {
         session
@@ -69,7 +73,9 @@ pub fn resolve_all(session: &Session, plan: &BuildPlan, archs: &[Arch]) -> Resul
             }
         };
         let pick = |ids: &[usize]| -> Vec<PackageRecord> {
-            ids.iter().filter_map(|&i| records.get(i).cloned()).collect()
+            ids.iter()
+                .filter_map(|&i| records.get(i).cloned())
+                .collect()
         };
         out.push(Resolution {
             arch,
@@ -82,7 +88,11 @@ pub fn resolve_all(session: &Session, plan: &BuildPlan, archs: &[Arch]) -> Resul
 
 /// The resolved sets without building anything: what
 /// `whittle show-packages` prints.
-pub fn show_packages(session: &Session, plan: &BuildPlan, archs: &[Arch]) -> Result<Vec<Resolution>, BuildError> {
+pub fn show_packages(
+    session: &Session,
+    plan: &BuildPlan,
+    archs: &[Arch],
+) -> Result<Vec<Resolution>, BuildError> {
     resolve_all(session, plan, archs)
 }
 
@@ -94,7 +104,9 @@ fn drop_inconsistent(indexes: &mut [Vec<PackageRecord>]) -> BTreeSet<String> {
         .map(|records| {
             let mut m: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
             for r in records {
-                m.entry(r.name.as_str()).or_default().insert(r.version.as_str());
+                m.entry(r.name.as_str())
+                    .or_default()
+                    .insert(r.version.as_str());
             }
             m
         })
@@ -146,7 +158,11 @@ fn solve_error(arch: Arch, source: SolveError, dropped: &BTreeSet<String>) -> Bu
         "cannot resolve the packages for {arch}: {source}. Not considered because they are \
          missing on another requested architecture: {}. Build the architectures separately, \
          or pin versions every architecture has.",
-        mentioned.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        mentioned
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     ))
 }
 

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use whittle_cache::Cache;
 use whittle_apk::ApkWorld;
+use whittle_cache::Cache;
 use whittle_deb::world::DebWorld;
 use whittle_net::Fetcher;
 use whittle_recipe::{Arch, BuildPlan, Repository};
