@@ -180,6 +180,17 @@ impl PackageWorld for ApkWorld {
                 e,
             )
         })?;
+        // Indexes written by melange carry no `r:` line: the package's own
+        // `.PKGINFO` is the authority on what it replaces.
+        let mut record = record.clone();
+        for r in contents.pkginfo_all("replaces") {
+            for name in r.split_whitespace() {
+                let name = name.split(['=', '<', '>', '~']).next().unwrap_or(name);
+                if !record.replaces.iter().any(|x| x == name) {
+                    record.replaces.push(name.to_string());
+                }
+            }
+        }
         let mut meta = BTreeMap::new();
         let pkginfo: String = contents
             .pkginfo
@@ -197,7 +208,7 @@ impl PackageWorld for ApkWorld {
             .collect();
         meta.insert(META_SCRIPTS.to_string(), scripts);
         Ok(Unpacked {
-            record: record.clone(),
+            record,
             // apko writes every package file root-owned whatever the tar
             // header says (a package built on a laptop carries uid 501);
             // images match apko's, so owners are normalised the same way.

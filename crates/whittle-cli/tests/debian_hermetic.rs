@@ -715,3 +715,41 @@ fn origin_layering_gives_identical_layers_for_the_same_packages() {
         "the hello layer differs between images"
     );
 }
+
+#[test]
+fn unrelated_packages_may_not_overwrite_each_others_files() {
+    let mut repo = DebRepo::new("stable");
+    repo.add(DebSpec::new("alpha", "1").file("usr/bin/same", b"alpha", 0o755))
+        .add(DebSpec::new("beta", "1").file("usr/bin/same", b"beta", 0o755))
+        .add(
+            DebSpec::new("gamma", "1")
+                .field("Replaces", "alpha (<< 2)")
+                .file("usr/bin/same", b"gamma", 0o755),
+        );
+    repo.publish();
+    let srv = repo.serve();
+    let dir = tempfile::tempdir().unwrap();
+    let build = |packages: &str, out: &str| {
+        let r = recipe(dir.path(), &srv.url(), &repo.keyring_path(), packages, "");
+        run(
+            whittle()
+                .arg("build")
+                .arg(&r)
+                .arg("t:1")
+                .arg(dir.path().join(out))
+                .arg("--cache-dir")
+                .arg(dir.path().join("cache")),
+            false,
+        )
+    };
+    let clash = build("alpha, beta", "clash.tar");
+    assert!(!clash.status.success());
+    assert!(
+        stderr(&clash).contains("file conflict: /usr/bin/same is in both alpha 1 and beta 1"),
+        "{}",
+        stderr(&clash)
+    );
+    assert!(!dir.path().join("clash.tar").exists());
+    let replaced = build("alpha, gamma", "ok.tar");
+    assert!(replaced.status.success(), "{}", stderr(&replaced));
+}

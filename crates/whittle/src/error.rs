@@ -31,6 +31,16 @@ pub enum BuildError {
         #[source]
         source: whittle_rootfs::FsError,
     },
+    /// Two unrelated packages ship the same file.
+    #[error("file conflict: /{path} is in both {owner} and {package}, and neither replaces the other. Exclude one of them (contents.exclude) or pick packages that agree.")]
+    FileConflict {
+        /// The path, as placed in the tree.
+        path: String,
+        /// The package that would overwrite it.
+        package: String,
+        /// The package that placed it first.
+        owner: String,
+    },
     /// A `paths:` entry of the recipe could not be applied.
     #[error("paths: {path}: {message}. Fix the `paths:` entry in the recipe.")]
     PathMutation {

@@ -2,6 +2,8 @@
 //! the root filesystem one after another in name order, so the tree never
 //! depends on which download finished first.
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 use whittle_model::PackageRecord;
 use whittle_rootfs::{NodeKind, RootFs};
@@ -54,11 +56,13 @@ pub fn install(
     let mut root = session.world().new_root(cx);
     let mut installed = Vec::with_capacity(unpacked.len());
     let mut newest_mtime = 0;
+    let mut owners = HashMap::new();
     for result in unpacked {
         let pkg = result?;
         newest_mtime =
             newest_mtime.max(pkg.entries.iter().map(|(_, n)| n.mtime).max().unwrap_or(0));
-        installed.push(place(&mut root, pkg)?);
+        let placed = place(&mut root, pkg, &mut owners, &installed)?;
+        installed.push(placed);
     }
     Ok(Placed {
         root,
@@ -70,7 +74,17 @@ pub fn install(
 
 /// Place one package's entries; hard links are resolved against the tree
 /// as it is at that point (their targets come earlier in the archive).
-fn place(root: &mut RootFs, pkg: Unpacked) -> Result<Installed, BuildError> {
+/// A file another package already placed may only be overwritten when the
+/// two share an origin or one replaces the other (dpkg's and apk-tools'
+/// rule); `owners` maps each non-directory key to the package that put it
+/// there, as an index into `earlier`.
+fn place(
+    root: &mut RootFs,
+    pkg: Unpacked,
+    owners: &mut HashMap<String, usize>,
+    earlier: &[Installed],
+) -> Result<Installed, BuildError> {
+    let me = earlier.len();
     let mut paths = Vec::with_capacity(pkg.entries.len());
     let mut keys = Vec::with_capacity(pkg.entries.len());
     for (path, node) in pkg.entries {
@@ -78,6 +92,10 @@ fn place(root: &mut RootFs, pkg: Unpacked) -> Result<Installed, BuildError> {
             continue;
         }
         let is_link = matches!(node.kind, NodeKind::Hardlink(_));
+        if !node.is_dir() {
+            check_overwrite(root, &path, &pkg.record, owners, earlier)?;
+        }
+        let is_dir = node.is_dir();
         let key = root
             .insert(&path, node)
             .map_err(|source| BuildError::Place {
@@ -85,6 +103,9 @@ fn place(root: &mut RootFs, pkg: Unpacked) -> Result<Installed, BuildError> {
                 path: path.clone(),
                 source,
             })?;
+        if !is_dir {
+            owners.insert(key.clone(), me);
+        }
         if !is_link || !key.is_empty() {
             paths.push(format!("/{path}"));
             keys.push(key);
@@ -95,5 +116,32 @@ fn place(root: &mut RootFs, pkg: Unpacked) -> Result<Installed, BuildError> {
         paths,
         keys,
         meta: pkg.meta,
+    })
+}
+
+/// Refuse to let `record` overwrite a file of an unrelated package.
+fn check_overwrite(
+    root: &RootFs,
+    path: &str,
+    record: &PackageRecord,
+    owners: &HashMap<String, usize>,
+    earlier: &[Installed],
+) -> Result<(), BuildError> {
+    let Ok(key) = root.resolve(path, false) else {
+        return Ok(());
+    };
+    let Some(other) = owners.get(&key).and_then(|&i| earlier.get(i)) else {
+        return Ok(());
+    };
+    let theirs = &other.record;
+    let same_origin = theirs.source_name() == record.source_name();
+    let replaces = record.replaces.contains(&theirs.name) || theirs.replaces.contains(&record.name);
+    if same_origin || replaces || theirs.name == record.name {
+        return Ok(());
+    }
+    Err(BuildError::FileConflict {
+        path: key,
+        package: record.label(),
+        owner: theirs.label(),
     })
 }
