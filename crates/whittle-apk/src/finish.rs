@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 
 use sha1::{Digest, Sha1};
-use whittle_rootfs::accounts::{write_accounts, AccountSpec, UserSpec};
+use whittle_rootfs::accounts::write_accounts;
 use whittle_rootfs::ldcache::write_ld_so_cache;
 use whittle_rootfs::{Node, NodeKind, RootFs};
-use whittle_world::{FinishInput, Installed, WorldError};
+use whittle_world::{account_spec, FinishInput, Installed, WorldError};
 
 use crate::db::{write_installed_db, InstalledApk, OwnedPath};
 use crate::layout::{db_dir, finish_layout, ApkLayoutInput};
@@ -85,28 +85,7 @@ fn write_recipe_accounts(
         }
         return Ok(());
     }
-    let spec = AccountSpec {
-        groups: accounts
-            .groups
-            .iter()
-            .map(|g| (g.groupname.clone(), g.gid, g.members.clone()))
-            .collect(),
-        users: accounts
-            .users
-            .iter()
-            .map(|u| UserSpec {
-                name: u.username.clone(),
-                uid: u.uid,
-                gid: u.gid.unwrap_or(u.uid),
-                home: u
-                    .homedir
-                    .clone()
-                    .unwrap_or_else(|| format!("/home/{}", u.username)),
-                shell: u.shell.clone().unwrap_or_else(|| "/bin/sh".to_string()),
-                gecos: "Account created by whittle".to_string(),
-            })
-            .collect(),
-    };
+    let spec = account_spec(accounts, "/bin/sh", "Account created by whittle");
     write_accounts(root, None, None, &spec, epoch)
         .map_err(|e| WorldError::with_source("could not write /etc/passwd and /etc/group", e))
 }

@@ -8,6 +8,7 @@ use base64::Engine as _;
 use flate2::bufread::GzDecoder;
 use sha1::{Digest, Sha1};
 use sha2::Sha256;
+use whittle_rootfs::tar_entry::{entry_kind, EntryKind};
 use whittle_rootfs::{clean_relative, Node, NodeKind};
 
 use crate::index::{decode_gzip_member, parse_sign_name, tar_entries, SignatureAlgorithm};
@@ -427,57 +428,40 @@ fn read_data<R: Read>(reader: R, ctx: &Ctx<'_>) -> Result<Vec<Entry>, UnpackErro
             })
         };
         let mut sha1 = None;
-        let kind = if ty.is_dir() {
-            NodeKind::Dir
-        } else if ty.is_file() || ty.is_contiguous() {
-            let size = entry.size();
-            if size > MAX_FILE_SIZE {
-                return Err(ctx.too_large(format!("file {raw_path}"), size, MAX_FILE_SIZE));
-            }
-            total = total.saturating_add(size);
-            if total > MAX_DATA_SIZE {
-                return Err(ctx.too_large("the package's data", total, MAX_DATA_SIZE));
-            }
-            let mut content = Vec::with_capacity(size.min(MAX_PREALLOC) as usize);
-            (&mut entry)
-                .take(size)
-                .read_to_end(&mut content)
-                .map_err(io)?;
-            if let Some(expected) = &pax_sha1 {
-                let actual = hex::encode(Sha1::digest(&content));
-                if &actual != expected {
-                    return Err(UnpackError::FileChecksum {
-                        origin: ctx.origin.to_string(),
-                        path: path.clone(),
-                        expected: expected.clone(),
-                        actual,
-                    });
+        let kind = match entry_kind(entry.header()).map_err(|what| unsupported(&what))? {
+            EntryKind::Dir => NodeKind::Dir,
+            EntryKind::File => {
+                let size = entry.size();
+                if size > MAX_FILE_SIZE {
+                    return Err(ctx.too_large(format!("file {raw_path}"), size, MAX_FILE_SIZE));
                 }
+                total = total.saturating_add(size);
+                if total > MAX_DATA_SIZE {
+                    return Err(ctx.too_large("the package's data", total, MAX_DATA_SIZE));
+                }
+                let mut content = Vec::with_capacity(size.min(MAX_PREALLOC) as usize);
+                (&mut entry)
+                    .take(size)
+                    .read_to_end(&mut content)
+                    .map_err(io)?;
+                if let Some(expected) = &pax_sha1 {
+                    let actual = hex::encode(Sha1::digest(&content));
+                    if &actual != expected {
+                        return Err(UnpackError::FileChecksum {
+                            origin: ctx.origin.to_string(),
+                            path: path.clone(),
+                            expected: expected.clone(),
+                            actual,
+                        });
+                    }
+                }
+                sha1 = pax_sha1;
+                NodeKind::File(content.into())
             }
-            sha1 = pax_sha1;
-            NodeKind::File(content.into())
-        } else if ty.is_symlink() {
-            NodeKind::Symlink(link_target(&entry)?)
-        } else if ty.is_hard_link() {
-            NodeKind::Hardlink(clean_relative(&link_target(&entry)?))
-        } else if ty.is_character_special() {
-            let major = entry.header().device_major().ok().flatten();
-            let minor = entry.header().device_minor().ok().flatten();
-            match (major, minor) {
-                (Some(major), Some(minor)) => NodeKind::CharDevice { major, minor },
-                _ => return Err(ctx.format(format!("device {raw_path:?} has bad device numbers"))),
-            }
-        } else if ty.is_fifo() {
-            NodeKind::Fifo
-        } else if ty.is_block_special() {
-            return Err(unsupported("block device"));
-        } else if ty.is_gnu_sparse() {
-            return Err(unsupported("GNU sparse file"));
-        } else {
-            return Err(unsupported(&format!(
-                "tar entry of type {:?}",
-                ty.as_byte() as char
-            )));
+            EntryKind::Symlink => NodeKind::Symlink(link_target(&entry)?),
+            EntryKind::Hardlink => NodeKind::Hardlink(clean_relative(&link_target(&entry)?)),
+            EntryKind::CharDevice { major, minor } => NodeKind::CharDevice { major, minor },
+            EntryKind::Fifo => NodeKind::Fifo,
         };
         if path.is_empty() {
             continue;

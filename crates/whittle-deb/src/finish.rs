@@ -4,10 +4,10 @@
 //! ca-certificates, the timezone of tzdata, libc-bin's ldconfig).
 
 use whittle_recipe::Accounts;
-use whittle_rootfs::accounts::{write_accounts, AccountSpec, UserSpec};
+use whittle_rootfs::accounts::write_accounts;
 use whittle_rootfs::ldcache::write_ld_so_cache;
 use whittle_rootfs::{Node, RootFs};
-use whittle_world::{FinishInput, Installed, WorldError};
+use whittle_world::{account_spec, FinishInput, Installed, WorldError};
 
 use crate::certs::build_ca_bundle;
 use crate::db::{write_dpkg_db, InstalledDeb};
@@ -80,31 +80,7 @@ fn write_recipe_accounts(
     let base_group = root
         .read_file("usr/share/base-passwd/group.master")
         .map(|b| String::from_utf8_lossy(b).into_owned());
-    let spec = AccountSpec {
-        groups: accounts
-            .groups
-            .iter()
-            .map(|g| (g.groupname.clone(), g.gid, g.members.clone()))
-            .collect(),
-        users: accounts
-            .users
-            .iter()
-            .map(|u| UserSpec {
-                name: u.username.clone(),
-                uid: u.uid,
-                gid: u.gid.unwrap_or(u.uid),
-                home: u
-                    .homedir
-                    .clone()
-                    .unwrap_or_else(|| format!("/home/{}", u.username)),
-                shell: u
-                    .shell
-                    .clone()
-                    .unwrap_or_else(|| "/usr/sbin/nologin".to_string()),
-                gecos: String::new(),
-            })
-            .collect(),
-    };
+    let spec = account_spec(accounts, "/usr/sbin/nologin", "");
     write_accounts(
         root,
         base_passwd.as_deref(),

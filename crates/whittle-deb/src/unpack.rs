@@ -15,6 +15,7 @@
 
 use std::io::{self, Read};
 
+use whittle_rootfs::tar_entry::{entry_kind, EntryKind};
 use whittle_rootfs::{clean_relative, Node, NodeKind};
 
 /// The largest single file a package may carry (2 GiB).
@@ -370,47 +371,38 @@ fn read_data(
             path: raw_path.clone(),
             kind: kind.to_string(),
         };
-        let kind = if ty.is_dir() {
-            NodeKind::Dir
-        } else if ty.is_file() || ty.is_contiguous() {
-            let size = entry.size();
-            if size > MAX_FILE_SIZE {
-                return Err(ctx.too_large(format!("file {raw_path}"), size, MAX_FILE_SIZE));
+        let kind = match entry_kind(entry.header()).map_err(|what| unsupported(&what))? {
+            EntryKind::Dir => NodeKind::Dir,
+            EntryKind::File => {
+                let size = entry.size();
+                if size > MAX_FILE_SIZE {
+                    return Err(ctx.too_large(format!("file {raw_path}"), size, MAX_FILE_SIZE));
+                }
+                total = total.saturating_add(size);
+                if total > MAX_DATA_SIZE {
+                    return Err(ctx.too_large(
+                        "the package's data".to_string(),
+                        total,
+                        MAX_DATA_SIZE,
+                    ));
+                }
+                let mut content = Vec::with_capacity(size.min(MAX_PREALLOC) as usize);
+                (&mut entry)
+                    .take(size)
+                    .read_to_end(&mut content)
+                    .map_err(|e| ctx.io(e))?;
+                NodeKind::File(content.into())
             }
-            total = total.saturating_add(size);
-            if total > MAX_DATA_SIZE {
-                return Err(ctx.too_large("the package's data".to_string(), total, MAX_DATA_SIZE));
+            EntryKind::Symlink => {
+                let target = link_target(&entry, &raw_path, ctx)?;
+                NodeKind::Symlink(target)
             }
-            let mut content = Vec::with_capacity(size.min(MAX_PREALLOC) as usize);
-            (&mut entry)
-                .take(size)
-                .read_to_end(&mut content)
-                .map_err(|e| ctx.io(e))?;
-            NodeKind::File(content.into())
-        } else if ty.is_symlink() {
-            let target = link_target(&entry, &raw_path, ctx)?;
-            NodeKind::Symlink(target)
-        } else if ty.is_hard_link() {
-            let target = link_target(&entry, &raw_path, ctx)?;
-            NodeKind::Hardlink(clean_relative(&target))
-        } else if ty.is_character_special() {
-            let major = entry.header().device_major().ok().flatten();
-            let minor = entry.header().device_minor().ok().flatten();
-            match (major, minor) {
-                (Some(major), Some(minor)) => NodeKind::CharDevice { major, minor },
-                _ => return Err(ctx.format(format!("device {raw_path:?} has bad device numbers"))),
+            EntryKind::Hardlink => {
+                let target = link_target(&entry, &raw_path, ctx)?;
+                NodeKind::Hardlink(clean_relative(&target))
             }
-        } else if ty.is_fifo() {
-            NodeKind::Fifo
-        } else if ty.is_block_special() {
-            return Err(unsupported("block device"));
-        } else if ty.is_gnu_sparse() {
-            return Err(unsupported("GNU sparse file"));
-        } else {
-            return Err(unsupported(&format!(
-                "tar entry of type {:?}",
-                ty.as_byte() as char
-            )));
+            EntryKind::CharDevice { major, minor } => NodeKind::CharDevice { major, minor },
+            EntryKind::Fifo => NodeKind::Fifo,
         };
         if path.is_empty() {
             continue;

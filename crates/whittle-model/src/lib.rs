@@ -16,6 +16,7 @@
 
 mod package;
 mod requirement;
+pub mod time;
 mod version;
 
 pub use package::{Download, PackageRecord, Provide, SourceRef};

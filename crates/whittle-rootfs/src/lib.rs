@@ -23,6 +23,7 @@ mod error;
 pub mod ldcache;
 mod node;
 mod path;
+pub mod tar_entry;
 mod tree;
 mod write_tar;
 

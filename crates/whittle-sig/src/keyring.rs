@@ -399,16 +399,8 @@ pub(crate) fn is_armored(bytes: &[u8]) -> bool {
 
 /// Format a Unix time as an ISO date (UTC).
 fn date(secs: u64) -> String {
-    // Howard Hinnant's civil_from_days.
-    let z = (secs / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 86_400);
+    let (year, month, day) = whittle_model::time::civil_from_days(days);
     format!("{year:04}-{month:02}-{day:02}")
 }
 

@@ -15,5 +15,6 @@ mod world;
 
 pub use reporter::{NullReporter, Reporter};
 pub use world::{
-    Distro, FinishInput, Installed, PackageFacts, PackageWorld, Unpacked, WorldContext, WorldError,
+    account_spec, Distro, FinishInput, Installed, PackageFacts, PackageWorld, Unpacked,
+    WorldContext, WorldError,
 };

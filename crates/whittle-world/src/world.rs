@@ -179,3 +179,34 @@ pub trait PackageWorld: Send + Sync {
     /// SBOM facts for one installed package.
     fn facts(&self, root: &RootFs, pkg: &Installed, distro: Option<&Distro>) -> PackageFacts;
 }
+
+/// The recipe's users and groups as the accounts writer takes them, with a
+/// world's defaults for what the recipe leaves out (home `/home/NAME`).
+pub fn account_spec(
+    accounts: &Accounts,
+    default_shell: &str,
+    gecos: &str,
+) -> whittle_rootfs::accounts::AccountSpec {
+    whittle_rootfs::accounts::AccountSpec {
+        groups: accounts
+            .groups
+            .iter()
+            .map(|g| (g.groupname.clone(), g.gid, g.members.clone()))
+            .collect(),
+        users: accounts
+            .users
+            .iter()
+            .map(|u| whittle_rootfs::accounts::UserSpec {
+                name: u.username.clone(),
+                uid: u.uid,
+                gid: u.gid.unwrap_or(u.uid),
+                home: u
+                    .homedir
+                    .clone()
+                    .unwrap_or_else(|| format!("/home/{}", u.username)),
+                shell: u.shell.clone().unwrap_or_else(|| default_shell.to_string()),
+                gecos: gecos.to_string(),
+            })
+            .collect(),
+    }
+}

@@ -27,5 +27,6 @@ pub use build::{build, BuildOutcome, BuildRequest, PlatformOutcome, Timings};
 pub use error::BuildError;
 pub use resolve::{show_packages, Resolution};
 pub use session::{Session, SessionOptions};
+pub use whittle_model::time::days_from_civil;
 pub use whittle_recipe::{Arch, BuildPlan, PackageRequest};
 pub use whittle_world::{NullReporter, Reporter};
