@@ -15,7 +15,7 @@ use whittle_recipe::DebRepository;
 use whittle_sig::{verify_cleartext, verify_detached, Keyring};
 use whittle_world::{Reporter, WorldError};
 
-use crate::index::{decompress_index, parse_packages, parse_release};
+use crate::index::{decompress_index, parse_packages, parse_release, FileEntry};
 use crate::sources::{find_suite, read_apt_sources, AptSource, SignedBy};
 
 /// One suite of one repository, ready to be read.
@@ -205,26 +205,79 @@ pub fn load_suite(
             })?;
         let url = format!("{dist}/{name}");
         reporter.on_info(&format!("reading {}", whittle_net::redact(&url)));
-        let bytes = fetcher
-            .fetch_verified(&url, &entry.sha256, Some(entry.size))
-            .map_err(|e| {
-                WorldError::with_source(
-                    format!(
-                        "{} failed its check against the SHA-256 in the signed InRelease, or \
-                         could not be fetched",
-                        whittle_net::redact(&url)
-                    ),
-                    e,
-                )
-            })?;
-        let text = decompress_index(&name, &bytes)
-            .map_err(|e| WorldError::with_source(format!("could not decompress {url}"), e))?;
+        let text = match cached_plain_index(fetcher, release.files.get(&stem)) {
+            Some(text) => text,
+            None => fetch_and_decompress(fetcher, &url, &name, &entry, release.files.get(&stem))?,
+        };
         let text = String::from_utf8_lossy(&text);
-        let parsed = parse_packages(&text, &src.url, repo, arch)
-            .map_err(|e| WorldError::with_source(format!("could not parse {url}"), e))?;
-        records.extend(parsed);
+        // Paragraphs are independent: parse the two halves on two cores.
+        let (first, second) = split_at_paragraph(&text);
+        let (a, b) = rayon::join(
+            || parse_packages(first, &src.url, repo, arch),
+            || parse_packages(second, &src.url, repo, arch),
+        );
+        for part in [a, b] {
+            let parsed =
+                part.map_err(|e| WorldError::with_source(format!("could not parse {url}"), e))?;
+            records.extend(parsed);
+        }
     }
     Ok(records)
+}
+
+/// Split an index near its middle, at a blank line between paragraphs.
+fn split_at_paragraph(text: &str) -> (&str, &str) {
+    let mut mid = text.len() / 2;
+    while !text.is_char_boundary(mid) {
+        mid += 1;
+    }
+    match text[mid..].find("\n\n") {
+        Some(i) => text.split_at(mid + i + 2),
+        None => (text, ""),
+    }
+}
+
+/// The uncompressed index from the cache, when the signed Release lists its
+/// SHA-256 and an earlier build stored it (re-hashed on reuse by the
+/// cache): decompressing xz is most of a warm build's index time.
+fn cached_plain_index(fetcher: &Fetcher, plain: Option<&FileEntry>) -> Option<Vec<u8>> {
+    let path = fetcher.cache().blob(&plain?.sha256).ok()??;
+    fs_err::read(path).ok()
+}
+
+/// Fetch a compressed index checked against the signed Release, decompress
+/// it, and keep the result in the cache when Release lists its digest.
+fn fetch_and_decompress(
+    fetcher: &Fetcher,
+    url: &str,
+    name: &str,
+    entry: &FileEntry,
+    plain: Option<&FileEntry>,
+) -> Result<Vec<u8>, WorldError> {
+    let bytes = fetcher
+        .fetch_verified(url, &entry.sha256, Some(entry.size))
+        .map_err(|e| {
+            WorldError::with_source(
+                format!(
+                    "{} failed its check against the SHA-256 in the signed InRelease, or \
+                     could not be fetched",
+                    whittle_net::redact(url)
+                ),
+                e,
+            )
+        })?;
+    let text = decompress_index(name, &bytes)
+        .map_err(|e| WorldError::with_source(format!("could not decompress {url}"), e))?;
+    if let Some(plain) = plain {
+        // A cache that cannot be filled only costs the next build time; a
+        // decompressed text that does not match Release is never stored.
+        if let Ok(mut w) = fetcher.cache().blob_writer(&plain.sha256, Some(plain.size)) {
+            if std::io::Write::write_all(&mut w, &text).is_ok() {
+                let _ = w.commit();
+            }
+        }
+    }
+    Ok(text)
 }
 
 /// The verified text of the suite's Release file.
