@@ -149,15 +149,6 @@ impl PackageWorld for ApkWorld {
     fn install(&self, cx: &WorldContext, record: &PackageRecord) -> Result<Unpacked, WorldError> {
         let label = record.label();
         let url = &record.download.url;
-        let token = cx.reporter.on_download_start(&label, record.download.size);
-        let bytes = cx.fetcher.fetch_unverified(url);
-        cx.reporter.on_download_complete(token);
-        let bytes = bytes.map_err(|e| {
-            WorldError::with_source(
-                format!("could not fetch {label} from {}", whittle_net::redact(url)),
-                e,
-            )
-        })?;
         let expect = Expect {
             q1: if self.ignore_signatures {
                 None
@@ -165,12 +156,14 @@ impl PackageWorld for ApkWorld {
                 record.extra.get("C").cloned()
             },
         };
-        let contents = unpack_apk(
-            &bytes[..],
-            &expect,
-            &self.keyring,
-            &whittle_net::redact(url),
-        )
+        let unpack =
+            |bytes: &[u8]| unpack_apk(bytes, &expect, &self.keyring, &whittle_net::redact(url));
+        let (bytes, cached) = fetch_package(cx, record, true)?;
+        let contents = match unpack(&bytes) {
+            // A cached copy that no longer checks out is fetched again once.
+            Err(_) if cached => unpack(&fetch_package(cx, record, false)?.0),
+            other => other,
+        }
         .map_err(|e| {
             WorldError::with_source(
                 format!(
@@ -267,6 +260,40 @@ impl PackageWorld for ApkWorld {
                 .map(|m| format!("Person: {m}")),
         }
     }
+}
+
+/// The `.apk` bytes, from the cache when an earlier build fetched the same
+/// package (keyed by URL and the index's `C:` checksum, so a republished
+/// file is fetched again; unpacking re-checks the checksum either way).
+fn fetch_package(
+    cx: &WorldContext,
+    record: &PackageRecord,
+    use_cache: bool,
+) -> Result<(Vec<u8>, bool), WorldError> {
+    let label = record.label();
+    let url = &record.download.url;
+    let key = format!(
+        "apk:{url}#{}",
+        record.extra.get("C").map_or("", String::as_str)
+    );
+    let cache = cx.fetcher.cache();
+    if use_cache {
+        if let Ok(Some(bytes)) = cache.get_keyed(&key) {
+            return Ok((bytes, true));
+        }
+    }
+    let token = cx.reporter.on_download_start(&label, record.download.size);
+    let fetched = cx.fetcher.fetch_unverified(url);
+    cx.reporter.on_download_complete(token);
+    let bytes = fetched.map_err(|e| {
+        WorldError::with_source(
+            format!("could not fetch {label} from {}", whittle_net::redact(url)),
+            e,
+        )
+    })?;
+    // A cache that cannot be written only costs the next build time.
+    let _ = cache.put_keyed(&key, &bytes);
+    Ok((bytes, false))
 }
 
 /// Percent-encode a version for a purl.

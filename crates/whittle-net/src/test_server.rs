@@ -150,11 +150,29 @@ fn respond(request: Request, shared: &Shared) {
         let _ = request.respond(Response::empty(405));
         return;
     }
-    let file = resolve(&shared.root, &raw_path).and_then(|p| fs_err::File::open(p).ok());
-    let _ = match file {
-        Some(file) => request.respond(Response::from_file(file.into_file())),
+    // Whole files in one buffer: tiny_http streams a `File` in small writes,
+    // which on loopback stall on delayed ACKs (half a second per MiB).
+    let data = resolve(&shared.root, &raw_path).and_then(|p| fs_err::read(p).ok());
+    let _ = match data {
+        // `Connection: close`: with pooled keep-alive connections this
+        // one-thread server could leave a request unread until the
+        // client's read timeout.
+        Some(data) => request.respond(Response::from_data(data).with_header(close_header())),
         None => request.respond(Response::empty(404)),
     };
+}
+
+fn close_header() -> tiny_http::Header {
+    tiny_http::Header {
+        field: "Connection"
+            .parse()
+            .unwrap_or_else(|()| unreachable_header()),
+        value: "close".parse().unwrap_or_else(|_| unreachable_header()),
+    }
+}
+
+fn unreachable_header<T>() -> T {
+    panic!("TestServer: a constant header failed to parse")
 }
 
 /// Map a request path to a regular file under `root`, refusing anything that escapes it.
