@@ -674,20 +674,7 @@ fn download_location_ok(loc: &str) -> bool {
             .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
 }
 
-/// Seconds since the epoch → `YYYY-MM-DDTHH:MM:SSZ`.
-pub(crate) fn rfc3339_utc(epoch: i64) -> String {
-    let days = epoch.div_euclid(86_400);
-    let secs = epoch.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
-}
-
-use whittle_model::time::civil_from_days;
+pub(crate) use whittle_model::time::rfc3339 as rfc3339_utc;
 
 #[cfg(test)]
 mod tests {
