@@ -429,6 +429,62 @@ fn two_architectures_take_versions_both_have() {
         true,
     ));
     assert_eq!(both, "# amd64\ntool 1.0-r0\n\n# arm64\ntool 1.0-r0\n");
+
+    // One archive, one image index; each platform carries its own files.
+    let archive = dir.path().join("tool.tar");
+    let tag = "test.invalid/tool:1";
+    run(
+        whittle()
+            .arg("build")
+            .arg(&r)
+            .arg(tag)
+            .arg(&archive)
+            .arg("--cache-dir")
+            .arg(&cache),
+        true,
+    );
+    if !have("skopeo") {
+        return;
+    }
+    for (arch, content) in [("amd64", "x86_64"), ("arm64", "aarch64")] {
+        let out = dir.path().join(format!("copy-{arch}"));
+        run(
+            std::process::Command::new("skopeo")
+                .args(["copy", "--override-arch", arch])
+                .arg(format!("oci-archive:{}", archive.display()))
+                .arg(format!("dir:{}", out.display())),
+            true,
+        );
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&fs_err::read(out.join("manifest.json")).unwrap()).unwrap();
+        let config = manifest["config"]["digest"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("sha256:");
+        let config: serde_json::Value =
+            serde_json::from_slice(&fs_err::read(out.join(config)).unwrap()).unwrap();
+        assert_eq!(config["architecture"], arch);
+        let layer = manifest["layers"][0]["digest"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("sha256:");
+        let mut t = tar::Archive::new(flate2::read::GzDecoder::new(
+            fs_err::File::open(out.join(layer)).unwrap(),
+        ));
+        let found = t.entries().unwrap().any(|e| {
+            let mut e = e.unwrap();
+            let mut s = String::new();
+            e.path().unwrap().to_string_lossy() == "usr/bin/tool"
+                && e.read_to_string(&mut s).is_ok()
+                && s == content
+        });
+        assert!(found, "{arch}: usr/bin/tool is not the {content} build");
+        let docker = skopeo_inspect(&format!(
+            "docker-archive:{}:{tag}-{arch}",
+            archive.display()
+        ));
+        assert_eq!(docker["Architecture"], arch);
+    }
 }
 
 /// Benchmark (run by `bench/apk.sh`, ignored in the test suite): a cold and
