@@ -82,6 +82,10 @@ pub struct CommonArgs {
     /// the repository can then choose what goes into the image.
     #[arg(long)]
     pub ignore_signatures: bool,
+    /// Accept Debian Release files past their Valid-Until date (for
+    /// snapshots and archives; apt's Acquire::Check-Valid-Until=false).
+    #[arg(long, env = "WHITTLE_IGNORE_VALID_UNTIL")]
+    pub ignore_valid_until: bool,
 }
 
 impl CommonArgs {

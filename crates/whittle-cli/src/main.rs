@@ -142,6 +142,7 @@ fn open_session(
         cache_dir: common.cache_dir.clone(),
         offline: common.offline,
         apt_root: "/".into(),
+        ignore_valid_until: common.ignore_valid_until,
     };
     Ok(Session::open(plan, &options, reporter)?)
 }

@@ -753,3 +753,55 @@ fn unrelated_packages_may_not_overwrite_each_others_files() {
     let replaced = build("alpha, gamma", "ok.tar");
     assert!(replaced.status.success(), "{}", stderr(&replaced));
 }
+
+#[test]
+fn an_expired_release_is_refused_unless_asked() {
+    let mut repo = DebRepo::new("stable");
+    repo.add(DebSpec::new("hello", "1.0").file("usr/bin/hello", b"hi", 0o755));
+    repo.valid_until("Sat, 01 Jan 2000 00:00:00 UTC");
+    repo.publish();
+    let srv = repo.serve();
+    let dir = tempfile::tempdir().unwrap();
+    let r = recipe(dir.path(), &srv.url(), &repo.keyring_path(), "hello", "");
+    let show = |extra: &[&str]| {
+        run(
+            whittle()
+                .arg("show-packages")
+                .arg(&r)
+                .args(extra)
+                .arg("--cache-dir")
+                .arg(dir.path().join("c")),
+            false,
+        )
+    };
+    let expired = show(&[]);
+    assert!(!expired.status.success());
+    let err = stderr(&expired);
+    assert!(
+        err.contains("Valid-Until") && err.contains("--ignore-valid-until"),
+        "{err}"
+    );
+    let allowed = show(&["--ignore-valid-until"]);
+    assert!(allowed.status.success(), "{}", stderr(&allowed));
+    assert_eq!(stdout(&allowed), "hello 1.0\n");
+}
+
+#[test]
+fn a_release_valid_in_the_future_is_accepted() {
+    let mut repo = DebRepo::new("stable");
+    repo.add(DebSpec::new("hello", "1.0").file("usr/bin/hello", b"hi", 0o755));
+    repo.valid_until("Fri, 01 Jan 2100 00:00:00 UTC");
+    repo.publish();
+    let srv = repo.serve();
+    let dir = tempfile::tempdir().unwrap();
+    let r = recipe(dir.path(), &srv.url(), &repo.keyring_path(), "hello", "");
+    let ok = run(
+        whittle()
+            .arg("show-packages")
+            .arg(&r)
+            .arg("--cache-dir")
+            .arg(dir.path().join("c")),
+        true,
+    );
+    assert_eq!(stdout(&ok), "hello 1.0\n");
+}

@@ -162,6 +162,7 @@ pub fn load_suite(
     src: &SuiteSource,
     repo: usize,
     arch: &str,
+    now: Option<i64>,
     reporter: &dyn Reporter,
 ) -> Result<Vec<PackageRecord>, WorldError> {
     let dist = format!("{}/dists/{}", src.url, src.suite);
@@ -184,8 +185,20 @@ pub fn load_suite(
             src.suite
         )));
     }
-    if let Some(until) = &release.valid_until {
-        reporter.on_info(&format!("{shown}: Release valid until {until}"));
+    if let (Some(until), Some(now)) = (&release.valid_until, now) {
+        match parse_release_date(until) {
+            Some(t) if t < now => {
+                return Err(WorldError::msg(format!(
+                    "{shown}/InRelease expired on {until} (Valid-Until): the mirror may be \
+                     serving an old copy to hold back security updates. Use an up-to-date \
+                     mirror, or pass --ignore-valid-until for a snapshot or archive."
+                )))
+            }
+            Some(_) => {}
+            None => reporter.on_warning(&format!(
+                "{shown}/InRelease has a Valid-Until that cannot be read ({until}); not checked"
+            )),
+        }
     }
     let mut records = Vec::new();
     for component in &src.components {
@@ -225,9 +238,35 @@ pub fn load_suite(
     Ok(records)
 }
 
+/// Read a Release date (`Sat, 05 Dec 2026 14:33:08 UTC`, RFC 2822 in UTC).
+pub fn parse_release_date(text: &str) -> Option<i64> {
+    let mut parts = text.split_whitespace();
+    let first = parts.next()?;
+    let day = if first.ends_with(',') {
+        parts.next()?
+    } else {
+        first
+    };
+    let month = parts.next()?;
+    let year: i64 = parts.next()?.parse().ok()?;
+    let mut hms = parts.next()?.split(':').map(str::parse::<i64>);
+    let (h, m, s) = (hms.next()?.ok()?, hms.next()?.ok()?, hms.next()?.ok()?);
+    let zone = parts.next().unwrap_or("UTC");
+    if !matches!(zone, "UTC" | "GMT" | "+0000" | "Z") {
+        return None;
+    }
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = i64::try_from(MONTHS.iter().position(|x| *x == month)? + 1).ok()?;
+    let day: i64 = day.parse().ok()?;
+    Some(whittle_model::time::days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + s)
+}
+
 /// Split an index near its middle, at a blank line between paragraphs.
 fn split_at_paragraph(text: &str) -> (&str, &str) {
-    let mut mid = text.len() / 2;
+    // Start one byte early so a blank line right at the middle is found.
+    let mut mid = (text.len() / 2).saturating_sub(1);
     while !text.is_char_boundary(mid) {
         mid += 1;
     }
@@ -325,4 +364,29 @@ fn fetch_release(fetcher: &Fetcher, src: &SuiteSource, dist: &str) -> Result<Str
         )
     })?;
     Ok(String::from_utf8_lossy(&verified.text).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_dates() {
+        assert_eq!(
+            parse_release_date("Tue, 14 Nov 2023 22:13:20 UTC"),
+            Some(1_700_000_000)
+        );
+        assert_eq!(
+            parse_release_date("14 Nov 2023 22:13:20 UTC"),
+            Some(1_700_000_000)
+        );
+        assert_eq!(parse_release_date("Tue, 14 Nov 2023 22:13:20 +0100"), None);
+        assert_eq!(parse_release_date("soon"), None);
+    }
+
+    #[test]
+    fn splits_between_paragraphs() {
+        let (a, b) = split_at_paragraph("Package: a\nVersion: 1\n\nPackage: b\nVersion: 2\n");
+        assert!(a.ends_with("\n\n") && b.starts_with("Package: b"));
+    }
 }

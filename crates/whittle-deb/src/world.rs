@@ -22,6 +22,7 @@ use crate::version::DebVersionScheme;
 /// Debian and Ubuntu repositories of `.deb` packages.
 pub struct DebWorld {
     suites: Vec<SuiteSource>,
+    check_valid_until: bool,
 }
 
 impl DebWorld {
@@ -34,7 +35,16 @@ impl DebWorld {
     ) -> Result<DebWorld, WorldError> {
         Ok(DebWorld {
             suites: resolve_suites(repos, fetcher, apt_root)?,
+            check_valid_until: true,
         })
+    }
+
+    /// Accept Release files past their `Valid-Until` (apt's
+    /// `Acquire::Check-Valid-Until=false`), for snapshots and archives.
+    #[must_use]
+    pub fn ignoring_valid_until(mut self) -> DebWorld {
+        self.check_valid_until = false;
+        self
     }
 
     /// The suites this world reads, in recipe order.
@@ -58,7 +68,10 @@ impl PackageWorld for DebWorld {
             .suites
             .par_iter()
             .enumerate()
-            .map(|(i, s)| load_suite(&cx.fetcher, s, i, arch, cx.reporter.as_ref()))
+            .map(|(i, s)| {
+                let now = self.check_valid_until.then(now_epoch);
+                load_suite(&cx.fetcher, s, i, arch, now, cx.reporter.as_ref())
+            })
             .collect();
         let mut all = Vec::new();
         for suite in per_suite {
@@ -133,6 +146,13 @@ impl PackageWorld for DebWorld {
             supplier: pkg.meta.get("control").and_then(|c| supplier(c)),
         }
     }
+}
+
+/// Seconds since the epoch now, for `Valid-Until`.
+fn now_epoch() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// Unpack while the digest is checked underneath; if unpacking fails, read

@@ -16,6 +16,7 @@ pub struct DebRepo {
     suite: String,
     packages: Vec<DebSpec>,
     detached: bool,
+    valid_until: Option<String>,
 }
 
 impl DebRepo {
@@ -28,6 +29,7 @@ impl DebRepo {
             suite: suite.into(),
             packages: Vec::new(),
             detached: false,
+            valid_until: None,
         }
     }
 
@@ -58,6 +60,12 @@ impl DebRepo {
     /// Path of the suite's files (`dists/SUITE`).
     pub fn dist(&self) -> PathBuf {
         self.dir.path().join("dists").join(&self.suite)
+    }
+
+    /// Write `Valid-Until: DATE` into Release.
+    pub fn valid_until(&mut self, date: &str) -> &mut Self {
+        self.valid_until = Some(date.to_string());
+        self
     }
 
     /// Sign with `Release` + `Release.gpg` (detached) instead of `InRelease`.
@@ -91,8 +99,13 @@ impl DebRepo {
                 ));
             }
         }
+        let valid = self
+            .valid_until
+            .as_ref()
+            .map(|v| format!("Valid-Until: {v}\n"))
+            .unwrap_or_default();
         let release = format!(
-            "Origin: Test\nLabel: Test\nSuite: {s}\nCodename: {s}\nDate: Tue, 14 Nov 2023 22:13:20 UTC\nArchitectures: {}\nComponents: main\nSHA256:\n{sums}",
+            "Origin: Test\nLabel: Test\nSuite: {s}\nCodename: {s}\nDate: Tue, 14 Nov 2023 22:13:20 UTC\n{valid}Architectures: {}\nComponents: main\nSHA256:\n{sums}",
             archs.join(" "),
             s = self.suite
         );

@@ -22,6 +22,8 @@ pub struct SessionOptions {
     /// Root of the apt configuration that supplies mirrors for Debian
     /// suites without a URL (`/` on a real host).
     pub apt_root: PathBuf,
+    /// Accept Debian Release files past their `Valid-Until` (snapshots).
+    pub ignore_valid_until: bool,
 }
 
 impl Default for SessionOptions {
@@ -30,6 +32,7 @@ impl Default for SessionOptions {
             cache_dir: None,
             offline: false,
             apt_root: PathBuf::from("/"),
+            ignore_valid_until: false,
         }
     }
 }
@@ -108,7 +111,14 @@ fn choose_world(
         .collect();
     let apks = all.len() - debs.len();
     match (debs.is_empty(), apks) {
-        (false, 0) => Ok(Box::new(DebWorld::new(&debs, fetcher, &options.apt_root)?)),
+        (false, 0) => {
+            let world = DebWorld::new(&debs, fetcher, &options.apt_root)?;
+            Ok(Box::new(if options.ignore_valid_until {
+                world.ignoring_valid_until()
+            } else {
+                world
+            }))
+        }
         (true, 0) => Err(BuildError::Unsupported(format!(
             "{}: the recipe lists no repositories; add one under contents.repositories",
             plan.source.display()
