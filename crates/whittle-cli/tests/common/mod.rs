@@ -117,7 +117,7 @@ pub fn scanners(target: &Path, out: &Path) -> Option<((String, String), (String,
     let res = run(
         Command::new("bash")
             .arg(&script)
-            .arg("-o")
+            .args(["-a", "-o"])
             .arg(out)
             .arg(target),
         true,
