@@ -8,7 +8,8 @@ use base64::Engine as _;
 use flate2::bufread::GzDecoder;
 use sha1::{Digest, Sha1};
 use sha2::Sha256;
-use whittle_rootfs::tar_entry::{entry_kind, EntryKind};
+use whittle_rootfs::tar_entry::{entry_kind, ContentBudget, ContentError, EntryKind};
+pub use whittle_rootfs::tar_entry::{MAX_DATA_SIZE, MAX_FILE_SIZE};
 use whittle_rootfs::{clean_relative, Node, NodeKind};
 
 use crate::index::{decode_gzip_member, parse_sign_name, tar_entries, SignatureAlgorithm};
@@ -17,14 +18,8 @@ use crate::verify::signature_valid;
 
 /// The largest `.apk` file read (2 GiB).
 pub const MAX_APK_SIZE: u64 = 2 << 30;
-/// The largest single file a package may carry (2 GiB).
-pub const MAX_FILE_SIZE: u64 = 2 << 30;
-/// The largest total of file contents one package may carry (8 GiB).
-pub const MAX_DATA_SIZE: u64 = 8 << 30;
 /// The largest decompressed signature or control member (64 MiB).
 const MAX_CONTROL_SIZE: u64 = 64 << 20;
-/// Largest initial allocation for one file.
-const MAX_PREALLOC: u64 = 16 << 20;
 /// The PAX record apk-tools uses for a file's SHA-1.
 const PAX_SHA1: &str = "APK-TOOLS.checksum.SHA1";
 /// Control-member script names apk knows.
@@ -385,7 +380,7 @@ type Entry = (String, Node, Option<String>);
 fn read_data<R: Read>(reader: R, ctx: &Ctx<'_>) -> Result<Vec<Entry>, UnpackError> {
     let io = |e| ctx.io("data member", e);
     let mut out = Vec::new();
-    let mut total = 0u64;
+    let mut budget = ContentBudget::default();
     let mut tar = tar::Archive::new(reader);
     for entry in tar.entries().map_err(io)? {
         let mut entry = entry.map_err(io)?;
@@ -432,18 +427,15 @@ fn read_data<R: Read>(reader: R, ctx: &Ctx<'_>) -> Result<Vec<Entry>, UnpackErro
             EntryKind::Dir => NodeKind::Dir,
             EntryKind::File => {
                 let size = entry.size();
-                if size > MAX_FILE_SIZE {
-                    return Err(ctx.too_large(format!("file {raw_path}"), size, MAX_FILE_SIZE));
-                }
-                total = total.saturating_add(size);
-                if total > MAX_DATA_SIZE {
-                    return Err(ctx.too_large("the package's data", total, MAX_DATA_SIZE));
-                }
-                let mut content = Vec::with_capacity(size.min(MAX_PREALLOC) as usize);
-                (&mut entry)
-                    .take(size)
-                    .read_to_end(&mut content)
-                    .map_err(io)?;
+                let content = budget.read(&mut entry, size).map_err(|e| match e {
+                    ContentError::File { size, limit } => {
+                        ctx.too_large(format!("file {raw_path}"), size, limit)
+                    }
+                    ContentError::Total { total, limit } => {
+                        ctx.too_large("the package's data", total, limit)
+                    }
+                    ContentError::Io(e) => io(e),
+                })?;
                 if let Some(expected) = &pax_sha1 {
                     let actual = hex::encode(Sha1::digest(&content));
                     if &actual != expected {

@@ -572,41 +572,14 @@ fn two_architectures_share_versions_and_one_image_index() {
     assert_eq!(platforms, ["amd64", "arm64"]);
     // skopeo picks each platform; each carries its own binary.
     for arch in ["amd64", "arm64"] {
-        let out = dir.path().join(format!("copy-{arch}"));
-        run(
-            std::process::Command::new("skopeo")
-                .args(["copy", "--override-arch", arch])
-                .arg(format!("oci-archive:{}", archive.display()))
-                .arg(format!("dir:{}", out.display())),
-            true,
+        let (config_arch, hello) =
+            skopeo_platform_file(&archive, arch, "usr/bin/hello", dir.path());
+        assert_eq!(config_arch, arch);
+        assert_eq!(
+            hello,
+            Some(format!("hello-{arch}")),
+            "no usr/bin/hello of {arch} in its layer"
         );
-        let manifest: serde_json::Value =
-            serde_json::from_slice(&fs_err::read(out.join("manifest.json")).unwrap()).unwrap();
-        let config_digest = manifest["config"]["digest"]
-            .as_str()
-            .unwrap()
-            .trim_start_matches("sha256:");
-        let config: serde_json::Value =
-            serde_json::from_slice(&fs_err::read(out.join(config_digest)).unwrap()).unwrap();
-        assert_eq!(config["architecture"], arch);
-        let layer_digest = manifest["layers"][0]["digest"]
-            .as_str()
-            .unwrap()
-            .trim_start_matches("sha256:");
-        let mut layer = tar::Archive::new(flate2::read::GzDecoder::new(
-            fs_err::File::open(out.join(layer_digest)).unwrap(),
-        ));
-        let mut found = false;
-        for e in layer.entries().unwrap() {
-            let mut e = e.unwrap();
-            if e.path().unwrap().to_string_lossy() == "usr/bin/hello" {
-                let mut s = String::new();
-                std::io::Read::read_to_string(&mut e, &mut s).unwrap();
-                assert_eq!(s, format!("hello-{arch}"));
-                found = true;
-            }
-        }
-        assert!(found, "no usr/bin/hello in the {arch} layer");
     }
     // The docker-archive side tags each platform TAG-ARCH, as apko does.
     let docker: serde_json::Value =

@@ -15,20 +15,14 @@
 
 use std::io::{self, Read};
 
-use whittle_rootfs::tar_entry::{entry_kind, EntryKind};
+use whittle_rootfs::tar_entry::{entry_kind, ContentBudget, ContentError, EntryKind};
+pub use whittle_rootfs::tar_entry::{MAX_DATA_SIZE, MAX_FILE_SIZE};
 use whittle_rootfs::{clean_relative, Node, NodeKind};
 
-/// The largest single file a package may carry (2 GiB).
-pub const MAX_FILE_SIZE: u64 = 2 << 30;
-/// The largest total of file contents one package may carry (8 GiB).
-pub const MAX_DATA_SIZE: u64 = 8 << 30;
 /// The most `ar` members a `.deb` may have; real ones have three.
 pub const MAX_AR_MEMBERS: usize = 16;
 /// The largest control-archive file read into memory (64 MiB).
 const MAX_CONTROL_FILE: u64 = 64 << 20;
-/// Largest initial allocation for one file; bigger files grow as they arrive,
-/// so a lying size header cannot make us allocate before the bytes exist.
-const MAX_PREALLOC: u64 = 16 << 20;
 
 /// What a `.deb` holds, in memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -338,7 +332,7 @@ fn read_data(
     ctx: &Ctx<'_>,
 ) -> Result<(Vec<(String, Node)>, u64), UnpackError> {
     let mut out = Vec::new();
-    let mut total = 0u64;
+    let mut budget = ContentBudget::default();
     let mut tar = tar::Archive::new(decoder);
     for entry in tar.entries().map_err(|e| ctx.io(e))? {
         let mut entry = entry.map_err(|e| ctx.io(e))?;
@@ -375,22 +369,15 @@ fn read_data(
             EntryKind::Dir => NodeKind::Dir,
             EntryKind::File => {
                 let size = entry.size();
-                if size > MAX_FILE_SIZE {
-                    return Err(ctx.too_large(format!("file {raw_path}"), size, MAX_FILE_SIZE));
-                }
-                total = total.saturating_add(size);
-                if total > MAX_DATA_SIZE {
-                    return Err(ctx.too_large(
-                        "the package's data".to_string(),
-                        total,
-                        MAX_DATA_SIZE,
-                    ));
-                }
-                let mut content = Vec::with_capacity(size.min(MAX_PREALLOC) as usize);
-                (&mut entry)
-                    .take(size)
-                    .read_to_end(&mut content)
-                    .map_err(|e| ctx.io(e))?;
+                let content = budget.read(&mut entry, size).map_err(|e| match e {
+                    ContentError::File { size, limit } => {
+                        ctx.too_large(format!("file {raw_path}"), size, limit)
+                    }
+                    ContentError::Total { total, limit } => {
+                        ctx.too_large("the package's data".to_string(), total, limit)
+                    }
+                    ContentError::Io(e) => ctx.io(e),
+                })?;
                 NodeKind::File(content.into())
             }
             EntryKind::Symlink => {
@@ -413,7 +400,7 @@ fn read_data(
         out.push((path, node));
     }
     drain_tar(tar, ctx)?;
-    Ok((out, total))
+    Ok((out, budget.used()))
 }
 
 /// Read the rest of a decompressed member, so the decompressor checks its

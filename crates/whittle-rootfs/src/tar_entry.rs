@@ -2,6 +2,8 @@
 //! world's unpacker (`.deb` data.tar, `.apk` data member): the same entry
 //! types are accepted and refused everywhere.
 
+use std::io::Read;
+
 use tar::Header;
 
 /// The kind of a package tar entry, before its content or link target is read.
@@ -56,4 +58,71 @@ pub fn entry_kind(header: &Header) -> Result<EntryKind, String> {
     } else {
         return Err(format!("tar entry of type {:?}", char::from(ty.as_byte())));
     })
+}
+
+/// Largest single file a package may carry.
+pub const MAX_FILE_SIZE: u64 = 2 << 30;
+/// Largest total of file contents one package may carry.
+pub const MAX_DATA_SIZE: u64 = 8 << 30;
+/// Most memory reserved up front for one file; larger files grow as read,
+/// so a lying size header cannot make us allocate what is not there.
+const MAX_PREALLOC: u64 = 16 << 20;
+
+/// A file's content could not be read within the limits.
+#[derive(Debug)]
+pub enum ContentError {
+    /// The file alone is over [`MAX_FILE_SIZE`].
+    File {
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The package's files together are over [`MAX_DATA_SIZE`].
+    Total {
+        /// The total so far.
+        total: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Reading failed.
+    Io(std::io::Error),
+}
+
+/// Reads package file contents, bounding each file and their sum before
+/// anything is allocated.
+#[derive(Debug, Default)]
+pub struct ContentBudget {
+    used: u64,
+}
+
+impl ContentBudget {
+    /// Bytes of file content read so far.
+    pub fn used(&self) -> u64 {
+        self.used
+    }
+
+    /// Read `size` bytes of file content from `reader`.
+    pub fn read<R: Read>(&mut self, reader: R, size: u64) -> Result<Vec<u8>, ContentError> {
+        if size > MAX_FILE_SIZE {
+            return Err(ContentError::File {
+                size,
+                limit: MAX_FILE_SIZE,
+            });
+        }
+        self.used = self.used.saturating_add(size);
+        if self.used > MAX_DATA_SIZE {
+            return Err(ContentError::Total {
+                total: self.used,
+                limit: MAX_DATA_SIZE,
+            });
+        }
+        let capacity = usize::try_from(size.min(MAX_PREALLOC)).unwrap_or(0);
+        let mut content = Vec::with_capacity(capacity);
+        reader
+            .take(size)
+            .read_to_end(&mut content)
+            .map_err(ContentError::Io)?;
+        Ok(content)
+    }
 }

@@ -156,3 +156,46 @@ pub fn sha256_file(path: &Path) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(fs_err::read(path).unwrap()))
 }
+
+/// `skopeo copy --override-arch ARCH` of an OCI archive into `work`; returns
+/// the copied image's config `architecture` and the content of `path` in
+/// its first layer (None when the layer has no such file).
+pub fn skopeo_platform_file(
+    archive: &Path,
+    arch: &str,
+    path: &str,
+    work: &Path,
+) -> (String, Option<String>) {
+    let out = work.join(format!("copy-{arch}"));
+    run(
+        Command::new("skopeo")
+            .args(["copy", "--override-arch", arch])
+            .arg(format!("oci-archive:{}", archive.display()))
+            .arg(format!("dir:{}", out.display())),
+        true,
+    );
+    let blob = |digest: &serde_json::Value| {
+        out.join(digest.as_str().unwrap().trim_start_matches("sha256:"))
+    };
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(out.join("manifest.json")).unwrap()).unwrap();
+    let config: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(blob(&manifest["config"]["digest"])).unwrap())
+            .unwrap();
+    let mut layer = tar::Archive::new(flate2::read::GzDecoder::new(
+        fs_err::File::open(blob(&manifest["layers"][0]["digest"])).unwrap(),
+    ));
+    let mut content = None;
+    for e in layer.entries().unwrap() {
+        let mut e = e.unwrap();
+        if e.path().unwrap().to_string_lossy() == path {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut e, &mut s).unwrap();
+            content = Some(s);
+        }
+    }
+    (
+        config["architecture"].as_str().unwrap_or("").to_string(),
+        content,
+    )
+}
