@@ -13,20 +13,10 @@ use whittle_world::{account_spec, FinishInput, Installed, WorldError};
 
 use crate::db::{write_installed_db, InstalledApk, OwnedPath};
 use crate::layout::{db_dir, finish_layout, ApkLayoutInput};
-use crate::unpack::parse_pkginfo;
+use crate::world::ApkPayload;
 
-/// `Unpacked::meta` key: the package's `.PKGINFO` as `key = value` lines.
-pub const META_PKGINFO: &str = "pkginfo";
-/// `Unpacked::meta` key: the `Q1…` checksum of the control member.
-pub const META_Q1: &str = "q1";
-/// `Unpacked::meta` key: the `.apk` size in bytes.
-pub const META_SIZE: &str = "size";
-/// `Unpacked::meta` key: space-separated trigger globs.
-pub const META_TRIGGERS: &str = "triggers";
-/// `Unpacked::meta` key: `name hex` lines, one per install script.
-pub const META_SCRIPTS: &str = "scripts";
-
-/// Finish an APK root. Returns warnings for the user.
+/// Finish an APK root: accounts, ld.so.cache, apk's own files. Returns
+/// warnings for the user.
 pub fn finish_root(
     root: &mut RootFs,
     installed: &[Installed],
@@ -39,7 +29,7 @@ pub fn finish_root(
     let mut warnings = Vec::new();
     write_recipe_accounts(root, input, epoch)?;
     write_ld_so_cache(root, epoch)
-        .map_err(|e| WorldError::with_source("could not write /etc/ld.so.cache", e))?;
+        .map_err(|e| WorldError::assembly("could not write /etc/ld.so.cache").because(e))?;
     let world: Vec<(String, String)> = installed
         .iter()
         .map(|p| (p.record.name.clone(), p.record.version.clone()))
@@ -54,11 +44,7 @@ pub fn finish_root(
             epoch,
         },
     )
-    .map_err(|e| WorldError::with_source("could not write apk's files under /etc/apk", e))?;
-    let dir = db_dir(root);
-    let pkgs = installed_records(root, installed);
-    write_installed_db(root, &dir, &pkgs, epoch)
-        .map_err(|e| WorldError::with_source(format!("could not write /{dir}/installed"), e))?;
+    .map_err(|e| WorldError::assembly("could not write apk's files under /etc/apk").because(e))?;
     if !root.exists("etc/os-release") && !root.exists("usr/lib/os-release") {
         warnings.push(
             "the image has no /etc/os-release: scanners cannot tell which distribution it is; \
@@ -68,6 +54,18 @@ pub fn finish_root(
         );
     }
     Ok(warnings)
+}
+
+/// The installed database at the path scanners read, from the final tree.
+pub fn write_database(
+    root: &mut RootFs,
+    installed: &[Installed],
+    epoch: i64,
+) -> Result<(), WorldError> {
+    let dir = db_dir(root);
+    let pkgs = installed_records(root, installed);
+    write_installed_db(root, &dir, &pkgs, epoch)
+        .map_err(|e| WorldError::assembly(format!("could not write /{dir}/installed")).because(e))
 }
 
 /// apko's account defaults: shell /bin/sh, home /home/NAME.
@@ -81,13 +79,13 @@ fn write_recipe_accounts(
         // apko leaves an empty /etc/passwd when nothing provides one.
         if !root.exists("etc/passwd") {
             root.insert("etc/passwd", Node::file(Vec::new(), 0o644).at(epoch))
-                .map_err(|e| WorldError::with_source("could not create /etc/passwd", e))?;
+                .map_err(|e| WorldError::assembly("could not create /etc/passwd").because(e))?;
         }
         return Ok(());
     }
     let spec = account_spec(accounts, "/bin/sh", "Account created by whittle");
     write_accounts(root, None, None, &spec, epoch)
-        .map_err(|e| WorldError::with_source("could not write /etc/passwd and /etc/group", e))
+        .map_err(|e| WorldError::assembly("could not write /etc/passwd and /etc/group").because(e))
 }
 
 /// The installed-database records, each listing only the paths it still
@@ -103,19 +101,16 @@ fn installed_records(root: &RootFs, installed: &[Installed]) -> Vec<InstalledApk
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let info = parse_pkginfo(p.meta.get(META_PKGINFO).map_or("", String::as_str));
-            let get = |k: &str| {
-                info.iter()
-                    .find(|(key, _)| key == k)
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default()
+            let none = ApkPayload {
+                pkginfo: Vec::new(),
+                q1: String::new(),
+                size: 0,
+                triggers: Vec::new(),
+                scripts: Vec::new(),
             };
-            let all = |k: &str| -> Vec<String> {
-                info.iter()
-                    .filter(|(key, _)| key == k)
-                    .flat_map(|(_, v)| v.split_whitespace().map(str::to_string).collect::<Vec<_>>())
-                    .collect()
-            };
+            let info = p.payload.get::<ApkPayload>().unwrap_or(&none);
+            let get = |k: &str| info.get(k);
+            let all = |k: &str| info.all(k);
             let paths = p
                 .paths
                 .iter()
@@ -155,11 +150,7 @@ fn installed_records(root: &RootFs, installed: &[Installed]) -> Vec<InstalledApk
                 name: rec.name.clone(),
                 version: rec.version.clone(),
                 arch: rec.arch.clone(),
-                size: p
-                    .meta
-                    .get(META_SIZE)
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(0),
+                size: info.size,
                 installed_size: get("size").parse().unwrap_or(0),
                 description: get("pkgdesc"),
                 url: get("url"),
@@ -173,24 +164,11 @@ fn installed_records(root: &RootFs, installed: &[Installed]) -> Vec<InstalledApk
                 install_if: all("install_if"),
                 replaces: all("replaces"),
                 provider_priority: get("provider_priority").parse().ok(),
-                checksum: p.meta.get(META_Q1).cloned().unwrap_or_default(),
-                scripts: scripts(p.meta.get(META_SCRIPTS).map_or("", String::as_str)),
-                triggers: p
-                    .meta
-                    .get(META_TRIGGERS)
-                    .map(|t| t.split_whitespace().map(str::to_string).collect())
-                    .unwrap_or_default(),
+                checksum: info.q1.clone(),
+                scripts: info.scripts.clone(),
+                triggers: info.triggers.clone(),
                 paths,
             }
-        })
-        .collect()
-}
-
-fn scripts(text: &str) -> Vec<(String, Vec<u8>)> {
-    text.lines()
-        .filter_map(|l| {
-            let (name, body) = l.split_once(' ')?;
-            Some((name.to_string(), hex::decode(body).ok()?))
         })
         .collect()
 }

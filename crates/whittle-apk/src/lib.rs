@@ -1,7 +1,8 @@
 //! The APK package world: Alpine, Wolfi and Chainguard packages from signed
 //! `APKINDEX.tar.gz` repositories, as apk-tools and apko read them.
 //!
-//! [`index`] reads an index archive and its records ([`atom`] parses
+//! [`entry`] reads the recipe's APK repository entries, [`index`] reads
+//! an index archive and its records ([`atom`] parses
 //! dependency atoms, [`version`] orders versions as apk-tools does),
 //! [`verify`] checks index signatures against [`keys`], [`unpack`] reads and
 //! verifies a `.apk`, [`layout`] lays out what apk-tools and apko leave
@@ -12,6 +13,7 @@
 
 pub mod atom;
 pub mod db;
+pub mod entry;
 pub mod finish;
 pub mod index;
 pub mod keys;
@@ -21,4 +23,5 @@ pub mod verify;
 pub mod version;
 pub mod world;
 
-pub use world::ApkWorld;
+pub use entry::{ApkRepositories, ApkRepository};
+pub use world::{ApkKind, ApkPayload, ApkWorld, SOLVE_RULES};

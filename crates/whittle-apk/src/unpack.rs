@@ -1,18 +1,24 @@
-//! Reading and verifying an APK v2 package (`.apk`) in memory, never running
-//! its scripts. The format is apk-tools' apk-v2: concatenated gzip members —
-//! an optional signature tar, the control tar (`.PKGINFO`, scripts) and the data tar.
+//! Reading and verifying an APK v2 package (`.apk`) as it streams in, never
+//! running its scripts. The format is apk-tools' apk-v2: concatenated gzip
+//! members — an optional signature tar, the control tar (`.PKGINFO`,
+//! scripts) and the data tar.
+//!
+//! The file is never held whole: the two small members are kept (they are
+//! what the signatures cover), and the data member is hashed (`datahash`)
+//! while it is decompressed and walked into tree entries through the walk
+//! every world shares ([`whittle_rootfs::unpack`]), which also keeps each
+//! file's owner as the package records it, as apk-tools does.
 
-use std::io::{self, Read};
+use std::io::{self, BufRead, BufReader, Read};
 
 use base64::Engine as _;
 use flate2::bufread::GzDecoder;
 use sha1::{Digest, Sha1};
 use sha2::Sha256;
-use whittle_rootfs::tar_entry::{entry_kind, ContentBudget, ContentError, EntryKind};
-pub use whittle_rootfs::tar_entry::{MAX_DATA_SIZE, MAX_FILE_SIZE};
-use whittle_rootfs::{clean_relative, Node, NodeKind};
+use whittle_rootfs::unpack::{unpack_tar, Entry, Unpacker};
+pub use whittle_rootfs::unpack::{MAX_DATA_SIZE, MAX_FILE_SIZE};
 
-use crate::index::{decode_gzip_member, parse_sign_name, tar_entries, SignatureAlgorithm};
+use crate::index::{parse_sign_name, tar_entries, SignatureAlgorithm};
 use crate::keys::ApkKeyring;
 use crate::verify::signature_valid;
 
@@ -38,6 +44,8 @@ const SCRIPTS: &[&str] = &[
 pub struct Expect {
     /// The index's `C:` checksum (`Q1` + base64 SHA-1 of the control member).
     pub q1: Option<String>,
+    /// The index's `S:` size: more bytes than this are refused.
+    pub size: Option<u64>,
 }
 
 /// The outcome of checking the package's own signature.
@@ -62,9 +70,10 @@ pub struct ApkContents {
     pub scripts: Vec<(String, Vec<u8>)>,
     /// The `triggers` of `.PKGINFO` (directory globs), split.
     pub triggers: Vec<String>,
-    /// Data entries in archive order: cleaned path (no `./`), node, and the
-    /// hex SHA-1 from the PAX header (regular files only).
-    pub entries: Vec<(String, Node, Option<String>)>,
+    /// Data entries in archive order, through the shared walk.
+    pub entries: Vec<Entry>,
+    /// Per entry (same order), the hex SHA-1 from its PAX header.
+    pub sha1s: Vec<Option<String>>,
     /// The package's own signature.
     pub signature: SignatureStatus,
     /// Hex SHA-256 of the raw data member (equals `datahash`).
@@ -100,7 +109,7 @@ impl ApkContents {
 #[derive(Debug, thiserror::Error)]
 pub enum UnpackError {
     /// Reading or decompressing failed.
-    #[error("{origin}: reading the {member} failed: {source}; the download may be truncated or corrupt, fetch it again")]
+    #[error("{origin}: reading the {member} failed; the download may be truncated or corrupt, fetch it again")]
     Io {
         /// The package file or URL.
         origin: String,
@@ -150,18 +159,6 @@ pub enum UnpackError {
         /// What the data member hashes to.
         actual: String,
     },
-    /// A file's content differs from its PAX SHA-1.
-    #[error("{origin}: file {path} has SHA-1 {actual}, but its header says {expected}; the package is corrupted or tampered with")]
-    FileChecksum {
-        /// The package file or URL.
-        origin: String,
-        /// The file's cleaned path.
-        path: String,
-        /// The PAX checksum.
-        expected: String,
-        /// The content's SHA-1.
-        actual: String,
-    },
     /// The package's signature by a key in the keyring does not verify.
     #[error("{origin}: the package signature by {key} does not verify; the package was modified after signing, or the keyring's {key} is a different key — fetch it again and check the key")]
     BadSignature {
@@ -170,16 +167,10 @@ pub enum UnpackError {
         /// The key name.
         key: String,
     },
-    /// A data entry of a kind whittle cannot represent.
-    #[error("{origin}: entry {path} is a {kind}, which whittle does not install")]
-    UnsupportedEntry {
-        /// The package file or URL.
-        origin: String,
-        /// The entry path.
-        path: String,
-        /// The entry kind.
-        kind: String,
-    },
+    /// A data entry could not be unpacked (path, kind, size budget, its
+    /// checksum).
+    #[error(transparent)]
+    Walk(#[from] whittle_rootfs::unpack::UnpackError),
 }
 
 struct Ctx<'a> {
@@ -224,15 +215,15 @@ pub fn parse_pkginfo(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Read, verify and unpack an `.apk`. The whole file is read into memory
-/// (at most [`MAX_APK_SIZE`]).
+/// Read, verify and unpack an `.apk` as it streams from `reader` (at most
+/// [`MAX_APK_SIZE`] bytes, or the index's size).
 ///
 /// Checks, in order: the package's own signature over the raw control
 /// member (when its key is in the keyring; a known key that does not verify
 /// is an error), `Q1` (SHA-1 of the raw control member) against
-/// `expect.q1`, SHA-256 of the raw data member against `.PKGINFO`
-/// `datahash`, and each regular file's PAX `APK-TOOLS.checksum.SHA1`
-/// against its content.
+/// `expect.q1`, each regular file's PAX `APK-TOOLS.checksum.SHA1` against
+/// its content, and the SHA-256 of the raw data member against `.PKGINFO`
+/// `datahash` once it has been read.
 pub fn unpack_apk<R: Read>(
     reader: R,
     expect: &Expect,
@@ -240,27 +231,17 @@ pub fn unpack_apk<R: Read>(
     origin: &str,
 ) -> Result<ApkContents, UnpackError> {
     let ctx = Ctx { origin };
-    let mut bytes = Vec::new();
-    reader
-        .take(MAX_APK_SIZE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| ctx.io("package file", e))?;
-    let size = bytes.len() as u64;
-    if size > MAX_APK_SIZE {
-        return Err(ctx.too_large("the package file", size, MAX_APK_SIZE));
-    }
+    let limit = expect.size.unwrap_or(MAX_APK_SIZE).min(MAX_APK_SIZE);
+    let mut input = BufReader::with_capacity(64 << 10, Counted::new(reader, limit));
 
-    // Signature member (optional) and control member.
-    let (first, used1) =
-        decode_gzip_member(&bytes, MAX_CONTROL_SIZE).map_err(|e| ctx.io("first gzip member", e))?;
+    // Signature member (optional) and control member, kept raw.
+    let (first_raw, first) = read_member(&mut input, &ctx, "first gzip member")?;
     let first_entries =
         tar_entries(&first, MAX_CONTROL_SIZE).map_err(|e| ctx.io("first gzip member", e))?;
     let is_sig =
         !first_entries.is_empty() && first_entries.iter().all(|(n, _)| n.starts_with(".SIGN."));
-    let (signatures, sig_raw, control_range, control_entries) = if is_sig {
-        let rest = &bytes[used1..];
-        let (control, used2) =
-            decode_gzip_member(rest, MAX_CONTROL_SIZE).map_err(|e| ctx.io("control member", e))?;
+    let (signatures, sig_raw, control_raw, control_entries) = if is_sig {
+        let (raw, control) = read_member(&mut input, &ctx, "control member")?;
         let entries =
             tar_entries(&control, MAX_CONTROL_SIZE).map_err(|e| ctx.io("control member", e))?;
         let sigs: Vec<(SignatureAlgorithm, String, Vec<u8>)> = first_entries
@@ -271,37 +252,15 @@ pub fn unpack_apk<R: Read>(
                     .map(|(alg, key)| (alg, key, data))
             })
             .collect();
-        (sigs, Some(&bytes[..used1]), used1..used1 + used2, entries)
+        (sigs, Some(first_raw), raw, entries)
     } else {
-        (Vec::new(), None, 0..used1, first_entries)
+        (Vec::new(), None, first_raw, first_entries)
     };
-    let control_raw = &bytes[control_range.clone()];
 
-    // The package's own signature.
-    let mut signature = SignatureStatus::Unsigned;
-    for (alg, key_name, sig) in &signatures {
-        match keyring.get(key_name) {
-            Some(key) => {
-                if !signature_valid(key, *alg, control_raw, sig) {
-                    return Err(UnpackError::BadSignature {
-                        origin: origin.to_string(),
-                        key: key_name.clone(),
-                    });
-                }
-                if !matches!(signature, SignatureStatus::Verified(_)) {
-                    signature = SignatureStatus::Verified(key_name.clone());
-                }
-            }
-            None => {
-                if signature == SignatureStatus::Unsigned {
-                    signature = SignatureStatus::UnknownKey(key_name.clone());
-                }
-            }
-        }
-    }
+    let signature = check_signatures(&signatures, keyring, &control_raw, origin)?;
 
     // Q1 against the index.
-    let control_sha1_b64 = b64(&Sha1::digest(control_raw));
+    let control_sha1_b64 = b64(&Sha1::digest(&control_raw));
     let q1 = format!("Q1{control_sha1_b64}");
     if let Some(want) = &expect.q1 {
         if want.trim() != q1 {
@@ -332,33 +291,43 @@ pub fn unpack_apk<R: Read>(
         .filter(|(k, _)| k == "triggers")
         .flat_map(|(_, v)| v.split_whitespace().map(str::to_string))
         .collect();
-
-    // Data member: hash first, then read.
-    let data_all = &bytes[control_range.end..];
-    if data_all.is_empty() {
-        return Err(ctx.format("there is no data member after the control member"));
-    }
-    let data_sha256 = hex::encode(Sha256::digest(data_all));
     let datahash = pkginfo
         .iter()
         .find(|(k, _)| k == "datahash")
         .map(|(_, v)| v.to_ascii_lowercase())
         .ok_or_else(|| ctx.format(".PKGINFO has no datahash, so the data cannot be verified"))?;
+
+    // Data member: hashed raw while it is decompressed and walked.
+    if input
+        .fill_buf()
+        .map_err(|e| ctx.io("data member", e))?
+        .is_empty()
+    {
+        return Err(ctx.format("there is no data member after the control member"));
+    }
+    let mut hashed = Hashing {
+        inner: &mut input,
+        hash: Sha256::new(),
+    };
+    let (entries, sha1s) = read_data(GzDecoder::new(&mut hashed), &ctx)?;
+    let data_sha256 = hex::encode(hashed.hash.finalize());
+    if !input
+        .fill_buf()
+        .map_err(|e| ctx.io("data member", e))?
+        .is_empty()
+    {
+        return Err(ctx.format("unexpected bytes follow the data member"));
+    }
+    let size = input.get_ref().count;
+    if size > limit {
+        return Err(ctx.too_large("the package file", size, limit));
+    }
     if datahash != data_sha256 {
         return Err(UnpackError::DataHash {
             origin: origin.to_string(),
             expected: datahash,
             actual: data_sha256,
         });
-    }
-    let mut dec = GzDecoder::new(data_all);
-    let entries = read_data(&mut dec, &ctx)?;
-    io::copy(&mut dec, &mut io::sink()).map_err(|e| ctx.io("data member", e))?;
-    let trailing = dec.into_inner().len();
-    if trailing != 0 {
-        return Err(ctx.format(format!(
-            "{trailing} unexpected bytes follow the data member"
-        )));
     }
 
     Ok(ApkContents {
@@ -367,101 +336,205 @@ pub fn unpack_apk<R: Read>(
         scripts,
         triggers,
         entries,
+        sha1s,
         signature,
         data_sha256,
         control_sha1_b64,
-        signature_member_sha1_b64: sig_raw.map(|s| b64(&Sha1::digest(s))),
+        signature_member_sha1_b64: sig_raw.map(|s| b64(&Sha1::digest(&s))),
         size,
     })
 }
 
-type Entry = (String, Node, Option<String>);
-
-fn read_data<R: Read>(reader: R, ctx: &Ctx<'_>) -> Result<Vec<Entry>, UnpackError> {
-    let io = |e| ctx.io("data member", e);
-    let mut out = Vec::new();
-    let mut budget = ContentBudget::default();
-    let mut tar = tar::Archive::new(reader);
-    for entry in tar.entries().map_err(io)? {
-        let mut entry = entry.map_err(io)?;
-        let ty = entry.header().entry_type();
-        if ty.is_pax_global_extensions() || ty.is_pax_local_extensions() {
-            continue;
-        }
-        let raw_path = String::from_utf8(entry.path_bytes().into_owned())
-            .map_err(|_| ctx.format("a data entry's path is not UTF-8"))?;
-        let path = clean_relative(&raw_path);
-        let header = entry.header();
-        let bad = |what: &str, e: io::Error| {
-            ctx.format(format!("entry {raw_path:?} has a bad {what}: {e}"))
-        };
-        let mode = header.mode().map_err(|e| bad("mode", e))? & 0o7777;
-        let uid = header.uid().map_err(|e| bad("uid", e))?;
-        let gid = header.gid().map_err(|e| bad("gid", e))?;
-        let mtime = header.mtime().map_err(|e| bad("mtime", e))?;
-        let id = |v: u64, what: &str| {
-            u32::try_from(v)
-                .map_err(|_| ctx.format(format!("entry {raw_path:?} has {what} {v}, over 32 bits")))
-        };
-        let (uid, gid) = (id(uid, "uid")?, id(gid, "gid")?);
-        let pax_sha1 = entry.pax_extensions().map_err(io)?.and_then(|exts| {
-            exts.filter_map(Result::ok)
-                .find(|e| e.key() == Ok(PAX_SHA1))
-                .and_then(|e| e.value().ok().map(|v| v.trim().to_ascii_lowercase()))
-        });
-        let unsupported = |kind: &str| UnpackError::UnsupportedEntry {
-            origin: ctx.origin.to_string(),
-            path: raw_path.clone(),
-            kind: kind.to_string(),
-        };
-        let link_target = |entry: &tar::Entry<'_, _>| -> Result<String, UnpackError> {
-            let bytes = entry
-                .link_name_bytes()
-                .ok_or_else(|| ctx.format(format!("link {raw_path:?} has no target")))?;
-            String::from_utf8(bytes.into_owned()).map_err(|_| {
-                ctx.format(format!("link {raw_path:?} has a target that is not UTF-8"))
-            })
-        };
-        let mut sha1 = None;
-        let kind = match entry_kind(entry.header()).map_err(|what| unsupported(&what))? {
-            EntryKind::Dir => NodeKind::Dir,
-            EntryKind::File => {
-                let size = entry.size();
-                let content = budget.read(&mut entry, size).map_err(|e| match e {
-                    ContentError::File { size, limit } => {
-                        ctx.too_large(format!("file {raw_path}"), size, limit)
-                    }
-                    ContentError::Total { total, limit } => {
-                        ctx.too_large("the package's data", total, limit)
-                    }
-                    ContentError::Io(e) => io(e),
-                })?;
-                if let Some(expected) = &pax_sha1 {
-                    let actual = hex::encode(Sha1::digest(&content));
-                    if &actual != expected {
-                        return Err(UnpackError::FileChecksum {
-                            origin: ctx.origin.to_string(),
-                            path: path.clone(),
-                            expected: expected.clone(),
-                            actual,
-                        });
-                    }
+/// The package's own signatures over the raw control member.
+fn check_signatures(
+    signatures: &[(SignatureAlgorithm, String, Vec<u8>)],
+    keyring: &ApkKeyring,
+    control_raw: &[u8],
+    origin: &str,
+) -> Result<SignatureStatus, UnpackError> {
+    let mut signature = SignatureStatus::Unsigned;
+    for (alg, key_name, sig) in signatures {
+        match keyring.get(key_name) {
+            Some(key) => {
+                if !signature_valid(key, *alg, control_raw, sig) {
+                    return Err(UnpackError::BadSignature {
+                        origin: origin.to_string(),
+                        key: key_name.clone(),
+                    });
                 }
-                sha1 = pax_sha1;
-                NodeKind::File(content.into())
+                if !matches!(signature, SignatureStatus::Verified(_)) {
+                    signature = SignatureStatus::Verified(key_name.clone());
+                }
             }
-            EntryKind::Symlink => NodeKind::Symlink(link_target(&entry)?),
-            EntryKind::Hardlink => NodeKind::Hardlink(clean_relative(&link_target(&entry)?)),
-            EntryKind::CharDevice { major, minor } => NodeKind::CharDevice { major, minor },
-            EntryKind::Fifo => NodeKind::Fifo,
-        };
-        if path.is_empty() {
-            continue;
+            None => {
+                if signature == SignatureStatus::Unsigned {
+                    signature = SignatureStatus::UnknownKey(key_name.clone());
+                }
+            }
         }
-        let node = Node::with_kind(kind, mode)
-            .owned(uid, gid)
-            .at(i64::try_from(mtime).unwrap_or(i64::MAX));
-        out.push((path, node, sha1));
     }
-    Ok(out)
+    Ok(signature)
+}
+
+/// One small gzip member from `input`: its raw bytes and its content (each
+/// at most [`MAX_CONTROL_SIZE`]).
+fn read_member<R: BufRead>(
+    input: &mut R,
+    ctx: &Ctx<'_>,
+    member: &str,
+) -> Result<(Vec<u8>, Vec<u8>), UnpackError> {
+    let mut tap = Capture {
+        inner: input,
+        raw: Vec::new(),
+    };
+    let mut content = Vec::new();
+    GzDecoder::new(&mut tap)
+        .take(MAX_CONTROL_SIZE + 1)
+        .read_to_end(&mut content)
+        .map_err(|e| ctx.io(member, e))?;
+    if content.len() as u64 > MAX_CONTROL_SIZE || tap.raw.len() as u64 > MAX_CONTROL_SIZE {
+        return Err(ctx.too_large(
+            format!("the {member}"),
+            content.len() as u64,
+            MAX_CONTROL_SIZE,
+        ));
+    }
+    if tap.raw.is_empty() {
+        return Err(ctx.format(format!("the {member} is missing")));
+    }
+    Ok((tap.raw, content))
+}
+
+/// A `BufRead` that keeps a copy of every byte its reader consumes: a gzip
+/// decoder over it consumes exactly one member, so the copy is the raw
+/// member.
+struct Capture<'a, R: BufRead> {
+    inner: &'a mut R,
+    raw: Vec<u8>,
+}
+
+impl<R: BufRead> Read for Capture<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = {
+            let avail = self.fill_buf()?;
+            let n = avail.len().min(buf.len());
+            buf[..n].copy_from_slice(&avail[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Capture<'_, R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        if let Ok(buf) = self.inner.fill_buf() {
+            self.raw.extend_from_slice(&buf[..amt.min(buf.len())]);
+        }
+        self.inner.consume(amt);
+    }
+}
+
+/// A `BufRead` that hashes every byte its reader consumes (the raw data
+/// member, for `datahash`).
+struct Hashing<'a, R: BufRead> {
+    inner: &'a mut R,
+    hash: Sha256,
+}
+
+impl<R: BufRead> Read for Hashing<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = {
+            let avail = self.fill_buf()?;
+            let n = avail.len().min(buf.len());
+            buf[..n].copy_from_slice(&avail[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Hashing<'_, R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        if let Ok(buf) = self.inner.fill_buf() {
+            self.hash.update(&buf[..amt.min(buf.len())]);
+        }
+        self.inner.consume(amt);
+    }
+}
+
+/// Counts the bytes read from the package file and fails once more than
+/// `limit` arrive (the index's size, or [`MAX_APK_SIZE`]).
+struct Counted<R> {
+    inner: R,
+    count: u64,
+    limit: u64,
+}
+
+impl<R> Counted<R> {
+    fn new(inner: R, limit: u64) -> Counted<R> {
+        Counted {
+            inner,
+            count: 0,
+            limit,
+        }
+    }
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        if self.count > self.limit {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "the package file is larger than the {} bytes the index states",
+                    self.limit
+                ),
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// The data member through the shared walk, checking each file's PAX
+/// SHA-1 against its content.
+fn read_data<R: Read>(
+    reader: R,
+    ctx: &Ctx<'_>,
+) -> Result<(Vec<Entry>, Vec<Option<String>>), UnpackError> {
+    let mut unpacker = Unpacker::new(format!("{}: data member", ctx.origin));
+    let mut sha1s = Vec::new();
+    unpack_tar(reader, &mut unpacker, |pax, entry| {
+        let pax_sha1 = pax
+            .iter()
+            .find(|(k, _)| k == PAX_SHA1)
+            .map(|(_, v)| v.trim().to_ascii_lowercase());
+        if let (Some(expected), Some(content)) = (&pax_sha1, entry.node.content()) {
+            let actual = hex::encode(Sha1::digest(content));
+            if &actual != expected {
+                return Err(whittle_rootfs::unpack::UnpackError::Check {
+                    origin: ctx.origin.to_string(),
+                    message: format!(
+                        "file {} has SHA-1 {actual}, but its header says {expected}; the \
+                         package is corrupted or tampered with",
+                        entry.path
+                    ),
+                });
+            }
+        }
+        sha1s.push(entry.node.content().and(pax_sha1));
+        Ok(())
+    })?;
+    Ok((unpacker.finish().0, sha1s))
 }

@@ -6,35 +6,103 @@
 //! `datahash`, every file's SHA-1 and, when its key is known, its own
 //! signature.
 
-use std::collections::BTreeMap;
+use std::io::Read;
 
 use rayon::prelude::*;
-use whittle_model::{PackageRecord, VersionScheme};
+use whittle_model::{PackageRecord, Purl, VersionScheme};
 use whittle_net::Fetcher;
-use whittle_recipe::{BuildPlan, Repository};
+use whittle_recipe::Arch;
 use whittle_rootfs::RootFs;
+use whittle_solve::{ProviderOrder, Rules};
 use whittle_world::{
-    Distro, FinishInput, Installed, PackageFacts, PackageWorld, Unpacked, WorldContext, WorldError,
+    Distro, FinishInput, Installed, OpenContext, PackageFacts, PackageWorld, Payload, Unpacked,
+    WorldContext, WorldError, WorldKind,
 };
 
-use crate::finish::{finish_root, META_PKGINFO, META_Q1, META_SCRIPTS, META_SIZE, META_TRIGGERS};
+use crate::entry::{ApkRepositories, ApkRepository};
+use crate::finish::{finish_root, write_database};
 use crate::index::{parse_index_text, read_index_archive};
 use crate::keys::ApkKeyring;
 use crate::layout::prepare_root;
-use crate::unpack::{unpack_apk, Expect};
+use crate::unpack::{unpack_apk, Expect, UnpackError};
 use crate::verify::verify_index;
 use crate::version::ApkVersionScheme;
 
-/// One repository to resolve from.
-#[derive(Debug, Clone)]
-struct Source {
-    url: String,
-    tag: Option<String>,
+/// apk-tools' resolution semantics: a name is held by one package, providers
+/// are preferred by the version they give a name, and an unversioned
+/// provide without a priority is never picked on its own.
+pub const SOLVE_RULES: Rules = Rules {
+    exclusive_names: true,
+    provider_order: ProviderOrder::ProvidedVersion,
+    explicit_virtuals: true,
+};
+
+/// Where the CA bundle is, for `SSL_CERT_FILE` (apko's default too).
+pub const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+/// The APK world as a front end registers it: `type: apk`, and apko's
+/// plain repository strings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApkKind;
+
+impl WorldKind for ApkKind {
+    fn name(&self) -> &'static str {
+        "apk"
+    }
+
+    fn takes_plain_repositories(&self) -> bool {
+        true
+    }
+
+    fn open(&self, cx: &OpenContext<'_>) -> Result<Box<dyn PackageWorld>, WorldError> {
+        let repos = ApkRepositories::from_specs(&cx.repositories)?;
+        Ok(Box::new(ApkWorld::new(
+            &repos,
+            &cx.plan.keyrings,
+            cx.plan.ignore_signatures,
+            cx.fetcher,
+        )?))
+    }
+}
+
+/// What the installed database needs of a `.apk` beyond its index record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApkPayload {
+    /// `.PKGINFO` as `(key, value)` pairs in file order.
+    pub pkginfo: Vec<(String, String)>,
+    /// `Q1…` checksum of the control member.
+    pub q1: String,
+    /// Size of the `.apk` file in bytes.
+    pub size: u64,
+    /// Trigger globs.
+    pub triggers: Vec<String>,
+    /// Install scripts by name, never run.
+    pub scripts: Vec<(String, Vec<u8>)>,
+}
+
+impl ApkPayload {
+    /// The first `.PKGINFO` value for `key` (empty when absent).
+    pub fn get(&self, key: &str) -> String {
+        self.pkginfo
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    /// Every whitespace-separated word of every `.PKGINFO` value for `key`.
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.pkginfo
+            .iter()
+            .filter(|(k, _)| k == key)
+            .flat_map(|(_, v)| v.split_whitespace().map(str::to_string))
+            .collect()
+    }
 }
 
 /// APK repositories (Alpine, Wolfi, Chainguard), as apko reads them.
 pub struct ApkWorld {
-    sources: Vec<Source>,
+    sources: Vec<ApkRepository>,
     keyring: ApkKeyring,
     key_files: Vec<(String, Vec<u8>)>,
     runtime_repositories: Vec<String>,
@@ -42,31 +110,33 @@ pub struct ApkWorld {
 }
 
 impl ApkWorld {
-    /// A world over the recipe's APK repositories and keyring.
-    pub fn new(plan: &BuildPlan, fetcher: &Fetcher) -> Result<ApkWorld, WorldError> {
-        let sources = plan
-            .repositories_for_resolving()
-            .into_iter()
-            .filter_map(|r| match r {
-                Repository::Apk(a) => Some(Source {
-                    url: a.url.trim_end_matches('/').to_string(),
-                    tag: a.tag,
-                }),
-                Repository::Deb(_) => None,
+    /// A world over `repos`, trusting the keys at `keys` (paths or URLs).
+    pub fn new(
+        repos: &ApkRepositories,
+        keys: &[String],
+        ignore_signatures: bool,
+        fetcher: &Fetcher,
+    ) -> Result<ApkWorld, WorldError> {
+        let sources = repos
+            .sources
+            .iter()
+            .map(|r| ApkRepository {
+                url: r.url.trim_end_matches('/').to_string(),
+                tag: r.tag.clone(),
             })
             .collect();
         let mut keyring = ApkKeyring::new();
         let mut key_files = Vec::new();
-        for k in &plan.keyrings {
+        for k in keys {
             let bytes = fetcher.fetch_unverified(k).map_err(|e| {
-                WorldError::with_source(
-                    format!("could not read the APK key {k}; check `contents.keyring` or --keyring-append"),
-                    e,
-                )
+                WorldError::fetch(format!(
+                    "could not read the APK key {k}; check `contents.keyring` or --keyring-append"
+                ))
+                .because(e)
             })?;
             let name = k.rsplit('/').next().unwrap_or(k).to_string();
             keyring.add(&name, &bytes).map_err(|e| {
-                WorldError::with_source(format!("the APK key {k} is not an RSA public key"), e)
+                WorldError::config(format!("the APK key {k} is not an RSA public key")).because(e)
             })?;
             key_files.push((name, bytes));
         }
@@ -74,8 +144,8 @@ impl ApkWorld {
             sources,
             keyring,
             key_files,
-            runtime_repositories: plan.image_apk_repositories.clone(),
-            ignore_signatures: plan.ignore_signatures,
+            runtime_repositories: repos.image_lines.clone(),
+            ignore_signatures,
         })
     }
 
@@ -83,19 +153,17 @@ impl ApkWorld {
         &self,
         cx: &WorldContext,
         repo: usize,
-        src: &Source,
+        src: &ApkRepository,
     ) -> Result<Vec<PackageRecord>, WorldError> {
-        let arch = cx.arch.apk_arch();
+        let arch = apk_arch(cx.arch);
         let url = format!("{}/{arch}/APKINDEX.tar.gz", src.url);
         let shown = whittle_net::redact(&url);
         let bytes = cx.fetcher.fetch_unverified(&url).map_err(|e| {
-            WorldError::with_source(
-                format!("could not fetch {shown}: check the repository URL and the network (or fill the cache before using --offline)"),
-                e,
-            )
+            WorldError::fetch(format!("could not fetch {shown}: check the repository URL and the network (or fill the cache before using --offline)")).because(e)
         })?;
-        let archive = read_index_archive(&bytes, &shown)
-            .map_err(|e| WorldError::with_source(format!("{shown} is not a valid APK index"), e))?;
+        let archive = read_index_archive(&bytes, &shown).map_err(|e| {
+            WorldError::format(format!("{shown} is not a valid APK index")).because(e)
+        })?;
         if self.ignore_signatures {
             cx.reporter.on_warning(&format!(
                 "NOT VERIFYING the signature of {shown} (--ignore-signatures): anyone who can \
@@ -103,10 +171,10 @@ impl ApkWorld {
             ));
         } else {
             let by = verify_index(&archive, &self.keyring, &shown).map_err(|e| {
-                WorldError::with_source(
-                    format!("the signature of {shown} could not be verified; nothing was built"),
-                    e,
-                )
+                WorldError::verification(format!(
+                    "the signature of {shown} could not be verified; nothing was built"
+                ))
+                .because(e)
             })?;
             for unknown in &by.skipped_unknown {
                 cx.reporter.on_warning(&format!(
@@ -115,7 +183,7 @@ impl ApkWorld {
             }
         }
         parse_index_text(&archive.apkindex, &src.url, repo, arch, src.tag.as_deref())
-            .map_err(|e| WorldError::with_source(format!("could not parse {shown}"), e))
+            .map_err(|e| WorldError::format(format!("could not parse {shown}")).because(e))
     }
 }
 
@@ -128,8 +196,12 @@ impl PackageWorld for ApkWorld {
         &ApkVersionScheme
     }
 
-    fn solve_rules(&self) -> whittle_solve::Rules {
-        whittle_solve::Rules::Apk
+    fn solve_rules(&self) -> Rules {
+        SOLVE_RULES
+    }
+
+    fn default_env(&self) -> Vec<(String, String)> {
+        vec![("SSL_CERT_FILE".to_string(), CA_BUNDLE.to_string())]
     }
 
     fn load_index(&self, cx: &WorldContext) -> Result<Vec<PackageRecord>, WorldError> {
@@ -148,31 +220,25 @@ impl PackageWorld for ApkWorld {
 
     fn install(&self, cx: &WorldContext, record: &PackageRecord) -> Result<Unpacked, WorldError> {
         let label = record.label();
-        let url = &record.download.url;
         let expect = Expect {
             q1: if self.ignore_signatures {
                 None
             } else {
                 record.extra.get("C").cloned()
             },
+            size: record.download.size,
         };
-        let unpack =
-            |bytes: &[u8]| unpack_apk(bytes, &expect, &self.keyring, &whittle_net::redact(url));
-        let (bytes, cached) = fetch_package(cx, record, true)?;
-        let contents = match unpack(&bytes) {
+        let origin = whittle_net::redact(&record.download.url);
+        let unpack = |reader: &mut dyn Read| unpack_apk(reader, &expect, &self.keyring, &origin);
+        let contents = match fetch_package(cx, record, true, &unpack)? {
+            Fetched::Ok(c) => c,
             // A cached copy that no longer checks out is fetched again once.
-            Err(_) if cached => unpack(&fetch_package(cx, record, false)?.0),
-            other => other,
-        }
-        .map_err(|e| {
-            WorldError::with_source(
-                format!(
-                    "{label} failed verification against the signed index (or could not be \
-                         read): nothing was built"
-                ),
-                e,
-            )
-        })?;
+            Fetched::CachedBad(_) => match fetch_package(cx, record, false, &unpack)? {
+                Fetched::Ok(c) => c,
+                Fetched::CachedBad(e) | Fetched::Bad(e) => return Err(refused(&label, e)),
+            },
+            Fetched::Bad(e) => return Err(refused(&label, e)),
+        };
         // Indexes written by melange carry no `r:` line: the package's own
         // `.PKGINFO` is the authority on what it replaces.
         let mut record = record.clone();
@@ -184,33 +250,19 @@ impl PackageWorld for ApkWorld {
                 }
             }
         }
-        let mut meta = BTreeMap::new();
-        let pkginfo: String = contents
-            .pkginfo
-            .iter()
-            .map(|(k, v)| format!("{k} = {v}\n"))
-            .collect();
-        meta.insert(META_PKGINFO.to_string(), pkginfo);
-        meta.insert(META_Q1.to_string(), contents.q1.clone());
-        meta.insert(META_SIZE.to_string(), contents.size.to_string());
-        meta.insert(META_TRIGGERS.to_string(), contents.triggers.join(" "));
-        let scripts: String = contents
-            .scripts
-            .iter()
-            .map(|(name, body)| format!("{name} {}\n", hex::encode(body)))
-            .collect();
-        meta.insert(META_SCRIPTS.to_string(), scripts);
+        let payload = ApkPayload {
+            pkginfo: contents.pkginfo,
+            q1: contents.q1,
+            size: contents.size,
+            triggers: contents.triggers,
+            scripts: contents.scripts,
+        };
+        // Owners stay as the package's tar headers give them, as apk-tools
+        // keeps them (apko forces root; see the README).
         Ok(Unpacked {
             record,
-            // apko writes every package file root-owned whatever the tar
-            // header says (a package built on a laptop carries uid 501);
-            // images match apko's, so owners are normalised the same way.
-            entries: contents
-                .entries
-                .into_iter()
-                .map(|(p, n, _)| (p, n.owned(0, 0)))
-                .collect(),
-            meta,
+            entries: contents.entries,
+            payload: Payload::new(payload),
         })
     }
 
@@ -232,23 +284,29 @@ impl PackageWorld for ApkWorld {
             root,
             installed,
             input,
-            cx.arch.apk_arch(),
+            apk_arch(cx.arch),
             &self.key_files,
             &self.runtime_repositories,
         )
     }
 
+    fn write_database(
+        &self,
+        _cx: &WorldContext,
+        root: &mut RootFs,
+        installed: &[Installed],
+        input: &FinishInput<'_>,
+    ) -> Result<(), WorldError> {
+        write_database(root, installed, input.epoch)
+    }
+
     fn facts(&self, _root: &RootFs, pkg: &Installed, distro: Option<&Distro>) -> PackageFacts {
         let rec = &pkg.record;
-        let id = distro.map_or("alpine", |d| d.id.as_str());
-        let mut purl = format!(
-            "pkg:apk/{id}/{}@{}?arch={}",
-            rec.name,
-            purl_escape(&rec.version),
-            rec.arch
-        );
+        let mut purl = Purl::new("apk", &rec.name, &rec.version)
+            .namespace(distro.map_or("alpine", |d| d.id.as_str()))
+            .qualifier("arch", &rec.arch);
         if let Some(d) = distro.filter(|d| !d.version_id.is_empty()) {
-            purl.push_str(&format!("&distro={}-{}", d.id, d.version_id));
+            purl = purl.qualifier("distro", &d.purl_qualifier());
         }
         PackageFacts {
             purl,
@@ -262,14 +320,60 @@ impl PackageWorld for ApkWorld {
     }
 }
 
-/// The `.apk` bytes, from the cache when an earlier build fetched the same
-/// package (keyed by URL and the index's `C:` checksum, so a republished
-/// file is fetched again; unpacking re-checks the checksum either way).
+/// The APK (Alpine, Wolfi) name of an architecture.
+pub fn apk_arch(arch: Arch) -> &'static str {
+    match arch {
+        Arch::Amd64 => "x86_64",
+        Arch::Arm64 => "aarch64",
+        Arch::Armv7 => "armv7",
+        Arch::I386 => "x86",
+        Arch::Ppc64le => "ppc64le",
+        Arch::S390x => "s390x",
+        Arch::Riscv64 => "riscv64",
+    }
+}
+
+/// How one attempt at a package went.
+enum Fetched {
+    /// Verified and unpacked.
+    Ok(crate::unpack::ApkContents),
+    /// The cached copy did not check out.
+    CachedBad(UnpackError),
+    /// The downloaded copy did not check out.
+    Bad(UnpackError),
+}
+
+/// The package refused: a fault of the download is told apart from a
+/// package that fails its checks.
+fn refused(label: &str, e: UnpackError) -> WorldError {
+    match &e {
+        UnpackError::Io { .. } => WorldError::fetch(format!(
+            "the download of {label} was cut short or could not be read; nothing was built: retry"
+        )),
+        UnpackError::Format { .. } | UnpackError::TooLarge { .. } => WorldError::format(format!(
+            "{label} is not a valid APK package; nothing was built"
+        )),
+        UnpackError::Walk(w) if w.io_error().is_some() => WorldError::fetch(format!(
+            "the download of {label} was cut short or could not be read; nothing was built: retry"
+        )),
+        _ => WorldError::verification(format!(
+            "{label} failed verification against the signed index: nothing was built"
+        )),
+    }
+    .because(e)
+}
+
+/// Stream the package through `unpack`: from the cache when an earlier
+/// build stored it (keyed by URL and the index's `C:` checksum, so a
+/// republished file is fetched again, and re-verified by the cache and by
+/// unpacking), else from the network while it is written to the cache,
+/// which keeps it only when it verified. The file is never held whole.
 fn fetch_package(
     cx: &WorldContext,
     record: &PackageRecord,
     use_cache: bool,
-) -> Result<(Vec<u8>, bool), WorldError> {
+    unpack: &dyn Fn(&mut dyn Read) -> Result<crate::unpack::ApkContents, UnpackError>,
+) -> Result<Fetched, WorldError> {
     let label = record.label();
     let url = &record.download.url;
     let key = format!(
@@ -278,33 +382,62 @@ fn fetch_package(
     );
     let cache = cx.fetcher.cache();
     if use_cache {
-        if let Ok(Some(bytes)) = cache.get_keyed(&key) {
-            return Ok((bytes, true));
+        let cached = cache
+            .get_keyed(&key)
+            .ok()
+            .flatten()
+            .and_then(|digest| cache.blob(&String::from_utf8_lossy(&digest)).ok().flatten());
+        if let Some(path) = cached {
+            let mut file = fs_err::File::open(&path).map_err(|e| {
+                WorldError::fetch(format!("could not read the cached copy of {label}")).because(e)
+            })?;
+            return Ok(match unpack(&mut file) {
+                Ok(c) => Fetched::Ok(c),
+                Err(e) => Fetched::CachedBad(e),
+            });
         }
     }
     let token = cx.reporter.on_download_start(&label, record.download.size);
-    let fetched = cx.fetcher.fetch_unverified(url);
+    let progress = {
+        let reporter = cx.reporter.clone();
+        Box::new(move |bytes: u64, _total: Option<u64>| reporter.on_download_progress(token, bytes))
+    };
+    let opened = cx.fetcher.open_unverified(url, Some(progress));
+    let result = opened
+        .map_err(|e| {
+            WorldError::fetch(format!(
+                "could not fetch {label} from {}",
+                whittle_net::redact(url)
+            ))
+            .because(e)
+        })
+        .map(|body| {
+            let mut tee = whittle_net::CachingReader::new(body, cache);
+            let unpacked = unpack(&mut tee);
+            if unpacked.is_ok() {
+                // A cache that cannot be written only costs the next build time.
+                if let Ok(digest) = tee.commit() {
+                    let _ = cache.put_keyed(&key, digest.as_bytes());
+                }
+            }
+            match unpacked {
+                Ok(c) => Fetched::Ok(c),
+                Err(e) => Fetched::Bad(e),
+            }
+        });
     cx.reporter.on_download_complete(token);
-    let bytes = fetched.map_err(|e| {
-        WorldError::with_source(
-            format!("could not fetch {label} from {}", whittle_net::redact(url)),
-            e,
-        )
-    })?;
-    // A cache that cannot be written only costs the next build time.
-    let _ = cache.put_keyed(&key, &bytes);
-    Ok((bytes, false))
+    result
 }
 
-/// Percent-encode a version for a purl.
-fn purl_escape(v: &str) -> String {
-    v.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arch_names_round_trip() {
+        for a in Arch::ALL {
+            assert_eq!(Arch::parse(apk_arch(a)), Some(a));
+        }
+        assert_eq!(apk_arch(Arch::I386), "x86");
+    }
 }

@@ -21,8 +21,9 @@ use std::path::{Path, PathBuf};
 use whittle_apk::atom::{parse_world_atom, Atom};
 use whittle_apk::index::parse_index_text;
 use whittle_apk::version::ApkVersionScheme;
+use whittle_apk::SOLVE_RULES as APK_RULES;
 use whittle_model::{PackageRecord, Requirement};
-use whittle_solve::{solve, Rules, SolveTask};
+use whittle_solve::{solve, SolveTask};
 
 const SUITE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -226,7 +227,7 @@ fn run(dir: &Path, case: &Case) -> Result<(), String> {
     let packages = load_repos(dir, case);
     let scheme = ApkVersionScheme;
     let mut task = SolveTask::new(&packages, &scheme);
-    task.rules = Rules::Apk;
+    task.rules = APK_RULES;
     let atoms: Vec<&String> = case
         .world
         .iter()

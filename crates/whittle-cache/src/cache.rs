@@ -106,6 +106,12 @@ impl Cache {
         BlobWriter::new(&self.inner.tmp, dest, expected, size)
     }
 
+    /// Begin writing a blob whose digest is not known in advance; it is
+    /// published under what it hashes to ([`BlobWriter::commit_named`]).
+    pub fn new_blob(&self) -> Result<BlobWriter, CacheError> {
+        BlobWriter::unnamed(&self.inner.tmp, self.inner.blobs.clone())
+    }
+
     fn keyed_path(&self, key: &str) -> PathBuf {
         self.inner.keyed.join(sha256_hex(key.as_bytes()))
     }

@@ -18,9 +18,16 @@ pub struct BlobWriter {
     tmp: BufWriter<NamedTempFile>,
     hasher: Sha256,
     written: u64,
-    dest: PathBuf,
-    expected_sha256: String,
+    dest: Dest,
     expected_size: Option<u64>,
+}
+
+/// Where a blob goes: a known digest's path, or the directory it is named
+/// in once its digest is known.
+#[derive(Debug)]
+enum Dest {
+    Known { path: PathBuf, sha256: String },
+    Unknown { dir: PathBuf },
 }
 
 impl BlobWriter {
@@ -28,6 +35,27 @@ impl BlobWriter {
         tmp_dir: &Path,
         dest: PathBuf,
         expected_sha256: String,
+        expected_size: Option<u64>,
+    ) -> Result<BlobWriter, CacheError> {
+        BlobWriter::create(
+            tmp_dir,
+            Dest::Known {
+                path: dest,
+                sha256: expected_sha256,
+            },
+            expected_size,
+        )
+    }
+
+    /// A writer for a blob whose digest is only known once it is written
+    /// (it is named after what it hashes to).
+    pub(crate) fn unnamed(tmp_dir: &Path, blobs_dir: PathBuf) -> Result<BlobWriter, CacheError> {
+        BlobWriter::create(tmp_dir, Dest::Unknown { dir: blobs_dir }, None)
+    }
+
+    fn create(
+        tmp_dir: &Path,
+        dest: Dest,
         expected_size: Option<u64>,
     ) -> Result<BlobWriter, CacheError> {
         let tmp = tempfile::Builder::new()
@@ -44,7 +72,6 @@ impl BlobWriter {
             hasher: Sha256::new(),
             written: 0,
             dest,
-            expected_sha256,
             expected_size,
         })
     }
@@ -54,9 +81,12 @@ impl BlobWriter {
         self.written
     }
 
-    /// The digest this blob must have (lowercase hex).
-    pub fn expected_sha256(&self) -> &str {
-        &self.expected_sha256
+    /// The digest this blob must have (lowercase hex), when known upfront.
+    pub fn expected_sha256(&self) -> Option<&str> {
+        match &self.dest {
+            Dest::Known { sha256, .. } => Some(sha256),
+            Dest::Unknown { .. } => None,
+        }
     }
 
     /// The size this blob must have, if known.
@@ -69,6 +99,12 @@ impl BlobWriter {
     /// identical). On a mismatch nothing is left behind and [`CacheError::DigestMismatch`] or
     /// [`CacheError::SizeMismatch`] is returned.
     pub fn commit(self) -> Result<PathBuf, CacheError> {
+        self.commit_named().map(|(path, _)| path)
+    }
+
+    /// Like [`commit`](Self::commit), also returning the blob's sha256
+    /// (for a writer made without one, the name it was published under).
+    pub fn commit_named(self) -> Result<(PathBuf, String), CacheError> {
         let tmp_path = self.tmp.get_ref().path().to_path_buf();
         let tmp = self.tmp.into_inner().map_err(|e| CacheError::Io {
             action: "write",
@@ -76,31 +112,35 @@ impl BlobWriter {
             source: e.into_error(),
         })?;
         let actual = hex::encode(self.hasher.finalize());
-        if let Some(expected) = self.expected_size {
-            if expected != self.written {
+        let (dest, expected) = match self.dest {
+            Dest::Known { path, sha256 } => (path, sha256),
+            Dest::Unknown { dir } => (dir.join(&actual), actual.clone()),
+        };
+        if let Some(size) = self.expected_size {
+            if size != self.written {
                 return Err(CacheError::SizeMismatch {
-                    path: self.dest,
-                    expected,
+                    path: dest,
+                    expected: size,
                     actual: self.written,
-                    expected_sha256: self.expected_sha256,
+                    expected_sha256: expected,
                     actual_sha256: actual,
                 });
             }
         }
-        if actual != self.expected_sha256 {
+        if actual != expected {
             return Err(CacheError::DigestMismatch {
-                path: self.dest,
-                expected: self.expected_sha256,
+                path: dest,
+                expected,
                 actual,
             });
         }
-        match tmp.persist(&self.dest) {
-            Ok(_) => Ok(self.dest),
+        match tmp.persist(&dest) {
+            Ok(_) => Ok((dest, actual)),
             // Platforms where rename does not replace: another writer got there first.
-            Err(_) if self.dest.is_file() => Ok(self.dest),
+            Err(_) if dest.is_file() => Ok((dest, actual)),
             Err(e) => Err(CacheError::Io {
                 action: "rename a temporary file onto",
-                path: self.dest,
+                path: dest,
                 source: e.error,
             }),
         }

@@ -39,6 +39,10 @@ pub enum Command {
         /// (default: $SOURCE_DATE_EPOCH, else the newest file in the packages).
         #[arg(long, value_name = "DATE")]
         build_date: Option<String>,
+        /// Build even when the entrypoint (or command) program is not in the
+        /// image, e.g. for a base image whose program a later layer adds.
+        #[arg(long)]
+        allow_missing_entrypoint: bool,
     },
     /// Print the resolved package set, one `name version` per line.
     ShowPackages {
@@ -184,18 +188,27 @@ mod tests {
             plan.keyrings,
             ["extra.rsa.pub", "https://k.example/b.rsa.pub"]
         );
-        assert_eq!(plan.repositories.len(), 3);
+        let specs: Vec<&whittle::RepositorySpec> = plan.repositories.iter().collect();
+        let apk = whittle_apk::ApkRepositories::from_specs(&specs).expect("apk entries");
         assert_eq!(
-            plan.image_apk_repositories,
+            apk.image_lines,
             [
                 "https://wolfi.mirror.invalid/os",
                 "@local ./packages",
                 "https://r.example/os"
             ]
         );
-        assert_eq!(plan.build_repositories.len(), 1);
-        assert_eq!(plan.build_repositories[0].url, "https://build.example/os");
-        assert_eq!(plan.repositories_for_resolving().len(), 4);
+        let sources: Vec<String> = apk.sources.iter().map(|r| r.line()).collect();
+        assert_eq!(
+            sources,
+            [
+                "https://wolfi.mirror.invalid/os",
+                "@local ./packages",
+                "https://r.example/os",
+                "https://build.example/os"
+            ]
+        );
+        assert_eq!(plan.repositories_for_resolving().count(), 4);
         assert_eq!(plan.packages.len(), 2);
         assert!(plan.ignore_signatures);
         assert_eq!(
@@ -213,25 +226,51 @@ mod tests {
         assert!(!p.ignore_signatures);
     }
 
+    /// Open the recipe's world offline with an empty cache.
+    fn open(p: &BuildPlan, args: &CommonArgs) -> String {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = whittle_net::Cache::open(dir.path()).expect("cache");
+        let fetcher = whittle_net::Fetcher::new(cache, true).expect("fetcher");
+        match crate::worlds::worlds(args).open(p, &fetcher, &whittle::NullReporter) {
+            Ok(_) => String::new(),
+            Err(e) => e.to_string(),
+        }
+    }
+
     #[test]
-    fn apk_flags_refused_for_a_debian_recipe() {
+    fn plain_repositories_refused_for_a_debian_recipe() {
         let text =
             "contents:\n  repositories: [{type: deb, suites: [bookworm]}]\n  packages: [a]\n";
-        for flags in [
-            ["-r", "https://r.example/os"],
-            ["-b", "https://r.example/os"],
-            ["-k", "key.rsa.pub"],
+        for (flag, name) in [
+            ("-r", "--repository-append"),
+            ("-b", "--build-repository-append"),
         ] {
             let mut p = plan(text);
-            let err = common(&flags).apply_to(&mut p).expect_err("refused");
-            let msg = err.to_string();
-            assert!(msg.contains("Debian") && msg.contains("r.yaml"), "{msg}");
+            let args = common(&[flag, "https://r.example/os"]);
+            args.apply_to(&mut p).expect("kept for the world to judge");
+            let msg = open(&p, &args);
+            assert!(
+                msg.contains(name) && msg.contains("`apk` repository") && msg.contains("`deb`"),
+                "{msg}"
+            );
         }
+        // A key reaches the Debian world, which reads it.
         let mut p = plan(text);
-        let err = common(&["-r", "@tag"]).apply_to(&mut p).expect_err("bad");
+        let args = common(&["-k", "no-such-key.gpg"]);
+        args.apply_to(&mut p).expect("applies");
+        let msg = open(&p, &args);
+        assert!(msg.contains("no-such-key.gpg"), "{msg}");
+    }
+
+    #[test]
+    fn a_bad_plain_repository_is_named() {
+        let mut p = plan("contents:\n  repositories: [https://x/os]\n  packages: [a]\n");
+        let args = common(&["-r", "@tag"]);
+        args.apply_to(&mut p).expect("kept");
+        let msg = open(&p, &args);
         assert!(
-            err.to_string().contains("--repository-append @tag"),
-            "{err}"
+            msg.contains("--repository-append") && msg.contains("@tag"),
+            "{msg}"
         );
     }
 }

@@ -9,6 +9,7 @@
 mod args;
 mod date;
 mod report;
+mod worlds;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -44,6 +45,7 @@ fn run(cli: Cli) -> Result<()> {
             sbom_path,
             no_sbom,
             build_date,
+            allow_missing_entrypoint,
         } => {
             let plan = load_plan(&recipe, &common)?;
             let reporter = Arc::new(TermReporter::new());
@@ -52,23 +54,16 @@ fn run(cli: Cli) -> Result<()> {
                 Some(d) => Some(date::parse_build_date(&d)?),
                 None => source_date_epoch()?,
             };
-            let sbom_dir = if no_sbom {
-                None
-            } else {
-                Some(sbom_path.unwrap_or_else(|| {
-                    output
-                        .parent()
-                        .filter(|p| !p.as_os_str().is_empty())
-                        .map_or_else(|| ".".into(), |p| p.to_path_buf())
-                }))
-            };
+            let (sbom_dir, sbom_prefix) = sbom_place(&output, sbom_path, no_sbom);
             let request = BuildRequest {
                 plan,
                 tag,
                 output: output.clone(),
                 archs: common.archs()?,
                 sbom_dir,
+                sbom_prefix,
                 build_date,
+                check_entrypoint: !allow_missing_entrypoint,
             };
             let outcome = whittle::build(&session, &request)?;
             reporter.finish();
@@ -141,10 +136,46 @@ fn open_session(
     let options = SessionOptions {
         cache_dir: common.cache_dir.clone(),
         offline: common.offline,
-        apt_root: "/".into(),
-        ignore_valid_until: common.ignore_valid_until,
     };
-    Ok(Session::open(plan, &options, reporter)?)
+    let session = Session::open(plan, &options, &worlds::worlds(common), reporter)?;
+    if common.ignore_valid_until && session.world().id() != "deb" {
+        anyhow::bail!(
+            "--ignore-valid-until applies to Debian repositories, and {} has none; remove the flag",
+            plan.source.display()
+        );
+    }
+    Ok(session)
+}
+
+/// Where SBOMs go and how they are named: apko's names in `--sbom-path`;
+/// beside the output, prefixed with its name (`app.tar` →
+/// `app.sbom-amd64.spdx.json`), so that builds sharing a directory keep
+/// their own.
+fn sbom_place(
+    output: &std::path::Path,
+    sbom_path: Option<std::path::PathBuf>,
+    no_sbom: bool,
+) -> (Option<std::path::PathBuf>, String) {
+    if no_sbom {
+        return (None, String::new());
+    }
+    if let Some(dir) = sbom_path {
+        return (Some(dir), String::new());
+    }
+    let dir = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| ".".into(), |p| p.to_path_buf());
+    let stem = output
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let prefix = if stem.is_empty() || stem == "." {
+        String::new()
+    } else {
+        format!("{stem}.")
+    };
+    (Some(dir), prefix)
 }
 
 /// SOURCE_DATE_EPOCH, the reproducible-builds convention, when set.

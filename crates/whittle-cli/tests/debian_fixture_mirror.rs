@@ -132,7 +132,7 @@ fn built() -> Option<&'static Built> {
         let work = dir.path().join("work");
         fs_err::create_dir_all(&work).unwrap();
         Some(Built {
-            sbom: dir.path().join("sbom-amd64.spdx.json"),
+            sbom: dir.path().join("python.sbom-amd64.spdx.json"),
             archive,
             digest,
             work,

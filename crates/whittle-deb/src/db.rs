@@ -37,7 +37,7 @@ impl InstalledDeb {
         let arch = stanza.value("Architecture").unwrap_or_default().to_string();
         let mut files = Vec::with_capacity(deb.entries.len() + 1);
         files.push("/.".to_string());
-        files.extend(deb.entries.iter().map(|(p, _)| format!("/{p}")));
+        files.extend(deb.entries.iter().map(|e| format!("/{}", e.path)));
         Ok(InstalledDeb {
             name,
             arch,

@@ -11,28 +11,21 @@ use whittle_world::{account_spec, FinishInput, Installed, WorldError};
 
 use crate::certs::build_ca_bundle;
 use crate::db::{write_dpkg_db, InstalledDeb};
+use crate::world::DebPayload;
 
-/// Finish a Debian root: accounts, timezone, CA bundle, ld.so.cache, dpkg
-/// database. Returns warnings for the user.
-pub fn finish_root(
-    root: &mut RootFs,
-    installed: &[Installed],
-    input: &FinishInput<'_>,
-    arch: &str,
-) -> Result<Vec<String>, WorldError> {
+/// Finish a Debian root: accounts, timezone, CA bundle, ld.so.cache.
+/// Returns warnings for the user.
+pub fn finish_root(root: &mut RootFs, input: &FinishInput<'_>) -> Result<Vec<String>, WorldError> {
     let epoch = input.epoch;
     let mut warnings = Vec::new();
     write_recipe_accounts(root, input.accounts, epoch)?;
     set_default_timezone(root, epoch);
     ensure_tmp(root, epoch);
     build_ca_bundle(root, epoch).map_err(|e| {
-        WorldError::with_source("could not build /etc/ssl/certs/ca-certificates.crt", e)
+        WorldError::assembly("could not build /etc/ssl/certs/ca-certificates.crt").because(e)
     })?;
     write_ld_so_cache(root, epoch)
-        .map_err(|e| WorldError::with_source("could not write /etc/ld.so.cache", e))?;
-    let debs: Vec<InstalledDeb> = installed.iter().map(|p| installed_deb(p, arch)).collect();
-    write_dpkg_db(root, &debs, epoch)
-        .map_err(|e| WorldError::with_source("could not write the dpkg database", e))?;
+        .map_err(|e| WorldError::assembly("could not write /etc/ld.so.cache").because(e))?;
     if !root.exists("etc/os-release") && !root.exists("usr/lib/os-release") {
         warnings.push(
             "the image has no /etc/os-release: scanners cannot tell which distribution it is \
@@ -49,7 +42,20 @@ pub fn finish_root(
     Ok(warnings)
 }
 
+/// The dpkg database scanners read, for the packages as placed.
+pub fn write_database(
+    root: &mut RootFs,
+    installed: &[Installed],
+    epoch: i64,
+    arch: &str,
+) -> Result<(), WorldError> {
+    let debs: Vec<InstalledDeb> = installed.iter().map(|p| installed_deb(p, arch)).collect();
+    write_dpkg_db(root, &debs, epoch)
+        .map_err(|e| WorldError::assembly("could not write the dpkg database").because(e))
+}
+
 fn installed_deb(p: &Installed, arch: &str) -> InstalledDeb {
+    let payload = p.payload.get::<DebPayload>();
     let mut files = Vec::with_capacity(p.paths.len() + 1);
     files.push("/.".to_string());
     files.extend(p.paths.iter().cloned());
@@ -60,10 +66,10 @@ fn installed_deb(p: &Installed, arch: &str) -> InstalledDeb {
         } else {
             p.record.arch.clone()
         },
-        control: p.meta.get("control").cloned().unwrap_or_default(),
+        control: payload.map(|d| d.control.clone()).unwrap_or_default(),
         files,
-        md5sums: p.meta.get("md5sums").cloned(),
-        conffiles: p.meta.get("conffiles").cloned(),
+        md5sums: payload.and_then(|d| d.md5sums.clone()),
+        conffiles: payload.and_then(|d| d.conffiles.clone()),
     }
 }
 
@@ -88,7 +94,7 @@ fn write_recipe_accounts(
         &spec,
         epoch,
     )
-    .map_err(|e| WorldError::with_source("could not write /etc/passwd and /etc/group", e))
+    .map_err(|e| WorldError::assembly("could not write /etc/passwd and /etc/group").because(e))
 }
 
 /// tzdata's postinst points /etc/localtime at the configured zone (UTC

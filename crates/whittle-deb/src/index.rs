@@ -510,6 +510,7 @@ impl<'a> Fields<'a> {
             depends,
             provides,
             conflicts,
+            obsoletes: Vec::new(),
             download: Download {
                 url: format!("{base}/{}", filename.trim_start_matches('/')),
                 size,

@@ -1,6 +1,7 @@
 //! The Debian package world: `.deb` packages from signed apt repositories.
 //!
-//! Modules follow the pipeline: [`sources`] finds mirrors in the host's apt
+//! Modules follow the pipeline: [`entry`] reads the recipe's `type: deb`
+//! entries, [`sources`] finds mirrors in the host's apt
 //! configuration, [`repo`] reads a suite with its trust chain checked
 //! ([`control`] reads deb822 paragraphs, [`index`] turns `Release` and
 //! `Packages` files into package records, [`relations`] parses
@@ -14,6 +15,7 @@
 pub mod certs;
 pub mod control;
 pub mod db;
+pub mod entry;
 pub mod finish;
 pub mod index;
 pub mod license;
@@ -24,4 +26,5 @@ pub mod unpack;
 pub mod version;
 pub mod world;
 
-pub use world::DebWorld;
+pub use entry::DebRepository;
+pub use world::{DebKind, DebPayload, DebWorld};

@@ -27,13 +27,23 @@
 //!   kept, `<stage1>` is dropped; the profile text itself is discarded.
 //!
 //! ```
-//! use whittle_deb::relations::parse_dependencies;
+//! use whittle_deb::relations::{format_dependency, parse_dependencies};
 //! let deps = parse_dependencies("libc6 (>= 2.36), debconf (>= 0.5) | debconf-2.0", "amd64").unwrap();
 //! assert_eq!(deps.len(), 2);
-//! assert_eq!(deps[1].to_string(), "debconf (>= 0.5) | debconf-2.0");
+//! assert_eq!(format_dependency(&deps[1]), "debconf (>= 0.5) | debconf-2.0");
 //! ```
 
 use whittle_model::{Dependency, Op, Provide, Requirement};
+
+/// A dependency as control files write it: `debconf (>= 0.5) | debconf-2.0`.
+pub fn format_dependency(dep: &Dependency) -> String {
+    use whittle_model::VersionScheme as _;
+    dep.alternatives
+        .iter()
+        .map(|r| crate::version::DebVersionScheme.show_requirement(r))
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
 
 /// Why a relationship field could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -236,7 +246,7 @@ pub fn parse_dependencies(field: &str, arch: &str) -> Result<Vec<Dependency>, Re
             }
         }
         if !alternatives.is_empty() {
-            out.push(Dependency { alternatives });
+            out.push(Dependency::any_of(alternatives));
         }
     }
     Ok(out)
@@ -281,7 +291,7 @@ pub fn parse_provides(field: &str, arch: &str) -> Result<Vec<Provide>, RelationE
                     entry,
                     format!(
                         "Provides allows only `=` versions, found `{}`",
-                        op.as_deb_str()
+                        crate::version::deb_op(op)
                     ),
                 ))
             }

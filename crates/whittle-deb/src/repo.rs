@@ -11,9 +11,10 @@ use std::path::Path;
 
 use whittle_model::PackageRecord;
 use whittle_net::Fetcher;
-use whittle_recipe::DebRepository;
-use whittle_sig::{verify_cleartext, verify_detached, Keyring};
+use whittle_sig::{cleartext_unverified, verify_cleartext, verify_detached, Keyring};
 use whittle_world::{Reporter, WorldError};
+
+use crate::entry::DebRepository;
 
 use crate::index::{decompress_index, parse_packages, parse_release, FileEntry};
 use crate::sources::{find_suite, read_apt_sources, AptSource, SignedBy};
@@ -31,18 +32,29 @@ pub struct SuiteSource {
     pub keyring: Keyring,
     /// Where the keyring came from, for messages.
     pub keyring_origin: String,
+    /// Check the Release signature (`false` only for `--ignore-signatures`,
+    /// which is then reported for every suite read).
+    pub verify_signature: bool,
 }
 
 /// Turn the recipe's Debian repositories into suites with URLs and keyrings.
 ///
 /// A repository without `url` takes each suite's URL from the host's apt
 /// sources under `apt_root` (normally `/`), and its keyring from that
-/// source's `Signed-By` unless the recipe names one.
+/// source's `Signed-By` unless the recipe names one. `extra_keys` (the
+/// recipe's `contents.keyring`, `--keyring-append`) are trusted by every
+/// suite besides its own keyring.
 pub fn resolve_suites(
     repos: &[DebRepository],
+    extra_keys: &[String],
     fetcher: &Fetcher,
     apt_root: &Path,
 ) -> Result<Vec<SuiteSource>, WorldError> {
+    let mut extra = Keyring::default();
+    for k in extra_keys {
+        let (ring, _) = read_keyring(k, fetcher)?;
+        extra.extend(ring);
+    }
     let mut host: Option<Vec<AptSource>> = None;
     let mut out = Vec::new();
     for repo in repos {
@@ -52,15 +64,15 @@ pub fn resolve_suites(
                 None => {
                     if host.is_none() {
                         host = Some(read_apt_sources(apt_root).map_err(|e| {
-                            WorldError::with_source(
+                            WorldError::config(
                                 "could not read the host's apt sources to find a mirror",
-                                e,
                             )
+                            .because(e)
                         })?);
                     }
                     let found = host.as_deref().and_then(|h| find_suite(h, suite)).cloned();
                     Some(found.ok_or_else(|| {
-                        WorldError::msg(format!(
+                        WorldError::config(format!(
                             "the recipe names Debian suite `{suite}` without a url, and no apt \
                              source on this host lists that suite (looked in {}/etc/apt/sources.list \
                              and sources.list.d). Add `url:` to the repository, or check the suite name.",
@@ -73,19 +85,24 @@ pub fn resolve_suites(
                 (Some(u), _) => u.clone(),
                 (None, h) => h.as_ref().map(|s| s.uri.clone()).unwrap_or_default(),
             };
-            let (keyring, keyring_origin) = load_keyring(
+            let (mut keyring, mut keyring_origin) = load_keyring(
                 repo.keyring.as_deref(),
                 host_source.as_ref(),
                 &url,
                 fetcher,
                 apt_root,
             )?;
+            if !extra.is_empty() {
+                keyring.extend(extra.clone());
+                keyring_origin = format!("{keyring_origin} + {}", extra_keys.join(" + "));
+            }
             out.push(SuiteSource {
                 url: url.trim_end_matches('/').to_string(),
                 suite: suite.clone(),
                 components: repo.components.clone(),
                 keyring,
                 keyring_origin,
+                verify_signature: true,
             });
         }
     }
@@ -102,21 +119,7 @@ fn load_keyring(
     apt_root: &Path,
 ) -> Result<(Keyring, String), WorldError> {
     if let Some(k) = recipe_keyring {
-        let bytes = if k.contains("://") {
-            fetcher.fetch_unverified(k).map_err(|e| {
-                WorldError::with_source(format!("could not fetch the keyring {k}"), e)
-            })?
-        } else {
-            fs_err::read(k).map_err(|e| {
-                WorldError::with_source(
-                    format!(
-                        "could not read the keyring {k}; check the `keyring:` path in the recipe"
-                    ),
-                    e,
-                )
-            })?
-        };
-        return parse_keyring(&bytes, k);
+        return read_keyring(k, fetcher);
     }
     let signed_by = match host_source {
         Some(s) => s.signed_by.clone(),
@@ -132,15 +135,15 @@ fn load_keyring(
         Some(SignedBy::Path(p)) => {
             let origin = p.display().to_string();
             let bytes = fs_err::read(&p).map_err(|e| {
-                WorldError::with_source(
-                    format!("could not read the keyring {origin} named by the host's apt sources"),
-                    e,
-                )
+                WorldError::config(format!(
+                    "could not read the keyring {origin} named by the host's apt sources"
+                ))
+                .because(e)
             })?;
             parse_keyring(&bytes, &origin)
         }
         Some(SignedBy::Inline(text)) => parse_keyring(text.as_bytes(), "inline Signed-By key"),
-        None => Err(WorldError::msg(format!(
+        None => Err(WorldError::config(format!(
             "no keyring for the Debian repository {}: add `keyring:` (a path or URL of the \
              repository's signing key) to it in the recipe",
             whittle_net::redact(url)
@@ -148,9 +151,26 @@ fn load_keyring(
     }
 }
 
+/// A keyring from a path or URL the recipe (or `-k`) names.
+fn read_keyring(k: &str, fetcher: &Fetcher) -> Result<(Keyring, String), WorldError> {
+    let bytes = if k.contains("://") {
+        fetcher
+            .fetch_unverified(k)
+            .map_err(|e| WorldError::fetch(format!("could not fetch the keyring {k}")).because(e))?
+    } else {
+        fs_err::read(k).map_err(|e| {
+            WorldError::config(format!(
+                "could not read the keyring {k}; check the `keyring:` path in the recipe"
+            ))
+            .because(e)
+        })?
+    };
+    parse_keyring(&bytes, k)
+}
+
 fn parse_keyring(bytes: &[u8], origin: &str) -> Result<(Keyring, String), WorldError> {
     let ring = Keyring::from_bytes(bytes, origin).map_err(|e| {
-        WorldError::with_source(format!("the keyring {origin} could not be read"), e)
+        WorldError::config(format!("the keyring {origin} could not be read")).because(e)
     })?;
     Ok((ring, origin.to_string()))
 }
@@ -167,17 +187,14 @@ pub fn load_suite(
 ) -> Result<Vec<PackageRecord>, WorldError> {
     let dist = format!("{}/dists/{}", src.url, src.suite);
     let shown = whittle_net::redact(&dist);
-    let release_text = fetch_release(fetcher, src, &dist)?;
+    let release_text = fetch_release(fetcher, src, &dist, reporter)?;
     let release = parse_release(&release_text).map_err(|e| {
-        WorldError::with_source(
-            format!("{shown}/InRelease is signed but could not be parsed"),
-            e,
-        )
+        WorldError::format(format!("{shown}/InRelease could not be parsed")).because(e)
     })?;
     let names_suite = release.suite.as_deref() == Some(src.suite.as_str())
         || release.codename.as_deref() == Some(src.suite.as_str());
     if !names_suite {
-        return Err(WorldError::msg(format!(
+        return Err(WorldError::verification(format!(
             "{shown}/InRelease is for suite {:?} (codename {:?}), not `{}` as requested: the \
              mirror serves the wrong file. Check the repository URL and suite.",
             release.suite.as_deref().unwrap_or("?"),
@@ -188,7 +205,7 @@ pub fn load_suite(
     if let (Some(until), Some(now)) = (&release.valid_until, now) {
         match parse_release_date(until) {
             Some(t) if t < now => {
-                return Err(WorldError::msg(format!(
+                return Err(WorldError::verification(format!(
                     "{shown}/InRelease expired on {until} (Valid-Until): the mirror may be \
                      serving an old copy to hold back security updates. Use an up-to-date \
                      mirror, or pass --ignore-valid-until for a snapshot or archive."
@@ -210,7 +227,7 @@ pub fn load_suite(
                 release.files.get(&n).map(|e| (n, e.clone()))
             })
             .ok_or_else(|| {
-                WorldError::msg(format!(
+                WorldError::config(format!(
                     "{shown}/InRelease lists no {stem} index: component `{component}` or \
                      architecture `{arch}` does not exist in suite `{}`",
                     src.suite
@@ -231,7 +248,7 @@ pub fn load_suite(
         );
         for part in [a, b] {
             let parsed =
-                part.map_err(|e| WorldError::with_source(format!("could not parse {url}"), e))?;
+                part.map_err(|e| WorldError::format(format!("could not parse {url}")).because(e))?;
             records.extend(parsed);
         }
     }
@@ -296,17 +313,19 @@ fn fetch_and_decompress(
     let bytes = fetcher
         .fetch_verified(url, &entry.sha256, Some(entry.size))
         .map_err(|e| {
-            WorldError::with_source(
-                format!(
-                    "{} failed its check against the SHA-256 in the signed InRelease, or \
-                     could not be fetched",
-                    whittle_net::redact(url)
-                ),
-                e,
-            )
+            let shown = whittle_net::redact(url);
+            let failed = if e.is_digest_mismatch() {
+                WorldError::verification(format!(
+                    "{shown} does not match the SHA-256 in the signed InRelease: the mirror \
+                     serves a tampered or inconsistent index. Nothing was built."
+                ))
+            } else {
+                WorldError::fetch(format!("could not fetch {shown}"))
+            };
+            failed.because(e)
         })?;
     let text = decompress_index(name, &bytes)
-        .map_err(|e| WorldError::with_source(format!("could not decompress {url}"), e))?;
+        .map_err(|e| WorldError::format(format!("could not decompress {url}")).because(e))?;
     if let Some(plain) = plain {
         // A cache that cannot be filled only costs the next build time; a
         // decompressed text that does not match Release is never stored.
@@ -319,27 +338,43 @@ fn fetch_and_decompress(
     Ok(text)
 }
 
-/// The verified text of the suite's Release file.
-fn fetch_release(fetcher: &Fetcher, src: &SuiteSource, dist: &str) -> Result<String, WorldError> {
+/// The verified text of the suite's Release file (unverified, and said
+/// so, when the suite's signature check is off).
+fn fetch_release(
+    fetcher: &Fetcher,
+    src: &SuiteSource,
+    dist: &str,
+    reporter: &dyn Reporter,
+) -> Result<String, WorldError> {
     let shown = whittle_net::redact(dist);
     let inrelease = format!("{dist}/InRelease");
     let fetch_err = |what: &str, e: whittle_net::NetError| {
-        WorldError::with_source(
-            format!("could not fetch {shown}/{what}: check the repository URL, the suite name and the network (or fill the cache before using --offline)"),
-            e,
-        )
+        WorldError::fetch(format!("could not fetch {shown}/{what}: check the repository URL, the suite name and the network (or fill the cache before using --offline)")).because(e)
     };
+    if !src.verify_signature {
+        reporter.on_warning(&format!(
+            "NOT VERIFYING the signature of {shown} (--ignore-signatures): anyone who can \
+             change this repository or the connection to it controls the image"
+        ));
+    }
     let verified = match fetcher
         .fetch_optional(&inrelease)
         .map_err(|e| fetch_err("InRelease", e))?
     {
+        Some(doc) if !src.verify_signature => {
+            return cleartext_unverified(&doc, &format!("{shown}/InRelease"))
+                .map(|t| String::from_utf8_lossy(&t).into_owned())
+                .map_err(|e| {
+                    WorldError::format(format!("{shown}/InRelease could not be read")).because(e)
+                })
+        }
         Some(doc) => verify_cleartext(&doc, &src.keyring, &format!("{shown}/InRelease")),
         None => {
             let release = fetcher
                 .fetch_optional(&format!("{dist}/Release"))
                 .map_err(|e| fetch_err("Release", e))?
                 .ok_or_else(|| {
-                    WorldError::msg(format!(
+                    WorldError::config(format!(
                         "suite `{}` does not exist at {}: neither dists/{}/InRelease nor \
                          Release was found. Check the suite name and the repository URL.",
                         src.suite,
@@ -347,6 +382,9 @@ fn fetch_release(fetcher: &Fetcher, src: &SuiteSource, dist: &str) -> Result<Str
                         src.suite
                     ))
                 })?;
+            if !src.verify_signature {
+                return Ok(String::from_utf8_lossy(&release).into_owned());
+            }
             let sig = fetcher
                 .fetch_unverified(&format!("{dist}/Release.gpg"))
                 .map_err(|e| fetch_err("Release.gpg", e))?;
@@ -354,14 +392,12 @@ fn fetch_release(fetcher: &Fetcher, src: &SuiteSource, dist: &str) -> Result<Str
         }
     }
     .map_err(|e| {
-        WorldError::with_source(
-            format!(
-                "the signature of {shown} is not valid for the keyring {}: the file was \
-                 tampered with or the keyring is wrong. Nothing was built.",
-                src.keyring_origin
-            ),
-            e,
-        )
+        WorldError::verification(format!(
+            "the signature of {shown} is not valid for the keyring {}: the file was tampered \
+             with or the keyring is wrong. Nothing was built.",
+            src.keyring_origin
+        ))
+        .because(e)
     })?;
     Ok(String::from_utf8_lossy(&verified.text).into_owned())
 }

@@ -6,18 +6,17 @@
 //! walked as tar on the fly, and the reader is always drained to its end so
 //! a digest-checking reader around it gets to verify the whole file.
 //!
-//! Owners are taken as the numeric uid/gid the package's tar headers carry.
-//! dpkg prefers the user and group *names* in the headers when the target
-//! system knows them; Debian packages are built with root:root or with ids
-//! fixed by base-passwd, so the numbers agree for everything but packages
-//! shipping files owned by dynamically allocated users (which dpkg would
-//! also not know before the package's own postinst creates them).
+//! The data archive goes through the walk every world shares
+//! ([`whittle_rootfs::unpack`]): path confinement, size budgets, hard links
+//! and owners live there. Owners are kept as dpkg keeps them: the user and
+//! group *names* in the tar headers, mapped through the image's own
+//! `/etc/passwd` and `/etc/group` once those exist, else the numeric ids.
 
 use std::io::{self, Read};
 
-use whittle_rootfs::tar_entry::{entry_kind, ContentBudget, ContentError, EntryKind};
-pub use whittle_rootfs::tar_entry::{MAX_DATA_SIZE, MAX_FILE_SIZE};
-use whittle_rootfs::{clean_relative, Node, NodeKind};
+use whittle_rootfs::clean_relative;
+use whittle_rootfs::unpack::{unpack_tar, Entry, Unpacker};
+pub use whittle_rootfs::unpack::{MAX_DATA_SIZE, MAX_FILE_SIZE};
 
 /// The most `ar` members a `.deb` may have; real ones have three.
 pub const MAX_AR_MEMBERS: usize = 16;
@@ -33,10 +32,10 @@ pub struct DebContents {
     pub md5sums: Option<String>,
     /// The `conffiles` control file, if the package has one.
     pub conffiles: Option<String>,
-    /// The data archive's entries in archive order, keyed by their cleaned
+    /// The data archive's entries in archive order, by their cleaned
     /// relative path (`usr/bin/python3.11`); the `./` entry itself is left out.
     /// Hard links carry the cleaned path of their target.
-    pub entries: Vec<(String, Node)>,
+    pub entries: Vec<Entry>,
     /// The total size of the regular files' contents, in bytes.
     pub data_size: u64,
 }
@@ -77,34 +76,44 @@ pub enum UnpackError {
         /// The `ar` member.
         member: String,
     },
-    /// A tar entry has a type that cannot be placed in an image.
+    /// An entry of the data archive could not be unpacked (path, kind,
+    /// size budget).
+    #[error(transparent)]
+    Walk(#[from] whittle_rootfs::unpack::UnpackError),
+    /// A control file is larger than whittle reads.
     #[error(
-        "{origin}: {member}: entry {path:?} is a {kind}, which whittle cannot place in an image"
+        "{origin}: {member}: control file {path} is {size} bytes, over the limit of {limit} bytes"
     )]
-    UnsupportedEntry {
-        /// The package file or URL.
-        origin: String,
-        /// The `ar` member.
-        member: String,
-        /// The entry's path in the archive.
-        path: String,
-        /// The entry's kind.
-        kind: String,
-    },
-    /// The package is larger than whittle accepts.
-    #[error("{origin}: {member}: {what} is {size} bytes, over the limit of {limit} bytes")]
     TooLarge {
         /// The package file or URL.
         origin: String,
         /// The `ar` member.
         member: String,
-        /// What is too large.
-        what: String,
+        /// The control file.
+        path: String,
         /// Its size.
         size: u64,
         /// The limit.
         limit: u64,
     },
+}
+
+impl UnpackError {
+    /// Whether a reader underneath reported corrupt data (a verifying
+    /// reader's digest mismatch is [`io::ErrorKind::InvalidData`]).
+    pub fn is_invalid_data(&self) -> bool {
+        self.io_error()
+            .is_some_and(|e| e.kind() == io::ErrorKind::InvalidData)
+    }
+
+    /// The I/O error underneath, for a caller that looks inside it.
+    pub fn io_error(&self) -> Option<&io::Error> {
+        match self {
+            UnpackError::Io { source, .. } => Some(source),
+            UnpackError::Walk(w) => w.io_error(),
+            _ => None,
+        }
+    }
 }
 
 /// Which of the `deb(5)` members are expected next.
@@ -124,7 +133,7 @@ pub fn unpack_deb<R: Read>(reader: R, origin: &str) -> Result<DebContents, Unpac
     let mut archive = ar::Archive::new(reader);
     let mut stage = Stage::Binary;
     let mut control: Option<ControlFiles> = None;
-    let mut data: Option<(Vec<(String, Node)>, u64)> = None;
+    let mut data: Option<(Vec<Entry>, u64)> = None;
     let mut members = 0usize;
     while let Some(next) = archive.next_entry() {
         let mut entry = next.map_err(|source| UnpackError::Io {
@@ -238,11 +247,11 @@ impl Ctx<'_> {
         }
     }
 
-    fn too_large(&self, what: String, size: u64, limit: u64) -> UnpackError {
+    fn too_large(&self, path: String, size: u64, limit: u64) -> UnpackError {
         UnpackError::TooLarge {
             origin: self.origin.to_string(),
             member: self.member.to_string(),
-            what,
+            path,
             size,
             limit,
         }
@@ -317,7 +326,7 @@ fn read_control(decoder: Box<dyn Read + '_>, ctx: &Ctx<'_>) -> Result<ControlFil
         };
         let size = entry.size();
         if size > MAX_CONTROL_FILE {
-            return Err(ctx.too_large(format!("control file {path}"), size, MAX_CONTROL_FILE));
+            return Err(ctx.too_large(path, size, MAX_CONTROL_FILE));
         }
         let mut text = String::new();
         entry.read_to_string(&mut text).map_err(|e| ctx.io(e))?;
@@ -327,80 +336,11 @@ fn read_control(decoder: Box<dyn Read + '_>, ctx: &Ctx<'_>) -> Result<ControlFil
     Ok(files)
 }
 
-fn read_data(
-    decoder: Box<dyn Read + '_>,
-    ctx: &Ctx<'_>,
-) -> Result<(Vec<(String, Node)>, u64), UnpackError> {
-    let mut out = Vec::new();
-    let mut budget = ContentBudget::default();
-    let mut tar = tar::Archive::new(decoder);
-    for entry in tar.entries().map_err(|e| ctx.io(e))? {
-        let mut entry = entry.map_err(|e| ctx.io(e))?;
-        let raw_path = String::from_utf8(entry.path_bytes().into_owned())
-            .map_err(|_| ctx.format("an entry's path is not UTF-8".to_string()))?;
-        let path = clean_relative(&raw_path);
-        let header = entry.header();
-        let ty = header.entry_type();
-        if ty.is_pax_global_extensions() || ty.is_pax_local_extensions() {
-            continue;
-        }
-        let field = |r: io::Result<u64>, what: &str| -> Result<u64, UnpackError> {
-            r.map_err(|e| ctx.format(format!("entry {raw_path:?} has a bad {what}: {e}")))
-        };
-        let mode = header
-            .mode()
-            .map_err(|e| ctx.format(format!("entry {raw_path:?} has a bad mode: {e}")))?
-            & 0o7777;
-        let uid = field(header.uid(), "uid")?;
-        let gid = field(header.gid(), "gid")?;
-        let mtime = field(header.mtime(), "mtime")?;
-        let id = |v: u64, what: &str| {
-            u32::try_from(v)
-                .map_err(|_| ctx.format(format!("entry {raw_path:?} has {what} {v}, over 32 bits")))
-        };
-        let (uid, gid) = (id(uid, "uid")?, id(gid, "gid")?);
-        let unsupported = |kind: &str| UnpackError::UnsupportedEntry {
-            origin: ctx.origin.to_string(),
-            member: ctx.member.to_string(),
-            path: raw_path.clone(),
-            kind: kind.to_string(),
-        };
-        let kind = match entry_kind(entry.header()).map_err(|what| unsupported(&what))? {
-            EntryKind::Dir => NodeKind::Dir,
-            EntryKind::File => {
-                let size = entry.size();
-                let content = budget.read(&mut entry, size).map_err(|e| match e {
-                    ContentError::File { size, limit } => {
-                        ctx.too_large(format!("file {raw_path}"), size, limit)
-                    }
-                    ContentError::Total { total, limit } => {
-                        ctx.too_large("the package's data".to_string(), total, limit)
-                    }
-                    ContentError::Io(e) => ctx.io(e),
-                })?;
-                NodeKind::File(content.into())
-            }
-            EntryKind::Symlink => {
-                let target = link_target(&entry, &raw_path, ctx)?;
-                NodeKind::Symlink(target)
-            }
-            EntryKind::Hardlink => {
-                let target = link_target(&entry, &raw_path, ctx)?;
-                NodeKind::Hardlink(clean_relative(&target))
-            }
-            EntryKind::CharDevice { major, minor } => NodeKind::CharDevice { major, minor },
-            EntryKind::Fifo => NodeKind::Fifo,
-        };
-        if path.is_empty() {
-            continue;
-        }
-        let node = Node::with_kind(kind, mode)
-            .owned(uid, gid)
-            .at(clamp_time(mtime));
-        out.push((path, node));
-    }
-    drain_tar(tar, ctx)?;
-    Ok((out, budget.used()))
+/// The data archive, through the shared walk.
+fn read_data(decoder: Box<dyn Read + '_>, ctx: &Ctx<'_>) -> Result<(Vec<Entry>, u64), UnpackError> {
+    let mut unpacker = Unpacker::new(format!("{}: {}", ctx.origin, ctx.member));
+    unpack_tar(decoder, &mut unpacker, |_, _| Ok(()))?;
+    Ok(unpacker.finish())
 }
 
 /// Read the rest of a decompressed member, so the decompressor checks its
@@ -409,20 +349,4 @@ fn drain_tar(tar: tar::Archive<Box<dyn Read + '_>>, ctx: &Ctx<'_>) -> Result<(),
     let mut inner = tar.into_inner();
     io::copy(&mut inner, &mut io::sink()).map_err(|e| ctx.io(e))?;
     Ok(())
-}
-
-fn link_target<R: Read>(
-    entry: &tar::Entry<'_, R>,
-    path: &str,
-    ctx: &Ctx<'_>,
-) -> Result<String, UnpackError> {
-    let bytes = entry
-        .link_name_bytes()
-        .ok_or_else(|| ctx.format(format!("link {path:?} has no target")))?;
-    String::from_utf8(bytes.into_owned())
-        .map_err(|_| ctx.format(format!("link {path:?} has a target that is not UTF-8")))
-}
-
-fn clamp_time(mtime: u64) -> i64 {
-    i64::try_from(mtime).unwrap_or(i64::MAX)
 }

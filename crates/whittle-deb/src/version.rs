@@ -18,7 +18,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use whittle_model::VersionScheme;
+use whittle_model::{Op, Requirement, VersionScheme};
 
 /// Why a string is not a valid Debian version (dpkg's `parseversion` rules).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -264,6 +264,27 @@ pub struct DebVersionScheme;
 impl VersionScheme for DebVersionScheme {
     fn compare(&self, a: &str, b: &str) -> Ordering {
         compare_versions(a, b)
+    }
+
+    /// `libc6 (>= 2.36)`, as control files write it.
+    fn show_requirement(&self, req: &Requirement) -> String {
+        match &req.constraint {
+            None => req.name.clone(),
+            Some((op, v)) => format!("{} ({} {v})", req.name, deb_op(*op)),
+        }
+    }
+}
+
+/// A relation operator as Debian control files write it (`<<`, `>=`, …;
+/// a prefix match, which Debian cannot express, as `~`).
+pub fn deb_op(op: Op) -> &'static str {
+    match op {
+        Op::Lt => "<<",
+        Op::Le => "<=",
+        Op::Eq => "=",
+        Op::Ge => ">=",
+        Op::Gt => ">>",
+        Op::Prefix => "~",
     }
 }
 

@@ -1,23 +1,91 @@
-//! The Debian package world: the [`PackageWorld`] implementation.
+//! The Debian package world: [`DebKind`] (registered under `type: deb`)
+//! and the [`PackageWorld`] it opens.
 
-use std::collections::BTreeMap;
 use std::io::{self, Read};
-use std::path::Path;
+use std::path::PathBuf;
 
 use rayon::prelude::*;
-use whittle_model::{PackageRecord, VersionScheme};
+use whittle_model::{PackageRecord, Purl, VersionScheme};
 use whittle_net::Fetcher;
-use whittle_recipe::DebRepository;
+use whittle_recipe::Arch;
 use whittle_rootfs::{Node, RootFs};
+use whittle_solve::Rules;
 use whittle_world::{
-    Distro, FinishInput, Installed, PackageFacts, PackageWorld, Unpacked, WorldContext, WorldError,
+    Distro, FinishInput, Installed, OpenContext, PackageFacts, PackageWorld, Payload, Unpacked,
+    WorldContext, WorldError, WorldKind,
 };
 
-use crate::finish::finish_root;
+use crate::entry::DebRepository;
+use crate::finish::{finish_root, write_database};
 use crate::license::declared_license;
 use crate::repo::{load_suite, resolve_suites, SuiteSource};
 use crate::unpack::unpack_deb;
 use crate::version::DebVersionScheme;
+
+/// Where the CA bundle of ca-certificates is, for `SSL_CERT_FILE`.
+pub const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+/// The Debian world as a front end registers it, with its options.
+#[derive(Debug, Clone)]
+pub struct DebKind {
+    apt_root: PathBuf,
+    check_valid_until: bool,
+}
+
+impl Default for DebKind {
+    fn default() -> Self {
+        DebKind {
+            apt_root: PathBuf::from("/"),
+            check_valid_until: true,
+        }
+    }
+}
+
+impl DebKind {
+    /// Suites without a URL take it from the host's apt sources under `/`.
+    pub fn new() -> DebKind {
+        DebKind::default()
+    }
+
+    /// Read the host's apt sources under `root` instead of `/` (tests).
+    #[must_use]
+    pub fn with_apt_root(mut self, root: impl Into<PathBuf>) -> DebKind {
+        self.apt_root = root.into();
+        self
+    }
+
+    /// Accept Release files past their `Valid-Until` (apt's
+    /// `Acquire::Check-Valid-Until=false`), for snapshots and archives.
+    #[must_use]
+    pub fn ignoring_valid_until(mut self, ignore: bool) -> DebKind {
+        self.check_valid_until = !ignore;
+        self
+    }
+}
+
+impl WorldKind for DebKind {
+    fn name(&self) -> &'static str {
+        "deb"
+    }
+
+    fn open(&self, cx: &OpenContext<'_>) -> Result<Box<dyn PackageWorld>, WorldError> {
+        let repos = cx
+            .repositories
+            .iter()
+            .map(|spec| DebRepository::from_spec(spec))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut suites = resolve_suites(&repos, &cx.plan.keyrings, cx.fetcher, &self.apt_root)?;
+        if cx.plan.ignore_signatures {
+            for s in &mut suites {
+                s.verify_signature = false;
+            }
+        }
+        Ok(Box::new(DebWorld {
+            suites,
+            check_valid_until: self.check_valid_until,
+        }))
+    }
+}
 
 /// Debian and Ubuntu repositories of `.deb` packages.
 pub struct DebWorld {
@@ -25,26 +93,30 @@ pub struct DebWorld {
     check_valid_until: bool,
 }
 
+/// What the dpkg database needs of a `.deb` beyond its index record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DebPayload {
+    /// The `control` file, verbatim.
+    pub control: String,
+    /// The `md5sums` control file, if any.
+    pub md5sums: Option<String>,
+    /// The `conffiles` control file, if any.
+    pub conffiles: Option<String>,
+}
+
 impl DebWorld {
-    /// A world over the recipe's Debian repositories; suites without a URL
-    /// take it from the host's apt sources under `apt_root` (normally `/`).
+    /// A world over `repos` (see [`resolve_suites`] for `extra_keys` and
+    /// `apt_root`), checking signatures and `Valid-Until`.
     pub fn new(
         repos: &[DebRepository],
+        extra_keys: &[String],
         fetcher: &Fetcher,
-        apt_root: &Path,
+        apt_root: &std::path::Path,
     ) -> Result<DebWorld, WorldError> {
         Ok(DebWorld {
-            suites: resolve_suites(repos, fetcher, apt_root)?,
+            suites: resolve_suites(repos, extra_keys, fetcher, apt_root)?,
             check_valid_until: true,
         })
-    }
-
-    /// Accept Release files past their `Valid-Until` (apt's
-    /// `Acquire::Check-Valid-Until=false`), for snapshots and archives.
-    #[must_use]
-    pub fn ignoring_valid_until(mut self) -> DebWorld {
-        self.check_valid_until = false;
-        self
     }
 
     /// The suites this world reads, in recipe order.
@@ -62,8 +134,16 @@ impl PackageWorld for DebWorld {
         &DebVersionScheme
     }
 
+    fn solve_rules(&self) -> Rules {
+        Rules::default()
+    }
+
+    fn default_env(&self) -> Vec<(String, String)> {
+        vec![("SSL_CERT_FILE".to_string(), CA_BUNDLE.to_string())]
+    }
+
     fn load_index(&self, cx: &WorldContext) -> Result<Vec<PackageRecord>, WorldError> {
-        let arch = cx.arch.deb_arch();
+        let arch = deb_arch(cx.arch);
         let per_suite: Vec<Result<Vec<PackageRecord>, WorldError>> = self
             .suites
             .par_iter()
@@ -84,7 +164,7 @@ impl PackageWorld for DebWorld {
         let dl = &record.download;
         let label = record.label();
         let sha = dl.sha256.as_deref().ok_or_else(|| {
-            WorldError::msg(format!(
+            WorldError::format(format!(
                 "the index entry of {label} has no SHA256 field, so its .deb cannot be verified"
             ))
         })?;
@@ -101,13 +181,11 @@ impl PackageWorld for DebWorld {
             .open_verified(&dl.url, sha, dl.size, Some(progress));
         let result = opened
             .map_err(|e| {
-                WorldError::with_source(
-                    format!(
-                        "could not fetch {label} from {}",
-                        whittle_net::redact(&dl.url)
-                    ),
-                    e,
-                )
+                WorldError::fetch(format!(
+                    "could not fetch {label} from {}",
+                    whittle_net::redact(&dl.url)
+                ))
+                .because(e)
             })
             .and_then(|mut reader| unpack_checked(&mut reader, record));
         reporter.on_download_complete(token);
@@ -115,35 +193,44 @@ impl PackageWorld for DebWorld {
     }
 
     fn new_root(&self, cx: &WorldContext) -> RootFs {
-        merged_usr_root(cx.arch.deb_arch())
+        merged_usr_root(deb_arch(cx.arch))
     }
 
     fn finish(
+        &self,
+        _cx: &WorldContext,
+        root: &mut RootFs,
+        _installed: &[Installed],
+        input: &FinishInput<'_>,
+    ) -> Result<Vec<String>, WorldError> {
+        finish_root(root, input)
+    }
+
+    fn write_database(
         &self,
         cx: &WorldContext,
         root: &mut RootFs,
         installed: &[Installed],
         input: &FinishInput<'_>,
-    ) -> Result<Vec<String>, WorldError> {
-        finish_root(root, installed, input, cx.arch.deb_arch())
+    ) -> Result<(), WorldError> {
+        write_database(root, installed, input.epoch, deb_arch(cx.arch))
     }
 
     fn facts(&self, root: &RootFs, pkg: &Installed, distro: Option<&Distro>) -> PackageFacts {
         let rec = &pkg.record;
-        let id = distro.map_or("debian", |d| d.id.as_str());
-        let mut purl = format!(
-            "pkg:deb/{id}/{}@{}?arch={}",
-            rec.name,
-            purl_escape(&rec.version),
-            rec.arch
-        );
+        let mut purl = Purl::new("deb", &rec.name, &rec.version)
+            .namespace(distro.map_or("debian", |d| d.id.as_str()))
+            .qualifier("arch", &rec.arch);
         if let Some(d) = distro {
-            purl.push_str(&format!("&distro={}-{}", d.id, d.version_id));
+            purl = purl.qualifier("distro", &d.purl_qualifier());
         }
         PackageFacts {
             purl,
             license: declared_license(root, &rec.name),
-            supplier: pkg.meta.get("control").and_then(|c| supplier(c)),
+            supplier: pkg
+                .payload
+                .get::<DebPayload>()
+                .and_then(|p| supplier(&p.control)),
         }
     }
 }
@@ -163,40 +250,67 @@ fn unpack_checked(
 ) -> Result<Unpacked, WorldError> {
     let origin = whittle_net::redact(&record.download.url);
     match unpack_deb(&mut *reader, &origin) {
-        Ok(contents) => {
-            let mut meta = BTreeMap::new();
-            meta.insert("control".to_string(), contents.control);
-            if let Some(m) = contents.md5sums {
-                meta.insert("md5sums".to_string(), m);
-            }
-            if let Some(c) = contents.conffiles {
-                meta.insert("conffiles".to_string(), c);
-            }
-            Ok(Unpacked {
-                record: record.clone(),
-                entries: contents.entries,
-                meta,
+        Ok(contents) => Ok(Unpacked {
+            record: record.clone(),
+            entries: contents.entries,
+            payload: Payload::new(DebPayload {
+                control: contents.control,
+                md5sums: contents.md5sums,
+                conffiles: contents.conffiles,
+            }),
+        }),
+        Err(unpack_err) => {
+            // The real cause may be further on: read to the end so the
+            // verifying reader underneath reports a digest or size problem.
+            let drained = match unpack_err.io_error() {
+                Some(e) if e.kind() == io::ErrorKind::InvalidData => None,
+                _ => io::copy(reader, &mut io::sink()).err(),
+            };
+            let verdict = drained
+                .as_ref()
+                .or(unpack_err.io_error())
+                .filter(|e| e.kind() == io::ErrorKind::InvalidData)
+                .map(|e| download_failed(record, e));
+            Err(match (verdict, drained) {
+                (Some(failed), Some(cause)) => failed.because(cause),
+                (Some(failed), None) => failed.because(unpack_err),
+                (None, _) => {
+                    WorldError::format(format!("could not unpack {} ({origin})", record.label()))
+                        .because(unpack_err)
+                }
             })
         }
-        Err(unpack_err) => {
-            if let Err(e) = io::copy(reader, &mut io::sink()) {
-                if e.kind() == io::ErrorKind::InvalidData {
-                    return Err(WorldError::with_source(
-                        format!(
-                            "{} does not match the SHA-256 in the signed Packages index: the \
-                             download was corrupted or tampered with. Nothing was built; retry, \
-                             or check the mirror.",
-                            record.label()
-                        ),
-                        e,
-                    ));
-                }
-            }
-            Err(WorldError::with_source(
-                format!("could not unpack {} ({origin})", record.label()),
-                unpack_err,
-            ))
-        }
+    }
+}
+
+/// A `.deb` whose bytes did not check out: tampering (wrong digest) is told
+/// apart from a download cut short.
+fn download_failed(record: &PackageRecord, e: &io::Error) -> WorldError {
+    let net = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<whittle_net::NetError>());
+    let label = record.label();
+    match net {
+        Some(n) if !n.is_digest_mismatch() => WorldError::fetch(format!(
+            "the download of {label} was cut short or broke off; nothing was built: retry"
+        )),
+        _ => WorldError::verification(format!(
+            "{label} does not match the SHA-256 in the signed Packages index: the download was \
+             corrupted or tampered with. Nothing was built; retry, or check the mirror."
+        )),
+    }
+}
+
+/// The Debian name of an architecture (`dpkg --print-architecture`).
+pub fn deb_arch(arch: Arch) -> &'static str {
+    match arch {
+        Arch::Amd64 => "amd64",
+        Arch::Arm64 => "arm64",
+        Arch::Armv7 => "armhf",
+        Arch::I386 => "i386",
+        Arch::Ppc64le => "ppc64el",
+        Arch::S390x => "s390x",
+        Arch::Riscv64 => "riscv64",
     }
 }
 
@@ -214,19 +328,6 @@ pub fn merged_usr_root(arch: &str) -> RootFs {
         let _ = root.insert(link, Node::symlink(target));
     }
     root
-}
-
-/// Percent-encode a version for a purl (`+` → `%2B`, `:` → `%3A`, `~` kept).
-fn purl_escape(v: &str) -> String {
-    let mut out = String::new();
-    for b in v.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// SPDX supplier from the control file's Maintainer field.
@@ -259,13 +360,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn purl_versions_are_escaped() {
-        assert_eq!(purl_escape("1:1.2.13.dfsg-1"), "1%3A1.2.13.dfsg-1");
-        assert_eq!(purl_escape("3.11.2-1+b1"), "3.11.2-1%2Bb1");
-        assert_eq!(purl_escape("20250419~deb12u2"), "20250419~deb12u2");
-    }
-
-    #[test]
     fn supplier_from_maintainer() {
         assert_eq!(
             supplier("Package: x\nMaintainer: Matthias Klose <doko@debian.org>\n").as_deref(),
@@ -276,6 +370,14 @@ mod tests {
                 .as_deref(),
             Some("Organization: Debian Python Team (team+python@tracker.debian.org)")
         );
+    }
+
+    #[test]
+    fn arch_names_round_trip() {
+        for a in Arch::ALL {
+            assert_eq!(Arch::parse(deb_arch(a)), Some(a));
+        }
+        assert_eq!(deb_arch(Arch::Ppc64le), "ppc64el");
     }
 
     #[test]

@@ -17,8 +17,8 @@ const CA_DEB: &str = concat!(
 fn installed() -> RootFs {
     let c = unpack_deb(fs_err::File::open(CA_DEB).unwrap(), CA_DEB).unwrap();
     let mut fs = RootFs::new();
-    for (path, node) in c.entries {
-        fs.insert(&path, node).unwrap();
+    for e in c.entries {
+        fs.insert(&e.path, e.node).unwrap();
     }
     fs
 }

@@ -54,8 +54,8 @@ fn install(fs: &mut RootFs, prefixes: &[&str]) -> Vec<InstalledDeb> {
             &deb.display().to_string(),
         )
         .unwrap();
-        for (path, node) in &c.entries {
-            fs.insert(path, node.clone()).unwrap();
+        for e in &c.entries {
+            fs.insert(&e.path, e.node.clone()).unwrap();
         }
         out.push(InstalledDeb::from_deb(&c, prefix).unwrap());
     }

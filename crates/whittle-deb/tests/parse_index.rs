@@ -11,6 +11,7 @@ use std::time::Instant;
 use sha2::{Digest, Sha256};
 use whittle_deb::control::parse_paragraphs;
 use whittle_deb::index::{decompress_index, parse_packages, parse_release, IndexError, Release};
+use whittle_deb::relations::format_dependency;
 use whittle_deb::version;
 use whittle_model::{Op, PackageRecord, Provide, Requirement, SourceRef};
 
@@ -174,7 +175,7 @@ fn packages_records() {
             version: "3.11.2-1".into()
         })
     );
-    let deps: Vec<String> = p.depends.iter().map(ToString::to_string).collect();
+    let deps: Vec<String> = p.depends.iter().map(format_dependency).collect();
     assert_eq!(
         deps,
         [
@@ -223,7 +224,10 @@ fn packages_records() {
             version: "2026f-0+deb12u1".into()
         })
     );
-    assert_eq!(t.depends[0].to_string(), "debconf (>= 0.5) | debconf-2.0");
+    assert_eq!(
+        format_dependency(&t.depends[0]),
+        "debconf (>= 0.5) | debconf-2.0"
+    );
     assert_eq!(t.installed_size, None);
     assert_eq!(t.download.sha256, None);
     let arm = parse_packages(PACKAGES, "http://mirror.invalid/debian", 0, "arm64").unwrap();
@@ -424,7 +428,10 @@ fn parse_real_bookworm_main() {
             version: "3.11.2-1".into()
         })
     );
-    assert_eq!(py.depends[0].to_string(), "python3-minimal (= 3.11.2-1+b1)");
+    assert_eq!(
+        format_dependency(&py.depends[0]),
+        "python3-minimal (= 3.11.2-1+b1)"
+    );
     assert_eq!(
         py.download.url,
         "http://mirror.invalid/debian/pool/main/p/python3-defaults/python3_3.11.2-1+b1_amd64.deb"

@@ -3,14 +3,16 @@
 // Helpers outside #[test] functions may unwrap and print too: this is test code.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
-use whittle_deb::relations::{parse_conflicts, parse_dependencies, parse_provides};
-use whittle_model::{Dependency, Op, Provide, Requirement};
+use whittle_deb::relations::{
+    format_dependency, parse_conflicts, parse_dependencies, parse_provides,
+};
+use whittle_model::{Op, Provide, Requirement};
 
 fn deps(field: &str) -> Vec<String> {
     parse_dependencies(field, "amd64")
         .unwrap()
         .iter()
-        .map(Dependency::to_string)
+        .map(format_dependency)
         .collect()
 }
 

@@ -94,21 +94,23 @@ fn real_bookworm_libc6() {
         .as_deref()
         .unwrap()
         .contains(" lib/x86_64-linux-gnu/libc.so.6"));
-    let paths: Vec<String> = c.entries.iter().map(|(p, _)| p.clone()).collect();
+    let paths: Vec<String> = c.entries.iter().map(|e| e.path.clone()).collect();
     assert_eq!(paths, dpkg_listing(&deb));
-    let (_, libc) = c
+    let libc = &c
         .entries
         .iter()
-        .find(|(p, _)| p == "lib/x86_64-linux-gnu/libc.so.6")
-        .unwrap();
+        .find(|e| e.path == "lib/x86_64-linux-gnu/libc.so.6")
+        .unwrap()
+        .node;
     assert!(matches!(libc.kind, NodeKind::File(_)));
     assert_eq!(libc.mode, 0o755);
     assert!(libc.mtime > 1_600_000_000);
-    let (_, ld) = c
+    let ld = &c
         .entries
         .iter()
-        .find(|(p, _)| p == "lib64/ld-linux-x86-64.so.2")
-        .unwrap();
+        .find(|e| e.path == "lib64/ld-linux-x86-64.so.2")
+        .unwrap()
+        .node;
     assert_eq!(
         ld.kind,
         NodeKind::Symlink("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2".into())
@@ -116,7 +118,7 @@ fn real_bookworm_libc6() {
     let files: u64 = c
         .entries
         .iter()
-        .filter_map(|(_, n)| n.content())
+        .filter_map(|e| e.node.content())
         .map(|b| b.len() as u64)
         .sum();
     assert_eq!(files, c.data_size);
@@ -134,7 +136,7 @@ fn real_bookworm_conffiles_and_hardlinks() {
     let deb = find_deb(BOOKWORM, "python3.11-minimal_");
     let c = unpack_deb(fs_err::File::open(&deb).unwrap(), "python3.11-minimal").unwrap();
     assert_eq!(
-        c.entries.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
+        c.entries.iter().map(|e| e.path.clone()).collect::<Vec<_>>(),
         dpkg_listing(&deb)
     );
 }
@@ -145,7 +147,7 @@ fn real_noble_zstd() {
     let c = unpack_deb(fs_err::File::open(&deb).unwrap(), "libbz2").unwrap();
     assert!(c.control.starts_with("Package: libbz2-1.0\n"));
     assert_eq!(
-        c.entries.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
+        c.entries.iter().map(|e| e.path.clone()).collect::<Vec<_>>(),
         dpkg_listing(&deb)
     );
 }
@@ -295,7 +297,7 @@ fn every_compression_and_entry_kind() {
         let kinds: Vec<(&str, &NodeKind)> = c
             .entries
             .iter()
-            .map(|(p, n)| (p.as_str(), &n.kind))
+            .map(|e| (e.path.as_str(), &e.node.kind))
             .collect();
         assert_eq!(kinds[0].0, "usr");
         assert_eq!(
@@ -315,7 +317,7 @@ fn every_compression_and_entry_kind() {
         );
         assert_eq!(kinds[6], ("run/fifo", &NodeKind::Fifo));
         assert!(kinds[7].0.ends_with("/file") && kinds[7].0.len() > 150);
-        let demo = &c.entries[2].1;
+        let demo = &c.entries[2].node;
         assert_eq!(
             (demo.mode, demo.uid, demo.gid, demo.mtime),
             (0o4755, 100, 42, 1_700_000_000)
@@ -443,5 +445,11 @@ fn oversized_file_is_refused_before_reading() {
         ("data.tar", data),
     ]);
     let err = unpack_deb(&deb[..], "big.deb").unwrap_err();
-    assert!(matches!(err, UnpackError::TooLarge { .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            UnpackError::Walk(whittle_rootfs::unpack::UnpackError::TooLarge { .. })
+        ),
+        "{err}"
+    );
 }

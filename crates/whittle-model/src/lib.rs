@@ -4,7 +4,9 @@
 //! [`PackageRecord`]s: a name, a version, what it depends on (each
 //! [`Dependency`] a list of alternatives), what it provides and what it
 //! conflicts with. Versions stay strings; each world supplies a
-//! [`VersionScheme`] that orders and matches them. Nothing here does I/O.
+//! [`VersionScheme`] that orders and matches them and prints requirements in
+//! the world's syntax. [`Purl`] is how every world names a package in an
+//! SBOM. Nothing here does I/O.
 //!
 //! ```
 //! use whittle_model::{Requirement, Op};
@@ -15,10 +17,12 @@
 #![deny(missing_docs)]
 
 mod package;
+mod purl;
 mod requirement;
 pub mod time;
 mod version;
 
 pub use package::{Download, PackageRecord, Provide, SourceRef};
-pub use requirement::{Dependency, Op, Requirement};
+pub use purl::{purl_encode, Purl};
+pub use requirement::{Condition, Dependency, Op, Requirement};
 pub use version::VersionScheme;

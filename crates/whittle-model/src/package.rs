@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::requirement::{Dependency, Requirement};
 
 /// Where a package file is fetched from and how it is checked.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Download {
     /// Absolute URL of the package file.
     pub url: String,
@@ -18,7 +18,9 @@ pub struct Download {
 }
 
 /// A virtual name a package provides, optionally versioned.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Provide {
     /// The provided name.
     pub name: String,
@@ -27,7 +29,9 @@ pub struct Provide {
 }
 
 /// The source package a binary package was built from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct SourceRef {
     /// Source package name.
     pub name: String,
@@ -36,7 +40,7 @@ pub struct SourceRef {
 }
 
 /// One candidate package from a repository index.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PackageRecord {
     /// Binary package name.
     pub name: String,
@@ -51,8 +55,13 @@ pub struct PackageRecord {
     /// Virtual names provided.
     pub provides: Vec<Provide>,
     /// Packages that may not be installed together with this one
-    /// (Debian Conflicts + Breaks, APK `!name`).
+    /// (Debian Conflicts + Breaks, APK `!name`, RPM Conflicts): matched
+    /// against names and provides.
     pub conflicts: Vec<Requirement>,
+    /// Packages this one supersedes (RPM Obsoletes): matched against real
+    /// package names only, never provides; in a fresh install they may not
+    /// be installed beside it.
+    pub obsoletes: Vec<Requirement>,
     /// Where to fetch the file.
     pub download: Download,
     /// Index of the repository (in recipe order) this record came from.
@@ -87,6 +96,7 @@ impl PackageRecord {
             depends: Vec::new(),
             provides: Vec::new(),
             conflicts: Vec::new(),
+            obsoletes: Vec::new(),
             download: Download {
                 url: String::new(),
                 size: None,

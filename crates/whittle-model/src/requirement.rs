@@ -2,9 +2,13 @@
 
 use std::fmt;
 
-/// A version relation, written the way each world spells it when displayed
-/// (Debian's `<<`/`>>` are mapped to [`Op::Lt`]/[`Op::Gt`] by the parser).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+/// A version relation. Each world parses its own spelling into it (Debian's
+/// `<<`/`>>` become [`Op::Lt`]/[`Op::Gt`]) and prints it back through its
+/// [`VersionScheme::show_requirement`](crate::VersionScheme::show_requirement);
+/// [`Display`](fmt::Display) gives a world-neutral form (`<`, `<=`, `=`, `>=`, `>`, `~`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Op {
     /// Strictly lower.
     Lt,
@@ -18,20 +22,6 @@ pub enum Op {
     Gt,
     /// Version starts with the given components (apko's `~`, a recipe's `name~2025`).
     Prefix,
-}
-
-impl Op {
-    /// The operator as Debian writes it in control files.
-    pub fn as_deb_str(self) -> &'static str {
-        match self {
-            Op::Lt => "<<",
-            Op::Le => "<=",
-            Op::Eq => "=",
-            Op::Ge => ">=",
-            Op::Gt => ">>",
-            Op::Prefix => "~",
-        }
-    }
 }
 
 impl fmt::Display for Op {
@@ -48,7 +38,9 @@ impl fmt::Display for Op {
 }
 
 /// One requirement: a package or virtual name and an optional version relation.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Requirement {
     /// Package or virtual package name.
     pub name: String,
@@ -73,15 +65,24 @@ impl Requirement {
         }
     }
 
-    /// Parse the Debian-like form `name (op version)` used in tests and
-    /// messages. World crates have their own full parsers.
+    /// Parse the compact test form `name`, `name (op version)` or
+    /// `name op version` (`<<`/`>>` read as `<`/`>`). World crates have
+    /// their own full parsers; this one is for tests and examples.
     pub fn parse_simple(text: &str) -> Option<Requirement> {
         let text = text.trim();
-        let Some(open) = text.find('(') else {
-            return (!text.is_empty()).then(|| Requirement::any(text));
+        let (name, inner) = match text.find('(') {
+            Some(open) => (
+                text[..open].trim(),
+                text[open + 1..].trim_end().strip_suffix(')')?.trim(),
+            ),
+            None => match text.find([' ', '<', '>', '=', '~']) {
+                Some(at) => (text[..at].trim(), text[at..].trim()),
+                None => return (!text.is_empty()).then(|| Requirement::any(text)),
+            },
         };
-        let name = text[..open].trim();
-        let inner = text[open + 1..].trim_end().strip_suffix(')')?.trim();
+        if name.is_empty() {
+            return None;
+        }
         let (op, rest) = [
             ("<<", Op::Lt),
             ("<=", Op::Le),
@@ -90,6 +91,7 @@ impl Requirement {
             ("=", Op::Eq),
             ("<", Op::Lt),
             (">", Op::Gt),
+            ("~", Op::Prefix),
         ]
         .iter()
         .find_map(|(s, op)| inner.strip_prefix(s).map(|rest| (*op, rest)))?;
@@ -101,24 +103,56 @@ impl fmt::Display for Requirement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.constraint {
             None => f.write_str(&self.name),
-            Some((op, v)) => write!(f, "{} ({} {})", self.name, op.as_deb_str(), v),
+            Some((op, v)) => write!(f, "{} {op} {v}", self.name),
         }
     }
 }
 
 /// A dependency: alternatives, the first satisfiable one preferred
-/// (Debian's `a | b`). A dependency with one alternative is the common case.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+/// (Debian's `a | b`, RPM's `(a or b)`). A dependency with one alternative
+/// and no extras is the common case.
+///
+/// Two refinements cover what richer dependency languages say:
+///
+/// * [`with`](Self::with): the package chosen for an alternative must also
+///   satisfy every one of these (RPM's `(a with b)`, or a version range on
+///   one name: `foo >= 1` with `foo < 2`);
+/// * [`when`](Self::when): the dependency applies only under a
+///   [`Condition`] (RPM's `(a if b)` and `(a unless b)`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Dependency {
     /// The alternatives, in order of preference.
     pub alternatives: Vec<Requirement>,
+    /// Requirements the chosen package must satisfy as well (same package).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub with: Vec<Requirement>,
+    /// When the dependency applies; `None`: always.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<Condition>,
+}
+
+/// When a conditional [`Dependency`] applies.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Condition {
+    /// Only when a package satisfying one of these is installed (RPM `if`).
+    Installed(Vec<Requirement>),
+    /// Only when no package satisfying any of these is installed (RPM
+    /// `unless`): satisfied by an alternative or by one of these.
+    NotInstalled(Vec<Requirement>),
 }
 
 impl Dependency {
     /// A dependency with a single alternative.
     pub fn single(req: Requirement) -> Self {
+        Dependency::any_of(vec![req])
+    }
+
+    /// A dependency on the first satisfiable of `alternatives`.
+    pub fn any_of(alternatives: Vec<Requirement>) -> Self {
         Dependency {
-            alternatives: vec![req],
+            alternatives,
+            with: Vec::new(),
+            when: None,
         }
     }
 }
@@ -131,8 +165,22 @@ impl fmt::Display for Dependency {
             }
             write!(f, "{r}")?;
         }
-        Ok(())
+        for r in &self.with {
+            write!(f, " with {r}")?;
+        }
+        match &self.when {
+            None => Ok(()),
+            Some(Condition::Installed(reqs)) => write!(f, " if {}", join(reqs)),
+            Some(Condition::NotInstalled(reqs)) => write!(f, " unless {}", join(reqs)),
+        }
     }
+}
+
+fn join(reqs: &[Requirement]) -> String {
+    reqs.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 #[cfg(test)]
@@ -157,13 +205,30 @@ mod tests {
     }
 
     #[test]
-    fn displays_like_debian() {
-        let d = Dependency {
-            alternatives: vec![
-                Requirement::with("debconf", Op::Ge, "0.5"),
-                Requirement::any("debconf-2.0"),
-            ],
-        };
-        assert_eq!(d.to_string(), "debconf (>= 0.5) | debconf-2.0");
+    fn parses_the_neutral_form_too() {
+        assert_eq!(
+            Requirement::parse_simple("libc6 >= 2.36"),
+            Some(Requirement::with("libc6", Op::Ge, "2.36"))
+        );
+        assert_eq!(
+            Requirement::parse_simple("tzdata~2025"),
+            Some(Requirement::with("tzdata", Op::Prefix, "2025"))
+        );
+        assert_eq!(Requirement::parse_simple(">= 1"), None);
+    }
+
+    #[test]
+    fn displays_neutrally() {
+        let mut d = Dependency::any_of(vec![
+            Requirement::with("debconf", Op::Ge, "0.5"),
+            Requirement::any("debconf-2.0"),
+        ]);
+        assert_eq!(d.to_string(), "debconf >= 0.5 | debconf-2.0");
+        d.with.push(Requirement::with("debconf", Op::Lt, "2"));
+        d.when = Some(Condition::Installed(vec![Requirement::any("perl")]));
+        assert_eq!(
+            d.to_string(),
+            "debconf >= 0.5 | debconf-2.0 with debconf < 2 if perl"
+        );
     }
 }

@@ -2,12 +2,22 @@
 
 use std::cmp::Ordering;
 
-use crate::requirement::Op;
+use crate::requirement::{Op, Requirement};
 
-/// The version rules of one package world (dpkg, apk-tools or rpm).
+/// The version rules and requirement syntax of one package world (dpkg,
+/// apk-tools or rpm).
 ///
-/// The solver never interprets a version itself; it asks the scheme.
+/// The solver never interprets a version itself; it asks the scheme, and
+/// it prints requirements in the world's own syntax through
+/// [`show_requirement`](Self::show_requirement).
 pub trait VersionScheme: Send + Sync {
+    /// A requirement as this world writes it (`libc6 (>= 2.36)` for
+    /// Debian, `so:libc.musl-x86_64.so.1>=1` for APK). The default is the
+    /// neutral `name op version`.
+    fn show_requirement(&self, req: &Requirement) -> String {
+        req.to_string()
+    }
+
     /// Order two versions.
     fn compare(&self, a: &str, b: &str) -> Ordering;
 

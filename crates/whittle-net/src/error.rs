@@ -115,6 +115,20 @@ impl NetError {
         }
     }
 
+    /// Whether the bytes arrived whole but are not the expected ones (a
+    /// wrong digest, or more bytes than expected): a mirror or attacker
+    /// problem, as opposed to a short or broken download, which is a fault
+    /// of the transfer.
+    pub fn is_digest_mismatch(&self) -> bool {
+        match self {
+            NetError::DigestMismatch { .. } => true,
+            NetError::SizeMismatch {
+                expected, actual, ..
+            } => actual > expected,
+            _ => false,
+        }
+    }
+
     /// Build the mismatch error for `url` from a failed cache commit, or wrap other cache errors.
     pub(crate) fn from_commit(url: &str, e: CacheError) -> NetError {
         match e {

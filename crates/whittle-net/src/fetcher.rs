@@ -151,6 +151,29 @@ impl Fetcher {
         })
     }
 
+    /// Open a file whose digest is not known in advance for streaming, not
+    /// through the cache (the caller checks it and may keep it with a
+    /// [`crate::CachingReader`]). Offline: [`NetError::NotCached`]. Local
+    /// files are opened directly.
+    pub fn open_unverified(
+        &self,
+        url: &str,
+        progress: Option<Progress>,
+    ) -> Result<Box<dyn Read + Send>, NetError> {
+        let body = match Location::parse(url)? {
+            Location::Local(path) => open_local(url, &path)?,
+            Location::Remote if self.inner.offline => {
+                return Err(NetError::NotCached { url: redact(url) })
+            }
+            Location::Remote => with_retries(|| self.inner.transport.get(url))?,
+        };
+        Ok(Box::new(ProgressReader::new(
+            body.reader,
+            body.len,
+            progress,
+        )))
+    }
+
     /// Open a (possibly big) file that must have this sha256 (and size, if given) for streaming.
     ///
     /// On a cache hit the cached file is read. On a miss the body is streamed and every byte is

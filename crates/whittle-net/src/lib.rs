@@ -23,6 +23,7 @@ mod fetcher;
 mod location;
 mod redact;
 mod retry;
+mod tee;
 mod transport;
 mod verify;
 
@@ -32,6 +33,7 @@ mod test_server;
 pub use error::NetError;
 pub use fetcher::{Fetcher, Progress};
 pub use redact::redact;
+pub use tee::CachingReader;
 #[cfg(feature = "test-server")]
 pub use test_server::TestServer;
 pub use whittle_cache::{Cache, CacheError};

@@ -1,4 +1,5 @@
-//! CPU architectures, and their names in the OCI, Debian and APK worlds.
+//! CPU architectures as recipes name them (every common naming accepted)
+//! and as OCI names them. Each package world maps them to its own names.
 
 use std::fmt;
 use std::str::FromStr;
@@ -6,13 +7,14 @@ use std::str::FromStr;
 /// A CPU architecture an image can be built for.
 ///
 /// Each world names them differently; [`Arch::parse`] accepts all the
-/// namings, and `Display` prints the OCI name.
+/// namings, `Display` prints the OCI name, and each package world has its
+/// own mapping.
 ///
 /// ```
 /// use whittle_recipe::Arch;
 /// let a = Arch::parse("x86_64").unwrap();
 /// assert_eq!(a, Arch::Amd64);
-/// assert_eq!(a.deb_arch(), "amd64");
+/// assert_eq!(a.oci_arch(), "amd64");
 /// assert_eq!(Arch::parse("armhf"), Some(Arch::Armv7));
 /// assert_eq!(Arch::Armv7.to_string(), "arm");
 /// assert_eq!(Arch::Armv7.oci_variant(), Some("v7"));
@@ -66,32 +68,6 @@ impl Arch {
             Arch::Arm64 => Some("v8"),
             Arch::Armv7 => Some("v7"),
             _ => None,
-        }
-    }
-
-    /// The Debian architecture name (`dpkg --print-architecture`).
-    pub fn deb_arch(&self) -> &'static str {
-        match self {
-            Arch::Amd64 => "amd64",
-            Arch::Arm64 => "arm64",
-            Arch::Armv7 => "armhf",
-            Arch::I386 => "i386",
-            Arch::Ppc64le => "ppc64el",
-            Arch::S390x => "s390x",
-            Arch::Riscv64 => "riscv64",
-        }
-    }
-
-    /// The APK (Alpine / Wolfi) architecture name.
-    pub fn apk_arch(&self) -> &'static str {
-        match self {
-            Arch::Amd64 => "x86_64",
-            Arch::Arm64 => "aarch64",
-            Arch::Armv7 => "armv7",
-            Arch::I386 => "x86",
-            Arch::Ppc64le => "ppc64le",
-            Arch::S390x => "s390x",
-            Arch::Riscv64 => "riscv64",
         }
     }
 
@@ -179,8 +155,6 @@ mod tests {
     fn namings_round_trip() {
         for a in Arch::ALL {
             assert_eq!(Arch::parse(a.oci_arch()), Some(a));
-            assert_eq!(Arch::parse(a.deb_arch()), Some(a));
-            assert_eq!(Arch::parse(a.apk_arch()), Some(a));
             assert_eq!(a.to_string(), a.oci_arch());
         }
     }
@@ -201,9 +175,7 @@ mod tests {
     fn names() {
         assert_eq!(Arch::Arm64.oci_variant(), Some("v8"));
         assert_eq!(Arch::Amd64.oci_variant(), None);
-        assert_eq!(Arch::Ppc64le.deb_arch(), "ppc64el");
         assert_eq!(Arch::I386.oci_arch(), "386");
-        assert_eq!(Arch::I386.apk_arch(), "x86");
         let mut v = vec![Arch::Riscv64, Arch::Amd64, Arch::Arm64];
         v.sort();
         assert_eq!(v, vec![Arch::Amd64, Arch::Arm64, Arch::Riscv64]);

@@ -6,6 +6,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::repository::Origin;
+
 /// What went wrong, for callers that want to branch on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -87,12 +89,14 @@ impl RecipeError {
         self
     }
 
-    pub(crate) fn with_key(mut self, key: impl Into<String>) -> Self {
+    /// Name the recipe key the error is about.
+    pub fn with_key(mut self, key: impl Into<String>) -> Self {
         self.inner.key = Some(key.into());
         self
     }
 
-    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
+    /// Add advice on what to do.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.inner.hint = Some(hint.into());
         self
     }
@@ -102,12 +106,16 @@ impl RecipeError {
         self
     }
 
-    pub(crate) fn with_cause(
-        mut self,
-        cause: impl std::error::Error + Send + Sync + 'static,
-    ) -> Self {
+    /// Attach the underlying cause (returned by `Error::source`).
+    pub fn with_cause(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.inner.cause = Some(Box::new(cause));
         self
+    }
+
+    /// An error in `file` not tied to one line (e.g. something the recipe
+    /// lacks), for callers outside this crate.
+    pub fn new_at(kind: ErrorKind, file: &Path, message: impl Into<String>) -> Self {
+        RecipeError::new(kind, file, message)
     }
 
     /// What kind of error this is.
@@ -308,6 +316,83 @@ pub(crate) fn from_yaml(err: &serde_yaml_ng::Error, file: &Path, text: &Arc<str>
             .with_key(key);
     }
     e
+}
+
+/// Turn the error of deserializing one repository map (no location of its
+/// own) into a [`RecipeError`] at `origin`, on the offending key's line when
+/// it can be found below the entry. `what` names the entry (``a `deb`
+/// repository``).
+pub(crate) fn from_value(err: &serde_yaml_ng::Error, origin: &Origin, what: &str) -> RecipeError {
+    let full = err.to_string();
+    let (path, msg) = split_path(&full);
+    let (kind, key, message, hint) = if let Some(rest) = msg.strip_prefix("unknown field `") {
+        let (key, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let known = backticked(expected);
+        let mut hint = format!("known keys: {}", known.join(", "));
+        if let Some(best) = closest(key, &known) {
+            hint = format!("did you mean `{best}`? {hint}");
+        }
+        (
+            ErrorKind::UnknownKey,
+            Some(key.to_string()),
+            format!("unknown key `{key}` in {what}"),
+            hint,
+        )
+    } else if let Some(rest) = msg.strip_prefix("missing field `") {
+        let key = rest.split('`').next().unwrap_or(rest).to_string();
+        let hint = format!("add `{key}: ...` to it");
+        (
+            ErrorKind::MissingKey,
+            Some(key.clone()),
+            format!("missing key `{key}` in {what}"),
+            hint,
+        )
+    } else {
+        let key = last_key(path);
+        let at = key
+            .as_deref()
+            .map_or_else(String::new, |k| format!(" (`{k}`)"));
+        (
+            ErrorKind::InvalidType,
+            key,
+            format!("{}{at} in {what}", msg.trim()),
+            "fix the value's type (quote it to make it a string)".to_string(),
+        )
+    };
+    let mut e = origin.error(kind, message).with_hint(hint);
+    if let Some(key) = key {
+        if let Origin::Recipe {
+            file,
+            line: Some(line),
+            text,
+            ..
+        } = origin
+        {
+            if let Some((l, c)) = key_below(text, *line, &key) {
+                e = RecipeError::new(kind, file, e.message().to_string())
+                    .at(Some(l), Some(c))
+                    .with_source_text(Arc::clone(text))
+                    .with_hint(e.hint().unwrap_or_default().to_string());
+            }
+        }
+        e = e.with_key(key);
+    }
+    e
+}
+
+/// Where `key:` is written at or below `line` (within a few lines), 1-based.
+fn key_below(text: &str, line: usize, key: &str) -> Option<(usize, usize)> {
+    let pattern = format!("{key}:");
+    text.lines()
+        .enumerate()
+        .skip(line.saturating_sub(1))
+        .take(40)
+        .find_map(|(i, l)| {
+            let at = l.find(&pattern)?;
+            let before = l[..at].chars().last();
+            let starts_word = before.is_none_or(|c| !(c.is_alphanumeric() || c == '-' || c == '_'));
+            starts_word.then(|| (i + 1, l[..at].chars().count() + 1))
+        })
 }
 
 /// apko keys that whittle knows about but does not support, by the path of

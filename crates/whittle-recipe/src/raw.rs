@@ -48,29 +48,17 @@ pub(crate) struct RawContents {
     pub exclude: Option<Vec<String>>,
     /// apko spells these two with underscores.
     #[serde(rename = "build_repositories")]
-    pub build_repositories: Option<Vec<String>>,
+    pub build_repositories: Option<Vec<RawRepository>>,
     #[serde(rename = "runtime_repositories")]
-    pub runtime_repositories: Option<Vec<String>>,
+    pub runtime_repositories: Option<Vec<RawRepository>>,
 }
 
-/// One entry of `contents.repositories`: a plain string (apko form) or a map.
+/// One repository entry: a plain string (apko form) or a map with `type:`
+/// whose other keys belong to the package world it names.
 #[derive(Debug)]
 pub(crate) enum RawRepository {
     Plain(String),
-    Map(RawRepositoryMap),
-}
-
-/// The map form of a repository.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub(crate) struct RawRepositoryMap {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub url: Option<String>,
-    pub suites: Option<Vec<String>>,
-    pub components: Option<Vec<String>>,
-    pub keyring: Option<String>,
-    pub tag: Option<String>,
+    Map(serde_yaml_ng::Mapping),
 }
 
 impl<'de> Deserialize<'de> for RawRepository {
@@ -79,13 +67,13 @@ impl<'de> Deserialize<'de> for RawRepository {
         impl<'de> Visitor<'de> for V {
             type Value = RawRepository;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a repository URL string or a map with `type: deb`")
+                f.write_str("a repository URL string or a map with `type:`")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 Ok(RawRepository::Plain(v.to_string()))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                RawRepositoryMap::deserialize(de::value::MapAccessDeserializer::new(map))
+                serde_yaml_ng::Mapping::deserialize(de::value::MapAccessDeserializer::new(map))
                     .map(RawRepository::Map)
             }
         }

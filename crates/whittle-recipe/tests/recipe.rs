@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use whittle_recipe::{
-    Accounts, ApkRepository, Arch, BuildPlan, DebRepository, ErrorKind, Group, Op, PathMutation,
-    RecipeError, Repository, User,
+    Accounts, Arch, BuildPlan, ErrorKind, Group, Op, PathMutation, RecipeError, RepositoryBody,
+    RepositoryRole, RepositorySpec, User,
 };
 
 const EXAMPLE: &str = r#"contents:
@@ -72,6 +72,39 @@ fn fails(text: &str, line: usize, key: &str) -> RecipeError {
     err
 }
 
+/// A repository entry in one line: `type@line role {fields}` or
+/// `plain@line role text`, fields in YAML flow style.
+fn summary(r: &RepositorySpec) -> String {
+    let line = r.origin.line().unwrap_or(0);
+    let role = match r.role {
+        RepositoryRole::Resolve => "resolve",
+        RepositoryRole::BuildOnly => "build",
+        RepositoryRole::RuntimeOnly => "runtime",
+    };
+    match &r.body {
+        RepositoryBody::Plain(text) => format!("plain@{line} {role} {text}"),
+        RepositoryBody::Map(map) => {
+            let mut fields: Vec<String> = map
+                .iter()
+                .map(|(k, v)| {
+                    let v = serde_yaml_ng::to_string(v).expect("YAML value");
+                    format!(
+                        "{}={}",
+                        k.as_str().expect("string key"),
+                        v.trim().replace('\n', " ")
+                    )
+                })
+                .collect();
+            fields.sort();
+            format!(
+                "{}@{line} {role} {}",
+                r.kind.as_deref().unwrap_or("?"),
+                fields.join(" ")
+            )
+        }
+    }
+}
+
 /// A minimal valid recipe plus `extra` top-level YAML.
 fn with(extra: &str) -> String {
     format!("contents:\n  packages: [busybox]\n{extra}")
@@ -81,25 +114,21 @@ fn with(extra: &str) -> String {
 fn full_example() {
     let plan = parse(EXAMPLE).unwrap();
     assert_eq!(plan.source, Path::new("python.yaml"));
+    // Entries are kept as written, `${VAR}` expanded, for their worlds.
+    let repos: Vec<String> = plan.repositories.iter().map(summary).collect();
     assert_eq!(
-        plan.repositories,
-        vec![
-            Repository::Deb(DebRepository {
-                url: Some("http://deb.example/debian".into()),
-                suites: vec!["bookworm".into(), "bookworm-updates".into()],
-                components: vec!["main".into()],
-                keyring: Some("/usr/share/keyrings/debian-archive-keyring.gpg".into()),
-            }),
-            Repository::Apk(ApkRepository {
-                url: "https://wolfi.mirror.invalid/os".into(),
-                tag: None,
-            }),
-            Repository::Apk(ApkRepository {
-                url: "/path/to/repo".into(),
-                tag: Some("local".into()),
-            }),
+        repos,
+        [
+            "deb@3 resolve components=- main keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
+             suites=- bookworm - bookworm-updates url=http://deb.example/debian",
+            "plain@9 resolve https://wolfi.mirror.invalid/os",
+            "plain@10 resolve @local /path/to/repo",
         ]
     );
+    assert!(plan
+        .repositories
+        .iter()
+        .all(|r| r.base == Some(Path::new("").to_path_buf())));
     assert_eq!(plan.keyrings, ["https://example/key.rsa.pub"]);
     let names: Vec<&str> = plan.packages.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["python3", "ca-certificates", "tzdata"]);
@@ -129,7 +158,7 @@ fn full_example() {
             run_as: Some("nonroot".into()),
         }
     );
-    assert_eq!(plan.run_as_uid().unwrap(), Some(65532));
+    assert_eq!(plan.run_as_uid(), Some(65532));
     assert_eq!(plan.entrypoint, ["/usr/bin/python3"]);
     assert_eq!(plan.cmd, ["-c", "print('hello')"]);
     assert_eq!(plan.work_dir.as_deref(), Some("/home/nonroot"));
@@ -197,7 +226,7 @@ fn defaults() {
     assert!(plan.repositories.is_empty());
     assert!(plan.entrypoint.is_empty() && plan.cmd.is_empty());
     assert_eq!(plan.accounts, Accounts::default());
-    assert_eq!(plan.run_as_uid().unwrap(), None);
+    assert_eq!(plan.run_as_uid(), None);
     let plan = parse(&with(
         "contents:\n  repositories: [{type: deb, suites: [noble]}]\n  packages: [a]\n",
     ));
@@ -206,12 +235,10 @@ fn defaults() {
     let plan =
         parse("contents:\n  repositories: [{type: deb, suites: [noble]}]\n  packages: [a]\n")
             .unwrap();
-    let Repository::Deb(deb) = &plan.repositories[0] else {
-        panic!("not deb")
-    };
-    assert_eq!(deb.url, None);
-    assert_eq!(deb.components, ["main"]);
-    assert_eq!(deb.keyring, None);
+    assert_eq!(
+        summary(&plan.repositories[0]),
+        "deb@2 resolve suites=- noble"
+    );
 }
 
 #[test]
@@ -309,7 +336,7 @@ fn variables() {
     let plan = BuildPlan::from_str_with_env(text, Path::new("v.yaml"), &env).unwrap();
     assert_eq!(plan.packages[0].constraint, Some((Op::Eq, "3.12".into())));
     assert_eq!(plan.accounts.run_as.as_deref(), Some("svc"));
-    assert_eq!(plan.run_as_uid().unwrap(), Some(10));
+    assert_eq!(plan.run_as_uid(), Some(10));
     assert_eq!(plan.environment["V"], "3.12");
     assert_eq!(plan.environment["D"], "dflt");
     assert_eq!(plan.environment["L"], "${TAG}");
@@ -318,18 +345,22 @@ fn variables() {
 #[test]
 fn numeric_run_as() {
     let plan = parse(&with("accounts: {run-as: \"65532\"}\n")).unwrap();
-    assert_eq!(plan.run_as_uid().unwrap(), Some(65532));
+    assert_eq!(plan.run_as_uid(), Some(65532));
     let plan = parse(&with("accounts: {run-as: 1000:1000}\n")).unwrap();
-    assert_eq!(plan.run_as_uid().unwrap(), Some(1000));
+    assert_eq!(plan.run_as_uid(), Some(1000));
 }
 
 #[test]
-fn run_as_uid_unknown_user_after_edit() {
-    let mut plan = parse(EXAMPLE).unwrap();
-    plan.accounts.run_as = Some("ghost".into());
-    let err = plan.run_as_uid().unwrap_err();
-    assert!(err.to_string().contains("ghost"));
-    assert!(err.to_string().contains("python.yaml"));
+fn run_as_an_image_account_is_left_to_the_build() {
+    // `root` or `nobody` come from the image's /etc/passwd, which the
+    // engine reads once the image exists.
+    let plan = parse(&with("accounts: {run-as: root}\n")).unwrap();
+    assert_eq!(plan.accounts.run_as.as_deref(), Some("root"));
+    assert_eq!(plan.run_as_uid(), None);
+    for bad in ["\"a:b:c\"", "\":x\""] {
+        let err = parse(&with(&format!("accounts: {{run-as: {bad}}}\n"))).unwrap_err();
+        assert!(err.to_string().contains("run-as"), "{err}");
+    }
 }
 
 // ---- errors ----
@@ -362,11 +393,8 @@ fn unknown_top_level_and_nested_keys() {
         6,
         "mode",
     );
-    fails(
-        "contents:\n  repositories:\n    - type: deb\n      suite: [bookworm]\n  packages: [a]\n",
-        4,
-        "suite",
-    );
+    // Keys inside a repository entry are its world's to check (see
+    // `world_field_errors_point_at_the_key`).
     fails(&with("entrypoint: {cmd: /bin/x}\n"), 3, "cmd");
 }
 
@@ -443,14 +471,14 @@ fn duplicate_users_and_uids() {
 }
 
 #[test]
-fn run_as_unknown_user() {
+fn run_as_malformed() {
     let err = fails(
-        &with("accounts:\n  users: [{username: nonroot, uid: 65532}]\n  run-as: nobody\n"),
+        &with("accounts:\n  users: [{username: nonroot, uid: 65532}]\n  run-as: \"a:b:c\"\n"),
         5,
         "run-as",
     );
-    assert!(err.to_string().contains("nobody"), "{err}");
-    assert!(err.to_string().contains("known users: nonroot"), "{err}");
+    assert!(err.to_string().contains("a:b:c"), "{err}");
+    assert!(err.to_string().contains("recipe users: nonroot"), "{err}");
 }
 
 #[test]
@@ -484,38 +512,75 @@ fn unknown_arch() {
 }
 
 #[test]
-fn deb_repository_without_suites() {
-    let text = "contents:\n  repositories:\n    - https://x/os\n    - type: deb\n      url: http://deb.example/debian\n  packages: [a]\n";
-    let err = fails(text, 4, "suites");
-    assert!(
-        err.to_string().contains("deb repository without suites"),
-        "{err}"
+fn repository_entries_stay_neutral() {
+    // What a world makes of an entry is its business: any `type`, any keys.
+    let plan = parse(
+        "contents:\n  repositories:\n    - {type: rpm, url: x, gpgcheck: true}\n    - \"@local\"\n  build_repositories:\n    - {type: deb, suites: [x]}\n  runtime_repositories: [https://rt/os]\n  packages: [a]\n",
+    )
+    .unwrap();
+    let repos: Vec<String> = plan.repositories.iter().map(summary).collect();
+    assert_eq!(
+        repos,
+        [
+            "rpm@3 resolve gpgcheck=true url=x",
+            "plain@4 resolve @local",
+            "deb@6 build suites=- x",
+            "plain@7 runtime https://rt/os",
+        ]
     );
+    assert_eq!(plan.repositories_for_resolving().count(), 3);
 }
 
 #[test]
 fn repository_errors() {
-    fails(
-        "contents:\n  repositories:\n    - {type: rpm, url: x}\n  packages: [a]\n",
+    let err = fails(
+        "contents:\n  repositories:\n    - {url: x}\n  packages: [a]\n",
         3,
         "type",
     );
+    assert_eq!(err.kind(), ErrorKind::MissingKey);
+    let err = fails(
+        "contents:\n  repositories:\n    - {type: [deb], url: x}\n  packages: [a]\n",
+        3,
+        "type",
+    );
+    assert_eq!(err.kind(), ErrorKind::InvalidType);
     fails(
-        "contents:\n  repositories:\n    - \"@local\"\n  packages: [a]\n",
+        "contents:\n  repositories:\n    - \"${EMPTY:-}\"\n  packages: [a]\n",
         3,
         "repositories",
     );
-    let plan = parse(
-        "contents:\n  repositories:\n    - {type: apk, url: https://x/os, tag: edge}\n  packages: [a]\n",
-    )
-    .unwrap();
-    assert_eq!(
-        plan.repositories,
-        [Repository::Apk(ApkRepository {
-            url: "https://x/os".into(),
-            tag: Some("edge".into())
-        })]
+}
+
+/// A world's check of its entry points at the key's own line.
+#[test]
+fn world_field_errors_point_at_the_key() {
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Fields {
+        url: Option<String>,
+        suites: Vec<String>,
+    }
+    let text = "contents:\n  repositories:\n    - type: deb\n      url: http://x\n      suits: [bookworm]\n  packages: [a]\n";
+    let plan = parse(text).unwrap();
+    let err = plan.repositories[0].fields::<Fields>().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownKey);
+    assert_eq!(err.line(), Some(5), "{err}");
+    assert_eq!(err.key(), Some("suits"));
+    assert!(
+        err.to_string()
+            .starts_with("unknown key `suits` in a `deb` repository (python.yaml line 5, column 7); did you mean `suites`?"),
+        "{err}"
     );
+    let text =
+        "contents:\n  repositories:\n    - type: deb\n      url: http://x\n  packages: [a]\n";
+    let err = parse(text).unwrap().repositories[0]
+        .fields::<Fields>()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::MissingKey);
+    assert_eq!(err.line(), Some(3), "{err}");
+    assert!(err.to_string().contains("missing key `suites`"), "{err}");
 }
 
 #[test]
@@ -590,7 +655,7 @@ fn error_snapshots() {
     let cases = [
         EXAMPLE.replace("  packages:\n", "  pacakges:\n"),
         with("paths:\n  - {path: /b, type: fifo}\n"),
-        with("accounts:\n  run-as: ghost\n"),
+        with("accounts:\n  run-as: \"ghost:\"\n"),
         "contents:\n  packages: [a, b\n".to_string(),
     ];
     let rendered: Vec<String> = cases
@@ -623,7 +688,7 @@ fn include_merges_under_this_file() {
     assert_eq!(plan.environment["B"], "app");
     assert_eq!(plan.cmd, ["app"]);
     assert_eq!(plan.work_dir.as_deref(), Some("/base"));
-    assert_eq!(plan.run_as_uid().unwrap(), Some(65532));
+    assert_eq!(plan.run_as_uid(), Some(65532));
 }
 
 #[test]

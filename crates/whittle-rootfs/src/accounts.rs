@@ -22,8 +22,12 @@ pub struct UserSpec {
     pub name: String,
     /// User id.
     pub uid: u32,
-    /// Primary group id; a group with this id must exist.
+    /// Primary group id.
     pub gid: u32,
+    /// Whether a group with [`gid`](Self::gid) must exist (the recipe named
+    /// the gid). apko's rule for a user without one: gid = uid, and no
+    /// group entry is needed.
+    pub require_group: bool,
     /// Home directory (absolute); created when missing, except `/nonexistent`.
     pub home: String,
     /// Login shell, e.g. `/usr/sbin/nologin`.
@@ -87,6 +91,61 @@ pub enum AccountsError {
     Fs(#[from] FsError),
 }
 
+/// The names an image's `/etc/passwd` and `/etc/group` define, for mapping
+/// owner names from package archives (and `run-as`) to ids.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountIds {
+    users: std::collections::HashMap<String, (u32, u32)>,
+    groups: std::collections::HashMap<String, u32>,
+}
+
+impl AccountIds {
+    /// Read the tree's `etc/passwd` and `etc/group` (missing or malformed
+    /// lines are skipped: this is a lookup, not a check).
+    pub fn from_tree(fs: &RootFs) -> AccountIds {
+        let read = |path: &str| {
+            fs.read_file(path)
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default()
+        };
+        let mut ids = AccountIds::default();
+        for line in read("etc/passwd").lines() {
+            let f: Vec<&str> = line.split(':').collect();
+            if let (Some(name), Some(Ok(uid)), Some(Ok(gid))) = (
+                f.first(),
+                f.get(2).map(|v| v.parse()),
+                f.get(3).map(|v| v.parse()),
+            ) {
+                ids.users.entry((*name).to_string()).or_insert((uid, gid));
+            }
+        }
+        for line in read("etc/group").lines() {
+            let f: Vec<&str> = line.split(':').collect();
+            if let (Some(name), Some(Ok(gid))) = (f.first(), f.get(2).map(|v| v.parse())) {
+                ids.groups.entry((*name).to_string()).or_insert(gid);
+            }
+        }
+        ids
+    }
+
+    /// The uid and primary gid of user `name`.
+    pub fn user(&self, name: &str) -> Option<(u32, u32)> {
+        self.users.get(name).copied()
+    }
+
+    /// The gid of group `name`.
+    pub fn group(&self, name: &str) -> Option<u32> {
+        self.groups.get(name).copied()
+    }
+
+    /// User names, sorted (for messages).
+    pub fn user_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.users.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+    }
+}
+
 /// Debian's `nobody` and a root that cannot log in, used when there is no base.
 const DEFAULT_PASSWD: &str =
     "root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
@@ -145,7 +204,7 @@ pub fn write_accounts(
                 value: u.gecos.clone(),
             });
         }
-        if !group.has_id(u.gid) {
+        if u.require_group && !group.has_id(u.gid) {
             return Err(AccountsError::MissingGroup {
                 user: u.name.clone(),
                 gid: u.gid,

@@ -23,8 +23,8 @@ mod error;
 pub mod ldcache;
 mod node;
 mod path;
-pub mod tar_entry;
 mod tree;
+pub mod unpack;
 mod write_tar;
 
 pub use error::FsError;

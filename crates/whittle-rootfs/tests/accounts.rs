@@ -47,6 +47,7 @@ fn app_spec() -> AccountSpec {
         ],
         users: vec![
             UserSpec {
+                require_group: true,
                 name: "app".into(),
                 uid: 1000,
                 gid: 1000,
@@ -55,6 +56,7 @@ fn app_spec() -> AccountSpec {
                 gecos: "The App".into(),
             },
             UserSpec {
+                require_group: true,
                 name: "nonroot".into(),
                 uid: 65532,
                 gid: 65532,
@@ -227,4 +229,41 @@ fn clashes_and_bad_fields_are_errors() {
     )
     .unwrap_err();
     assert!(matches!(err, AccountsError::BadBase { .. }), "{err}");
+}
+
+/// apko's rule: a user without a gid gets gid = uid and needs no group;
+/// the names are then found by `AccountIds`.
+#[test]
+fn user_without_gid_needs_no_group() {
+    let mut fs = RootFs::new();
+    let spec = AccountSpec {
+        groups: vec![],
+        users: vec![UserSpec {
+            require_group: false,
+            name: "app".into(),
+            uid: 10001,
+            gid: 10001,
+            home: "/home/app".into(),
+            shell: "/usr/sbin/nologin".into(),
+            gecos: String::new(),
+        }],
+    };
+    write_accounts(&mut fs, None, None, &spec, 0).unwrap();
+    assert!(text(&fs, "etc/passwd").contains("app:x:10001:10001::/home/app:/usr/sbin/nologin\n"));
+    let home = fs.get("home/app").unwrap();
+    assert_eq!((home.uid, home.gid), (10001, 10001));
+    let ids = whittle_rootfs::accounts::AccountIds::from_tree(&fs);
+    assert_eq!(ids.user("app"), Some((10001, 10001)));
+    assert_eq!(ids.user("root"), Some((0, 0)));
+    assert_eq!(ids.group("nogroup"), Some(65534));
+    assert_eq!(ids.group("app"), None);
+
+    // A gid the recipe names must exist.
+    let mut strict = spec.clone();
+    strict.users[0].require_group = true;
+    let err = write_accounts(&mut RootFs::new(), None, None, &strict, 0).unwrap_err();
+    assert!(
+        matches!(err, AccountsError::MissingGroup { gid: 10001, .. }),
+        "{err}"
+    );
 }

@@ -22,9 +22,27 @@ pub fn verify_cleartext(doc: &[u8], keyring: &Keyring, origin: &str) -> Result<V
     // The text exactly as hashed: unescaped, trimmed, CRLF line endings.
     let signed = msg.signed_text();
     let signer_fingerprint = keyring.check(msg.signatures(), signed.as_bytes(), origin)?;
+    Ok(Verified {
+        text: output_text(doc, &msg),
+        signer_fingerprint,
+    })
+}
 
-    // The line ending before `-----BEGIN PGP SIGNATURE-----` is not part of the
-    // signed text, but gpgv outputs it.
+/// The text of a clearsigned document WITHOUT checking its signature, as
+/// [`verify_cleartext`] would return it: only for `--ignore-signatures`,
+/// which the caller must report loudly.
+pub fn cleartext_unverified(doc: &[u8], origin: &str) -> Result<Vec<u8>, SigError> {
+    let (msg, _headers) =
+        CleartextSignedMessage::from_armor(doc).map_err(|e| SigError::Malformed {
+            origin: origin.to_string(),
+            reason: format!("not a valid clearsigned (InRelease) document: {e}"),
+        })?;
+    Ok(output_text(doc, &msg))
+}
+
+/// What gpgv writes: the unescaped text and the line ending before the
+/// signature block (not part of the signed text, but gpgv outputs it).
+fn output_text(doc: &[u8], msg: &CleartextSignedMessage) -> Vec<u8> {
     let last_eol = match find(doc, b"\n-----BEGIN PGP SIGNATURE-----") {
         Some(i) if i > 0 && doc[i - 1] == b'\r' => "\r\n",
         _ => "\n",
@@ -33,10 +51,7 @@ pub fn verify_cleartext(doc: &[u8], keyring: &Keyring, origin: &str) -> Result<V
     if !text.is_empty() {
         text.push_str(last_eol);
     }
-    Ok(Verified {
-        text: text.into_bytes(),
-        signer_fingerprint,
-    })
+    text.into_bytes()
 }
 
 /// Undo dash-escaping and strip trailing spaces and tabs, keeping line endings.

@@ -42,7 +42,7 @@ mod keyring;
 #[cfg(feature = "test-keys")]
 pub mod testkey;
 
-pub use cleartext::verify_cleartext;
+pub use cleartext::{cleartext_unverified, verify_cleartext};
 pub use detached::verify_detached;
 pub use error::SigError;
 pub use keyring::Keyring;

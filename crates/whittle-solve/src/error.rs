@@ -11,6 +11,19 @@ pub enum SolveError {
         /// Known names within a small edit distance, closest first.
         suggestions: Vec<String>,
     },
+    /// A request names a virtual package that only excluded packages provide.
+    #[error(
+        "{name} is provided only by excluded {}: remove {} from contents.exclude, or request \
+         the package you want by its own name",
+        providers.join(", "),
+        if providers.len() == 1 { "it" } else { "one of them" }
+    )]
+    OnlyExcluded {
+        /// The requested (virtual) name.
+        name: String,
+        /// The excluded packages providing it.
+        providers: Vec<String>,
+    },
     /// The requests cannot be satisfied together.
     #[error("cannot satisfy the requests: {chain}")]
     Unsatisfiable {

@@ -43,6 +43,28 @@ pub(crate) fn not_found(index: &Index<'_>, name: &str) -> SolveError {
     }
 }
 
+/// A [`SolveError::OnlyExcluded`] when every package able to satisfy the
+/// request (a virtual name) is excluded; `None` otherwise.
+pub(crate) fn only_excluded(index: &Index<'_>, request: &Requirement) -> Option<SolveError> {
+    let satisfiers = index.satisfiers(request);
+    if satisfiers.is_empty()
+        || satisfiers
+            .iter()
+            .any(|&s| !index.is_excluded(&index.packages[s].name))
+    {
+        return None;
+    }
+    let mut providers: Vec<String> = satisfiers
+        .iter()
+        .map(|&s| index.packages[s].name.clone())
+        .collect();
+    providers.dedup();
+    Some(SolveError::OnlyExcluded {
+        name: index.show(request),
+        providers,
+    })
+}
+
 /// Levenshtein distance between `a` and `b`.
 fn edit_distance(a: &[char], b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -63,7 +85,7 @@ fn edit_distance(a: &[char], b: &str) -> usize {
 pub(crate) fn chain(index: &Index<'_>, requests: &[Requirement]) -> String {
     let requests: Vec<&Requirement> = requests
         .iter()
-        .filter(|r| index.excluded_match(std::slice::from_ref(*r)).is_none())
+        .filter(|r| index.excluded_match([*r]).is_none())
         .collect();
     let graph = Graph::build(index, &requests);
     for request in &requests {
@@ -74,7 +96,7 @@ pub(crate) fn chain(index: &Index<'_>, requests: &[Requirement]) -> String {
     if let Some(line) = graph.conflict_chain(index, &requests) {
         return line;
     }
-    let names: Vec<String> = requests.iter().map(ToString::to_string).collect();
+    let names: Vec<String> = requests.iter().map(|r| index.show(r)).collect();
     format!("{} cannot be installed together", names.join(", "))
 }
 
@@ -89,17 +111,13 @@ struct Graph {
     dead: HashMap<usize, (usize, usize)>,
 }
 
-/// Allowed records satisfying any alternative of `dep`, alternative order.
+/// Allowed records satisfying `dep`, alternative order.
 fn dep_satisfiers(index: &Index<'_>, dep: &Dependency) -> Vec<usize> {
-    let mut out = Vec::new();
-    for alt in &dep.alternatives {
-        for s in index.satisfiers(alt) {
-            if index.allowed(s) && !out.contains(&s) {
-                out.push(s);
-            }
-        }
-    }
-    out
+    index
+        .dependency_satisfiers(dep)
+        .into_iter()
+        .filter(|&s| index.allowed(s))
+        .collect()
 }
 
 fn request_satisfiers(index: &Index<'_>, request: &Requirement) -> Vec<usize> {
@@ -124,7 +142,12 @@ impl Graph {
             }
             let mut list = Vec::new();
             for (di, dep) in index.packages[record].depends.iter().enumerate() {
-                if index.excluded_match(&dep.alternatives).is_some() {
+                // Conditional (`if`) dependencies may not apply: not a cause.
+                if matches!(dep.when, Some(whittle_model::Condition::Installed(_)))
+                    || index
+                        .excluded_match(index.dependency_options(dep))
+                        .is_some()
+                {
                     continue;
                 }
                 let sats = dep_satisfiers(index, dep);
@@ -166,10 +189,11 @@ impl Graph {
     /// `request` is uninstallable.
     fn missing_chain(&self, index: &Index<'_>, request: &Requirement) -> Option<String> {
         let sats = request_satisfiers(index, request);
-        let mut path = vec![request.to_string()];
+        let mut path = vec![index.show(request)];
         let Some(&first) = sats.first() else {
             return Some(format!(
-                "{request} not available{}",
+                "{} not available{}",
+                index.show(request),
                 available(index, std::slice::from_ref(request))
             ));
         };
@@ -192,7 +216,8 @@ impl Graph {
             match sats.first() {
                 None => {
                     path.push(format!(
-                        "{dep} not available{}",
+                        "{} not available{}",
+                        index.show_dependency(dep),
                         available(index, &dep.alternatives)
                     ));
                     return Some(path.join(" → "));
@@ -226,12 +251,13 @@ impl Graph {
             let name = index.packages[pick].name.as_str();
             if let Some(&other) = chosen.get(name) {
                 return Some(format!(
-                    "{request} needs {name} other than {} chosen via {}",
+                    "{} needs {name} other than {} chosen via {}",
+                    index.show(request),
                     index.packages[other].version,
                     paths.get(&other).map(|p| p.join(" → ")).unwrap_or_default()
                 ));
             }
-            let mut path = vec![request.to_string()];
+            let mut path = vec![index.show(request)];
             if name != request.name {
                 path.push(name.to_string());
             }
@@ -291,11 +317,12 @@ impl Graph {
                     };
                     if index.satisfies(other, conflict) {
                         return Some(format!(
-                            "{} conflicts with {conflict}: {} is needed via {}",
+                            "{} conflicts with {}: {} is needed via {}",
                             paths
                                 .get(&record)
                                 .map(|p| p.join(" → "))
                                 .unwrap_or_default(),
+                            index.show(conflict),
                             index.packages[other].label(),
                             paths.get(&other).map(|p| p.join(" → ")).unwrap_or_default()
                         ));

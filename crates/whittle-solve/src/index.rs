@@ -4,9 +4,9 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
-use whittle_model::{PackageRecord, Requirement, VersionScheme};
+use whittle_model::{Condition, Dependency, PackageRecord, Requirement, VersionScheme};
 
-use crate::task::{Rules, SolveTask};
+use crate::task::{ProviderOrder, Rules, SolveTask};
 
 /// Precomputed views of one task. Built once per [`crate::solve`] call.
 pub(crate) struct Index<'t> {
@@ -28,7 +28,7 @@ pub(crate) struct Index<'t> {
     locked: HashMap<&'t str, Option<usize>>,
     /// Locked names → the locked version, for messages.
     locked_version: HashMap<&'t str, &'t str>,
-    /// Which package manager's rules apply.
+    /// The world's resolution semantics.
     pub rules: Rules,
     /// Per record: whether its repository tag (if any) was reached from a
     /// tagged request, so that it may be a candidate.
@@ -107,9 +107,10 @@ impl<'t> Index<'t> {
             locked_version.insert(name.as_str(), version.as_str());
         }
 
-        let broken = match task.rules {
-            Rules::Debian => vec![None; packages.len()],
-            Rules::Apk => packages.iter().map(self_conflict).collect(),
+        let broken = if task.rules.exclusive_names {
+            packages.iter().map(self_conflict).collect()
+        } else {
+            vec![None; packages.len()]
         };
 
         let mut index = Index {
@@ -302,13 +303,73 @@ impl<'t> Index<'t> {
         out
     }
 
+    /// Whether `record` satisfies `alt` and every `with` requirement of a
+    /// dependency (RPM's `(a with b)`: one package satisfies all).
+    pub fn satisfies_with(&self, record: usize, alt: &Requirement, with: &[Requirement]) -> bool {
+        self.satisfies(record, alt) && with.iter().all(|w| self.satisfies(record, w))
+    }
+
+    /// The requirements any of which satisfies `dep`, in preference order:
+    /// its alternatives, then, for `unless` dependencies, the packages whose
+    /// presence lifts it (`a unless b` holds when `a` or `b` is installed).
+    pub fn dependency_options<'d>(&self, dep: &'d Dependency) -> Vec<&'d Requirement> {
+        let mut out: Vec<&Requirement> = dep.alternatives.iter().collect();
+        if let Some(Condition::NotInstalled(lifting)) = &dep.when {
+            out.extend(lifting);
+        }
+        out
+    }
+
+    /// Every record satisfying `dep` (alternatives in order, each record
+    /// once), honouring `with` for the alternatives. Conditions of the
+    /// `if` kind are not evaluated here.
+    pub fn dependency_satisfiers(&self, dep: &Dependency) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        for alt in &dep.alternatives {
+            for s in self.satisfiers(alt) {
+                if self.satisfies_with(s, alt, &dep.with) && !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+        }
+        if let Some(Condition::NotInstalled(lifting)) = &dep.when {
+            for req in lifting {
+                for s in self.satisfiers(req) {
+                    if !out.contains(&s) {
+                        out.push(s);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// A requirement in the world's own syntax.
+    pub fn show(&self, req: &Requirement) -> String {
+        self.scheme.show_requirement(req)
+    }
+
+    /// A dependency in the world's own syntax (`a | b with c`).
+    pub fn show_dependency(&self, dep: &Dependency) -> String {
+        let mut text = dep
+            .alternatives
+            .iter()
+            .map(|r| self.show(r))
+            .collect::<Vec<_>>()
+            .join(" | ");
+        for w in &dep.with {
+            text.push_str(&format!(" with {}", self.show(w)));
+        }
+        text
+    }
+
     /// Real package names with at least one record satisfying `req`, in
     /// preference order (the requirement's own name first).
     ///
-    /// Under [`Rules::Apk`] the names are ordered as apk-tools prefers
-    /// providers: highest version given to the required name first (a
-    /// record's own version for its own name, a provide's version; an
-    /// unversioned provide last), then higher provider priority, then name.
+    /// Under [`ProviderOrder::ProvidedVersion`] the names are ordered by the
+    /// highest version given to the required name (a record's own version
+    /// for its own name, a provide's version; an unversioned provide last),
+    /// then higher provider priority, then name.
     pub fn satisfier_names(&self, req: &Requirement) -> Vec<&'t str> {
         let mut names: Vec<&'t str> = Vec::new();
         // Per name: best version given to `req.name`, best priority.
@@ -344,7 +405,7 @@ impl<'t> Index<'t> {
                 }
             }
         }
-        if self.rules == Rules::Apk && names.len() > 1 {
+        if self.rules.provider_order == ProviderOrder::ProvidedVersion && names.len() > 1 {
             let mut order: Vec<usize> = (0..names.len()).collect();
             order.sort_by(|&a, &b| {
                 let ((va, pa), (vb, pb)) = (best[a], best[b]);
@@ -361,7 +422,7 @@ impl<'t> Index<'t> {
         names
     }
 
-    /// Under [`Rules::Apk`]: whether `record` holds the name `name` in a way
+    /// Under [`Rules::exclusive_names`]: whether `record` holds the name `name` in a way
     /// that clashes with another package holding it (`versioned`: the other
     /// holds it with a version). A package's own name counts as versioned.
     pub fn clashes(&self, record: usize, name: &str, versioned: bool) -> bool {
@@ -382,7 +443,10 @@ impl<'t> Index<'t> {
     /// provides it by the usual rule. Returns `None` when not satisfied by
     /// an exclusion, otherwise `Some(record)` with the best record
     /// responsible (`Some(None)` when the excluded name has no record).
-    pub fn excluded_match(&self, alternatives: &[Requirement]) -> Option<Option<usize>> {
+    pub fn excluded_match<'r>(
+        &self,
+        alternatives: impl IntoIterator<Item = &'r Requirement>,
+    ) -> Option<Option<usize>> {
         if self.exclude.is_empty() {
             return None;
         }
@@ -452,7 +516,7 @@ fn record_satisfies(scheme: &dyn VersionScheme, rec: &PackageRecord, req: &Requi
     })
 }
 
-/// Under apk-tools' rules, a package that provides its own name, or one
+/// With exclusive names, a package that provides its own name, or one
 /// name twice, can never be installed (it would hold a name twice).
 fn self_conflict(rec: &PackageRecord) -> Option<String> {
     let mut seen: Vec<&str> = Vec::new();

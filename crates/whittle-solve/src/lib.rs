@@ -17,30 +17,41 @@
 //!   could satisfy them (never on the package itself);
 //! * candidates are tried highest version first, then lowest repository.
 //!
-//! The satisfaction rule is Debian's and fits APK and RPM too: a record
-//! satisfies `name (op v)` when it has that name and a matching version, or
-//! provides the name with a matching version; an unversioned provide only
-//! satisfies an unversioned requirement.
+//! The satisfaction rule fits every world: a record satisfies `name (op v)`
+//! when it has that name and a matching version, or provides the name with
+//! a matching version; an unversioned provide only satisfies an unversioned
+//! requirement.
 //!
-//! On top of the SAT search (`apk` module):
+//! What differs between package managers is expressed as features, never
+//! as world names ([`Rules`], and fields of the model):
 //!
-//! * **install_if**: after a solution is found, records whose `install_if`
-//!   requirements all hold are added as extra requests and the problem is
-//!   solved again, until nothing new is triggered; a triggered package that
-//!   cannot be installed with the rest is left out (as apk-tools does);
-//! * **tagged repositories**: records with a `repo_tag` are candidates only
-//!   when the tag reaches them from a `name@tag` request through
-//!   dependencies (and install_if); the reach is first computed over every
-//!   candidate, then checked along the chosen packages, and records the
+//! * **one package per name** ([`Rules::exclusive_names`]) and **explicit
+//!   virtuals** ([`Rules::explicit_virtuals`], `virtuals` module);
+//! * **provider order** ([`ProviderOrder`]): priority, or the version a
+//!   provider gives the name;
+//! * **conditional installs** (`install_if`, `triggers` module): after a
+//!   solution is found, records whose `install_if` requirements all hold
+//!   are added as extra requests and the problem is solved again, until
+//!   nothing new is triggered; a triggered package that cannot be installed
+//!   with the rest is left out;
+//! * **conditional and compound dependencies**
+//!   ([`Dependency::when`](whittle_model::Dependency), `with`): resolvo
+//!   conditions for `if`, a wider union for `unless`, narrower version sets
+//!   for `with` (which also expresses version ranges);
+//! * **conflicts** (names and provides) and **obsoletes** (real names only);
+//! * **tagged repositories** (`tags` module): records with a `repo_tag` are
+//!   candidates only when the tag reaches them from a `name@tag` request
+//!   through dependencies (and install_if); the reach is first computed over
+//!   every candidate, then checked along the chosen packages, and records the
 //!   solution reached only through unchosen packages are dropped and the
-//!   problem solved again;
-//! * under [`Rules::Apk`], names are exclusive and unversioned virtual
-//!   providers without priority are not auto-selected (see [`Rules`]).
+//!   problem solved again.
 //!
 //! When resolution fails, the `explain` module walks the preferred candidates
 //! itself to produce one readable chain such as
-//! `python3 → libpython3.11-stdlib → libffi8 (>= 3.4) not available (available: 3.3-1)`,
-//! while resolvo's complete explanation is kept as details.
+//! `python3 → libpython3.11-stdlib → libffi8 (>= 3.4) not available (available: 3.3-1)`
+//! (requirements printed in the world's syntax, through its
+//! [`VersionScheme`](whittle_model::VersionScheme)), while resolvo's complete
+//! explanation is kept as details.
 //!
 //! ```
 //! use std::cmp::Ordering;
@@ -64,12 +75,14 @@
 //! ```
 #![deny(missing_docs)]
 
-mod apk;
 mod error;
 mod explain;
 mod index;
 mod provider;
+mod tags;
 mod task;
+mod triggers;
+mod virtuals;
 
 use std::collections::BTreeSet;
 
@@ -77,11 +90,11 @@ use resolvo::{ConditionalRequirement, Problem, Solver, UnsolvableOrCancelled};
 use whittle_model::{Dependency, Requirement};
 
 pub use error::SolveError;
-pub use task::{Rules, Solution, SolveTask};
+pub use task::{ProviderOrder, Rules, Solution, SolveTask};
 
-use apk::Trigger;
 use index::Index;
 use provider::Provider;
+use triggers::Trigger;
 
 /// Resolve `task`: the records to install, and the excluded records the
 /// closure relied on.
@@ -96,12 +109,15 @@ pub fn solve(task: &SolveTask<'_>) -> Result<Solution, SolveError> {
     let mut excluded: Vec<usize> = Vec::new();
     let mut requests: Vec<&Requirement> = Vec::new();
     for request in &task.requests {
-        if let Some(record) = index.excluded_match(std::slice::from_ref(request)) {
-            excluded.extend(record);
+        if index.is_excluded(&request.name) {
+            excluded.extend(index.excluded_match([request]).flatten());
             continue;
         }
         if !index.is_known(&request.name) {
             return Err(explain::not_found(&index, &request.name));
+        }
+        if let Some(err) = explain::only_excluded(&index, request) {
+            return Err(err);
         }
         requests.push(request);
     }
@@ -114,7 +130,7 @@ pub fn solve(task: &SolveTask<'_>) -> Result<Solution, SolveError> {
     // whose records cannot be added is given up on.
     let mut known: BTreeSet<&str> = BTreeSet::new();
     loop {
-        let new = apk::new_triggers(&index, &installed, &known);
+        let new = triggers::new_triggers(&index, &installed, &known);
         if new.is_empty() {
             break;
         }
@@ -149,7 +165,7 @@ pub fn solve(task: &SolveTask<'_>) -> Result<Solution, SolveError> {
 
     for &record in &installed {
         for dep in &index.packages[record].depends {
-            if let Some(Some(provided_by)) = index.excluded_match(&dep.alternatives) {
+            if let Some(Some(provided_by)) = index.excluded_match(index.dependency_options(dep)) {
                 excluded.push(provided_by);
             }
         }
@@ -166,7 +182,7 @@ pub fn solve(task: &SolveTask<'_>) -> Result<Solution, SolveError> {
 
 /// Solve `requests` plus the install_if `triggers`, dropping tagged records
 /// the solution does not reach through their tag until it does, and apply
-/// the apk-tools virtual-provider rule.
+/// the explicit-virtuals rule.
 fn attempt(
     task: &SolveTask<'_>,
     index: &Index<'_>,
@@ -176,12 +192,12 @@ fn attempt(
     let mut banned: BTreeSet<usize> = BTreeSet::new();
     loop {
         let installed = solve_once(task, index, requests, triggers, banned.clone())?;
-        let unreached = apk::unreached_tagged(index, requests, &task.request_tags, &installed);
+        let unreached = tags::unreached_tagged(index, requests, &task.request_tags, &installed);
         if !unreached.is_empty() && unreached.iter().any(|r| !banned.contains(r)) {
             banned.extend(unreached);
             continue;
         }
-        if let Some(chain) = apk::unselectable_virtual(index, requests, &installed) {
+        if let Some(chain) = virtuals::unselectable_virtual(index, requests, &installed) {
             return Err(SolveError::Unsatisfiable {
                 chain,
                 details: String::new(),

@@ -7,7 +7,12 @@
 //! alternative order, so resolvo (which walks a union's version sets in
 //! order and takes the first undecided candidate) honours the preference.
 //! A conflict on `r` becomes, for every other real name `N` that could
-//! satisfy it, the constraint `(N, Violates(r))`.
+//! satisfy it, the constraint `(N, Violates(r))`; an obsolete on `r` the
+//! constraint `(r.name, NotObsoleted(r))` on the real name alone. A
+//! dependency's `with` requirements narrow each alternative's version set;
+//! an `if` condition becomes a resolvo condition over the version sets of
+//! the names that could satisfy it; `unless` adds the lifting names to the
+//! union after the alternatives.
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
@@ -16,10 +21,10 @@ use std::fmt::Display;
 use resolvo::utils::{Pool, VersionSet};
 use resolvo::{
     Candidates, Condition, ConditionId, ConditionalRequirement, Dependencies, DependencyProvider,
-    Interner, KnownDependencies, NameId, SolvableId, SolverCache, StringId, VersionSetId,
-    VersionSetUnionId,
+    Interner, KnownDependencies, LogicalOperator, NameId, SolvableId, SolverCache, StringId,
+    VersionSetId, VersionSetUnionId,
 };
-use whittle_model::{Dependency, Requirement};
+use whittle_model::{Condition as When, Dependency, Requirement};
 
 use crate::index::Index;
 
@@ -29,6 +34,11 @@ use crate::index::Index;
 pub(crate) enum Spec {
     /// Records satisfying the requirement.
     Satisfies(Requirement),
+    /// Records satisfying the requirement and every one of the others.
+    SatisfiesWith(Requirement, Vec<Requirement>),
+    /// Records that are not the required name at a matching version
+    /// (provides do not count): what an obsolete leaves installable.
+    NotObsoleted(Requirement),
     /// Records not satisfying the requirement.
     Violates(Requirement),
     /// Records that do not clash (apk-tools rules) with a package holding
@@ -103,23 +113,36 @@ impl<'i, 't> Provider<'i, 't> {
     }
 
     /// The resolvo requirement for a dependency: the union over its
-    /// alternatives' satisfying real names, in order. When nothing satisfies
-    /// any alternative, a single version set on the first alternative's own
-    /// name (which then has no matching candidate).
+    /// alternatives' satisfying real names, in order (then, for `unless`,
+    /// the lifting names). When nothing satisfies any alternative, a single
+    /// version set on the first alternative's own name (which then has no
+    /// matching candidate).
     pub fn requirement(&self, dep: &Dependency) -> resolvo::Requirement {
         if let Some(req) = self.requirements.borrow().get(dep) {
             return *req;
         }
         let mut sets: Vec<VersionSetId> = Vec::new();
-        for alt in &dep.alternatives {
+        let lifting = match &dep.when {
+            Some(When::NotInstalled(reqs)) => reqs.as_slice(),
+            _ => &[],
+        };
+        let options = dep
+            .alternatives
+            .iter()
+            .map(|a| (a, dep.with.as_slice()))
+            .chain(lifting.iter().map(|l| (l, &[][..])));
+        for (alt, with) in options {
             for name in self.index.satisfier_names(alt) {
                 if self.index.is_excluded(name) {
                     continue;
                 }
                 let name_id = self.pool.intern_package_name(name);
-                let set = self
-                    .pool
-                    .intern_version_set(name_id, Spec::Satisfies(alt.clone()));
+                let spec = if with.is_empty() {
+                    Spec::Satisfies(alt.clone())
+                } else {
+                    Spec::SatisfiesWith(alt.clone(), with.to_vec())
+                };
+                let set = self.pool.intern_version_set(name_id, spec);
                 if !sets.contains(&set) {
                     sets.push(set);
                 }
@@ -148,14 +171,45 @@ impl<'i, 't> Provider<'i, 't> {
         req
     }
 
+    /// A dependency as resolvo takes it: its requirement, with the `if`
+    /// condition when it has one. `None` when the condition can never hold
+    /// (nothing could satisfy it), so the dependency never applies.
+    pub fn conditional(&self, dep: &Dependency) -> Option<ConditionalRequirement> {
+        let requirement = self.requirement(dep);
+        let Some(When::Installed(reqs)) = &dep.when else {
+            return Some(ConditionalRequirement::from(requirement));
+        };
+        let mut condition: Option<ConditionId> = None;
+        for req in reqs {
+            for name in self.index.satisfier_names(req) {
+                let name_id = self.pool.intern_package_name(name);
+                let set = self
+                    .pool
+                    .intern_version_set(name_id, Spec::Satisfies(req.clone()));
+                let leaf = self.pool.intern_condition(Condition::Requirement(set));
+                condition = Some(match condition {
+                    None => leaf,
+                    Some(c) => {
+                        self.pool
+                            .intern_condition(Condition::Binary(LogicalOperator::Or, c, leaf))
+                    }
+                });
+            }
+        }
+        condition.map(|c| ConditionalRequirement {
+            condition: Some(c),
+            requirement,
+        })
+    }
+
     /// A requirement on exactly `records` (all of one name, sorted).
     pub fn one_of(&self, name: &str, records: Vec<usize>) -> resolvo::Requirement {
         let name_id = self.pool.intern_package_name(name);
         resolvo::Requirement::Single(self.pool.intern_version_set(name_id, Spec::OneOf(records)))
     }
 
-    /// apk-tools: constraints keeping other packages that hold `name` away
-    /// from `record` (which holds it, with a version when `versioned`).
+    /// Exclusive names: constraints keeping other packages that hold `name`
+    /// away from `record` (which holds it, with a version when `versioned`).
     fn clash_constraints(
         &self,
         record: usize,
@@ -243,14 +297,19 @@ impl Interner for Provider<'_, '_> {
             if req.name == own {
                 match &req.constraint {
                     None => "*".to_string(),
-                    Some((op, v)) => format!("{} {}", op.as_deb_str(), v),
+                    Some((op, v)) => format!("{op} {v}"),
                 }
             } else {
-                format!("providing {req}")
+                format!("providing {}", self.index.show(req))
             }
         };
         match self.pool.resolve_version_set(version_set) {
             Spec::Satisfies(req) => describe(req),
+            Spec::SatisfiesWith(req, with) => {
+                let with: Vec<String> = with.iter().map(|w| self.index.show(w)).collect();
+                format!("{} with {}", describe(req), with.join(" with "))
+            }
+            Spec::NotObsoleted(req) => format!("not obsoleted by {}", self.index.show(req)),
             Spec::Violates(req) if req.name == own && req.constraint.is_none() => {
                 "(must not be installed)".to_string()
             }
@@ -300,6 +359,15 @@ impl DependencyProvider for Provider<'_, '_> {
         let matches = |record: usize| -> bool {
             match self.pool.resolve_version_set(version_set) {
                 Spec::Satisfies(req) => self.index.satisfies(record, req),
+                Spec::SatisfiesWith(req, with) => self.index.satisfies_with(record, req, with),
+                Spec::NotObsoleted(req) => {
+                    let rec = &self.index.packages[record];
+                    !(rec.name == req.name
+                        && req
+                            .constraint
+                            .as_ref()
+                            .is_none_or(|(op, v)| self.index.scheme.matches(&rec.version, *op, v)))
+                }
                 Spec::Violates(req) => !self.index.satisfies(record, req),
                 Spec::NoClash { name, versioned } => !self.index.clashes(record, name, *versioned),
                 Spec::OneOf(records) => records.binary_search(&record).is_ok(),
@@ -358,12 +426,16 @@ impl DependencyProvider for Provider<'_, '_> {
         let rec = &self.index.packages[record];
         let mut known = KnownDependencies::default();
         for dep in &rec.depends {
-            if self.index.excluded_match(&dep.alternatives).is_some() {
+            if self
+                .index
+                .excluded_match(self.index.dependency_options(dep))
+                .is_some()
+            {
                 continue;
             }
-            known
-                .requirements
-                .push(ConditionalRequirement::from(self.requirement(dep)));
+            if let Some(req) = self.conditional(dep) {
+                known.requirements.push(req);
+            }
         }
         for conflict in &rec.conflicts {
             for name in self.index.satisfier_names(conflict) {
@@ -379,7 +451,19 @@ impl DependencyProvider for Provider<'_, '_> {
                 }
             }
         }
-        if self.index.rules == crate::task::Rules::Apk {
+        for obsolete in &rec.obsoletes {
+            if obsolete.name == rec.name || self.index.named(&obsolete.name).is_empty() {
+                continue;
+            }
+            let name_id = self.pool.intern_package_name(obsolete.name.as_str());
+            let set = self
+                .pool
+                .intern_version_set(name_id, Spec::NotObsoleted(obsolete.clone()));
+            if !known.constrains.contains(&set) {
+                known.constrains.push(set);
+            }
+        }
+        if self.index.rules.exclusive_names {
             let own = rec.name.as_str();
             self.clash_constraints(record, own, true, &mut known.constrains);
             for p in &rec.provides {

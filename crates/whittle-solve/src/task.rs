@@ -4,27 +4,38 @@ use std::collections::BTreeMap;
 
 use whittle_model::{PackageRecord, Requirement, VersionScheme};
 
-/// Which package manager's rules apply where the worlds differ.
+/// The resolution semantics a package world asks for, as features rather
+/// than as world names. [`Rules::default`] is dpkg/apt's (and rpm's) model:
+/// any number of packages may provide a name, providers are preferred by
+/// `provider_priority` then name, and any provider may be picked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Rules {
-    /// dpkg/apt: any number of packages may provide the same (versioned or
-    /// unversioned) name; providers are preferred by `provider_priority`,
-    /// then by name.
+pub struct Rules {
+    /// A name is held by one installed package only (apk-tools): two
+    /// packages may not both be installed when one is named, or provides
+    /// with a version, a name the other is named or provides (unversioned
+    /// provides may be shared); a package providing its own name, or one
+    /// name with two versions, is uninstallable.
+    pub exclusive_names: bool,
+    /// How the packages able to satisfy one requirement are ordered.
+    pub provider_order: ProviderOrder,
+    /// A package offering a name only as an unversioned provide, with
+    /// `provider_priority` 0, is never chosen just to satisfy that name: it
+    /// must be asked for (or depended on) by its own name, or be installed
+    /// for another reason (apk-tools).
+    pub explicit_virtuals: bool,
+}
+
+/// How providers of a requirement are preferred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProviderOrder {
+    /// Higher `provider_priority` first, then by name (apt; Debian's
+    /// `Priority` is mapped onto it so that `awk` means mawk).
     #[default]
-    Debian,
-    /// apk-tools:
-    ///
-    /// * a name is held by one package only: two packages may not both be
-    ///   installed when one is named, or provides with a version, a name the
-    ///   other is named or provides (only unversioned provides may be shared);
-    ///   a package providing its own name, or one name twice, is uninstallable;
-    /// * providers of a requirement are preferred by the version they give
-    ///   the required name, then `provider_priority`, then name;
-    /// * a package offering a name only as an unversioned provide, with
-    ///   `provider_priority` 0, is never chosen just to satisfy that name: it
-    ///   must be asked for (or depended on) by its own name, or be installed
-    ///   for another reason.
-    Apk,
+    Priority,
+    /// Highest version given to the required name first (a record's own
+    /// version for its own name, a provide's version; unversioned provides
+    /// last), then higher `provider_priority`, then name (apk-tools).
+    ProvidedVersion,
 }
 
 /// One dependency-resolution problem.
@@ -36,6 +47,10 @@ pub enum Rules {
 /// (a requirement named `!x` holds when nothing satisfying `x` is installed).
 /// Such a record is added only if the whole can still be resolved; the
 /// closure is recomputed until no further record is triggered.
+///
+/// Records may also obsolete others ([`PackageRecord::obsoletes`]: the named
+/// packages are kept out), and dependencies may carry `with` requirements
+/// and conditions ([`whittle_model::Dependency`]).
 ///
 /// Records from tagged repositories (`repo_tag`) are candidates only when
 /// reached through a tag: a request listed in `request_tags` makes the
@@ -62,13 +77,13 @@ pub struct SolveTask<'a> {
     /// Request name → repository tag (`name@tag`): the tagged records become
     /// candidates for this request and its closure, and are preferred for it.
     pub request_tags: BTreeMap<String, String>,
-    /// Which package manager's rules apply.
+    /// The world's resolution semantics.
     pub rules: Rules,
 }
 
 impl<'a> SolveTask<'a> {
     /// A task over `packages` with no requests, exclusions, locks or tags
-    /// yet, under [`Rules::Debian`].
+    /// yet, under the default [`Rules`].
     pub fn new(packages: &'a [PackageRecord], scheme: &'a dyn VersionScheme) -> Self {
         SolveTask {
             packages,
@@ -77,7 +92,7 @@ impl<'a> SolveTask<'a> {
             scheme,
             locked: BTreeMap::new(),
             request_tags: BTreeMap::new(),
-            rules: Rules::Debian,
+            rules: Rules::default(),
         }
     }
 }

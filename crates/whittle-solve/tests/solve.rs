@@ -4,15 +4,40 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
-use whittle_model::{Dependency, Op, PackageRecord, Provide, Requirement, VersionScheme};
-use whittle_solve::{solve, Rules, Solution, SolveError, SolveTask};
+use whittle_model::{
+    Condition, Dependency, Op, PackageRecord, Provide, Requirement, VersionScheme,
+};
+use whittle_solve::{solve, ProviderOrder, Rules, Solution, SolveError, SolveTask};
+
+/// apk-tools' semantics, as the APK world asks for them.
+const APK_RULES: Rules = Rules {
+    exclusive_names: true,
+    provider_order: ProviderOrder::ProvidedVersion,
+    explicit_virtuals: true,
+};
 
 /// Dotted numeric versions: components split on `.`, `-`, `+`, `~`;
 /// numeric components compare as numbers, others lexically; a missing
 /// component is lower than a present one.
 struct Dotted;
 
+/// The scheme also prints requirements Debian-style (`name (>= v)`), which
+/// the expected messages below rely on: the solver prints through it.
 impl VersionScheme for Dotted {
+    fn show_requirement(&self, req: &Requirement) -> String {
+        match &req.constraint {
+            None => req.name.clone(),
+            Some((op, v)) => {
+                let op = match op {
+                    Op::Lt => "<<",
+                    Op::Gt => ">>",
+                    other => return format!("{} ({other} {v})", req.name),
+                };
+                format!("{} ({op} {v})", req.name)
+            }
+        }
+    }
+
     fn compare(&self, a: &str, b: &str) -> Ordering {
         let split = |s: &str| -> Vec<String> {
             s.split(['.', '-', '+', '~']).map(str::to_string).collect()
@@ -51,12 +76,7 @@ fn pkg(spec: &str) -> PackageRecord {
         match key.trim() {
             "depends" => {
                 for item in items {
-                    rec.depends.push(Dependency {
-                        alternatives: item
-                            .split('|')
-                            .map(|a| Requirement::parse_simple(a).expect("requirement"))
-                            .collect(),
-                    });
+                    rec.depends.push(dependency(item));
                 }
             }
             "provides" => {
@@ -74,6 +94,12 @@ fn pkg(spec: &str) -> PackageRecord {
                         .push(Requirement::parse_simple(item).expect("conflict"));
                 }
             }
+            "obsoletes" => {
+                for item in items {
+                    rec.obsoletes
+                        .push(Requirement::parse_simple(item).expect("obsolete"));
+                }
+            }
             "repo" => rec.repo = value.trim().parse().expect("repo index"),
             "priority" => rec.provider_priority = value.trim().parse().expect("priority"),
             "install_if" => {
@@ -87,6 +113,31 @@ fn pkg(spec: &str) -> PackageRecord {
         }
     }
     rec
+}
+
+/// One dependency: `a | b (>= 1)`, optionally followed by `with r`, then
+/// by `if r` or `unless r` (RPM's rich dependencies).
+fn dependency(text: &str) -> Dependency {
+    let parse = |t: &str| Requirement::parse_simple(t).expect("requirement");
+    let (rest, when) = if let Some((rest, cond)) = text.split_once(" if ") {
+        (rest, Some(Condition::Installed(vec![parse(cond)])))
+    } else if let Some((rest, cond)) = text.split_once(" unless ") {
+        (rest, Some(Condition::NotInstalled(vec![parse(cond)])))
+    } else {
+        (text, None)
+    };
+    let mut parts = rest.split(" with ");
+    let alternatives = parts
+        .next()
+        .unwrap_or_default()
+        .split('|')
+        .map(parse)
+        .collect();
+    Dependency {
+        alternatives,
+        with: parts.map(parse).collect(),
+        when,
+    }
 }
 
 /// A request in `name`, `name (op v)` or `name~prefix` form, optionally
@@ -493,7 +544,7 @@ const CASES: &[SolveCase] = &[
 ];
 
 /// Cases for install_if and tagged repositories (rules-independent, run
-/// under [`Rules::Apk`]) and for apk-tools' provide rules.
+/// under [`APK_RULES`]) and for apk-tools' provide rules.
 const APK_CASES: &[SolveCase] = &[
     SolveCase {
         name: "install_if: installed when every atom holds",
@@ -749,12 +800,166 @@ const APK_CASES: &[SolveCase] = &[
     },
 ];
 
+/// The features RPM needs, under the default rules (no world names).
+const FEATURE_CASES: &[SolveCase] = &[
+    SolveCase {
+        name: "obsoletes keep the obsoleted name out",
+        packages: &[
+            "app 1 ; depends: libnew, libold",
+            "libnew 2 ; obsoletes: libold (<< 2)",
+            "libold 1",
+            "libold 2",
+        ],
+        requests: &["app"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["app 1", "libnew 2", "libold 2"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "obsoletes match names, not provides",
+        packages: &[
+            "app 1 ; depends: libnew, compat",
+            "libnew 2 ; obsoletes: compat",
+            "shim 1 ; provides: compat",
+        ],
+        requests: &["app"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["app 1", "libnew 2", "shim 1"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "an obsoleted request cannot be installed",
+        packages: &["libnew 2 ; obsoletes: libold", "libold 1"],
+        requests: &["libnew", "libold"],
+        exclude: NONE,
+        locked: &[],
+        expect: Err("cannot satisfy"),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "with: one package satisfies a version range",
+        packages: &[
+            "app 1 ; depends: lib (>= 1) with lib (<< 2)",
+            "lib 2.1",
+            "lib 1.5",
+            "lib 0.9",
+        ],
+        requests: &["app"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["app 1", "lib 1.5"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "with: the provider must give both names",
+        packages: &[
+            "app 1 ; depends: tls with crypto",
+            "gnutls 3 ; provides: tls",
+            "openssl 3 ; provides: tls, crypto",
+        ],
+        requests: &["app"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["app 1", "openssl 3"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "if: the dependency applies when the condition is installed",
+        packages: &[
+            "app 1 ; depends: app-bash if bash",
+            "app-bash 1",
+            "bash 5",
+            "tool 1 ; depends: bash",
+        ],
+        requests: &["app", "tool"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["app 1", "app-bash 1", "bash 5", "tool 1"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "if: and not otherwise",
+        packages: &["app 1 ; depends: app-bash if bash", "app-bash 1", "bash 5"],
+        requests: &["app"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["app 1"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "unless: the alternative is preferred when nothing lifts it",
+        packages: &[
+            "app 1 ; depends: fallback unless native",
+            "fallback 1",
+            "native 1",
+        ],
+        requests: &["app"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["app 1", "fallback 1"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "unless: a lifting package installed anyway makes it unnecessary",
+        packages: &[
+            "app 1 ; depends: fallback unless native",
+            "fallback 1 ; conflicts: native",
+            "native 1",
+        ],
+        requests: &["app", "native"],
+        exclude: NONE,
+        locked: &[],
+        expect: Ok(&["app 1", "native 1"]),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "a virtual request provided only by excluded packages is an error",
+        packages: &["mawk 1.3 ; provides: awk", "tool 1 ; depends: awk"],
+        requests: &["awk"],
+        exclude: &["mawk"],
+        locked: &[],
+        expect: Err("awk is provided only by excluded mawk"),
+        expect_excluded: NONE,
+    },
+    SolveCase {
+        name: "but a dependency on it is satisfied by the exclusion",
+        packages: &["mawk 1.3 ; provides: awk", "tool 1 ; depends: awk"],
+        requests: &["tool"],
+        exclude: &["mawk"],
+        locked: &[],
+        expect: Ok(&["tool 1"]),
+        expect_excluded: &["mawk 1.3"],
+    },
+];
+
+#[test]
+fn feature_cases() {
+    check_cases(FEATURE_CASES, Rules::default());
+}
+
+#[test]
+fn the_default_syntax_is_neutral() {
+    struct Plain;
+    impl VersionScheme for Plain {
+        fn compare(&self, a: &str, b: &str) -> Ordering {
+            a.cmp(b)
+        }
+    }
+    let packages = vec![pkg("app 1 ; depends: lib (>= 2)"), pkg("lib 1")];
+    let mut task = SolveTask::new(&packages, &Plain);
+    task.requests.push(Requirement::any("app"));
+    let err = solve(&task).expect_err("unsatisfiable").to_string();
+    assert!(err.contains("app → lib >= 2 not available"), "{err}");
+}
+
 fn build(case: &SolveCase) -> Vec<PackageRecord> {
     case.packages.iter().map(|s| pkg(s)).collect()
 }
 
 fn run(case: &SolveCase, packages: &[PackageRecord]) -> Result<Solution, SolveError> {
-    run_with(case, packages, Rules::Debian)
+    run_with(case, packages, Rules::default())
 }
 
 fn run_with(
@@ -786,12 +991,12 @@ fn labels(packages: &[PackageRecord], indices: &[usize]) -> Vec<String> {
 
 #[test]
 fn solve_cases() {
-    check_cases(CASES, Rules::Debian);
+    check_cases(CASES, Rules::default());
 }
 
 #[test]
 fn apk_rule_cases() {
-    check_cases(APK_CASES, Rules::Apk);
+    check_cases(APK_CASES, APK_RULES);
 }
 
 fn check_cases(cases: &[SolveCase], rules: Rules) {
@@ -936,7 +1141,7 @@ fn synthetic(count: usize, seed: u64, dense: bool) -> Vec<PackageRecord> {
                 if rng.below(6) == 0 {
                     alternatives.push(Requirement::any(format!("v{}", rng.below(names / 10))));
                 }
-                rec.depends.push(Dependency { alternatives });
+                rec.depends.push(Dependency::any_of(alternatives));
             }
             if rng.below(8) == 0 {
                 rec.provides.push(Provide {
@@ -1056,13 +1261,8 @@ fn case_solutions_are_consistent() {
     }
     for case in APK_CASES {
         let packages = build(case);
-        let first = run_with(case, &packages, Rules::Apk);
-        assert_eq!(
-            run_with(case, &packages, Rules::Apk),
-            first,
-            "{}",
-            case.name
-        );
+        let first = run_with(case, &packages, APK_RULES);
+        assert_eq!(run_with(case, &packages, APK_RULES), first, "{}", case.name);
         if let Ok(solution) = first {
             check_solution(&packages, &solution, case.exclude);
         }

@@ -1,20 +1,35 @@
 //! The boundary between whittle's engine and a package world.
 //!
 //! A package world (Debian `.deb`, APK, RPM) knows its repository format,
-//! its version rules, how to unpack its packages and what its package
-//! database looks like. The engine knows everything else: solving, the
-//! order of work, the root filesystem, the image and the SBOM. The
-//! [`PackageWorld`] trait is all the engine sees of a world.
+//! its version rules and requirement syntax, its solver semantics, how to
+//! unpack its packages, what its packages' scripts would have done and
+//! what its package database looks like. The engine knows everything
+//! else: solving, the order of work, the root filesystem, the image and
+//! the SBOM. It sees a world only through two traits:
 //!
-//! Libraries never print: long work is reported through [`Reporter`], which
-//! the command-line front end implements with progress bars or log lines.
+//! * [`WorldKind`]: registered by a front end in a [`Worlds`] list under
+//!   its repository `type:`; it parses its own repository entries and
+//!   options and opens a
+//! * [`PackageWorld`]: the world set up for one recipe.
+//!
+//! World-specific data about a package travels as a typed [`Payload`].
+//! Libraries never print: long work is reported through [`Reporter`],
+//! which the command-line front end implements with progress bars or log
+//! lines.
 #![deny(missing_docs)]
 
+mod accounts;
+mod error;
+mod package;
+mod payload;
+mod registry;
 mod reporter;
 mod world;
 
+pub use accounts::account_spec;
+pub use error::{FailureKind, WorldError};
+pub use package::{Distro, Installed, PackageFacts, Unpacked};
+pub use payload::Payload;
+pub use registry::{OpenContext, WorldKind, Worlds};
 pub use reporter::{NullReporter, Reporter};
-pub use world::{
-    account_spec, Distro, FinishInput, Installed, PackageFacts, PackageWorld, Unpacked,
-    WorldContext, WorldError,
-};
+pub use world::{FinishInput, PackageWorld, WorldContext};

@@ -9,15 +9,17 @@ use whittle_oci::{image_digest, write_archive, write_layout, ImageSet, PlatformI
 use whittle_recipe::{Arch, BuildPlan};
 use whittle_world::FinishInput;
 
+use crate::checks::{check_output, check_programs, run_as_user};
 use crate::error::BuildError;
 use crate::image::{config, layers};
 use crate::install::install;
 use crate::layering::{plan_by_origin, single_layer};
 use crate::mutate::apply_paths;
+use crate::place::map_owner_names;
 use crate::resolve::{resolve_all, Resolution};
 use crate::sbom::sbom_input;
 use crate::session::Session;
-use crate::warnings::unwanted_programs;
+use crate::warnings::{missing_libraries, unwanted_programs};
 
 /// What to build and where to put it.
 #[derive(Debug, Clone)]
@@ -32,9 +34,16 @@ pub struct BuildRequest {
     pub archs: Option<Vec<Arch>>,
     /// Where SBOMs go; `None` writes none.
     pub sbom_dir: Option<PathBuf>,
+    /// Put before each SBOM's file name (`sbom-amd64.spdx.json`), so that
+    /// builds sharing a directory do not overwrite each other's (the CLI
+    /// uses the output's name when no SBOM directory is given).
+    pub sbom_prefix: String,
     /// Build date (seconds since the epoch); `None` takes the newest file
     /// time found in the installed packages.
     pub build_date: Option<i64>,
+    /// Refuse an image whose entrypoint (or command) program it lacks. Off
+    /// only for base images whose program a later layer adds.
+    pub check_entrypoint: bool,
 }
 
 /// What one platform's image holds.
@@ -94,14 +103,8 @@ struct Built {
 /// Build the image the request describes and write it atomically.
 pub fn build(session: &Session, req: &BuildRequest) -> Result<BuildOutcome, BuildError> {
     let archs = req.archs.clone().unwrap_or_else(|| req.plan.archs.clone());
-    let output_is_dir = req.output.is_dir();
-    if !output_is_dir && req.output.extension().and_then(|e| e.to_str()) != Some("tar") {
-        return Err(BuildError::Unsupported(format!(
-            "the output {} is neither a .tar file nor an existing directory: name a .tar \
-             archive, or create the directory for an OCI layout first",
-            req.output.display()
-        )));
-    }
+    // Everything that can be checked before any work is.
+    let output_is_dir = check_output(&req.output, req.sbom_dir.as_deref())?;
     // Build date: the request's, else the newest time in any platform's packages.
     let mut timings = Timings::default();
     let started = Instant::now();
@@ -110,14 +113,7 @@ pub fn build(session: &Session, req: &BuildRequest) -> Result<BuildOutcome, Buil
     let mut built = Vec::new();
     let mut epoch = req.build_date;
     for resolution in resolutions {
-        let b = build_platform(
-            session,
-            &req.plan,
-            &req.tag,
-            resolution,
-            &mut epoch,
-            &mut timings,
-        )?;
+        let b = build_platform(session, req, resolution, &mut epoch, &mut timings)?;
         built.push(b);
     }
     let output_started = Instant::now();
@@ -181,12 +177,12 @@ pub fn build(session: &Session, req: &BuildRequest) -> Result<BuildOutcome, Buil
 
 fn build_platform(
     session: &Session,
-    plan: &BuildPlan,
-    tag: &str,
+    req: &BuildRequest,
     resolution: Resolution,
     epoch: &mut Option<i64>,
     timings: &mut Timings,
 ) -> Result<Built, BuildError> {
+    let (plan, tag, check_entrypoint) = (&req.plan, req.tag.as_str(), req.check_entrypoint);
     let arch = resolution.arch;
     let cx = session.context(arch);
     let step = Instant::now();
@@ -196,19 +192,32 @@ fn build_platform(
     let step = Instant::now();
     let mut root = placed.root;
     let build_epoch = *epoch.get_or_insert(placed.newest_mtime);
-    // What the packages' scripts would have done, and the package database.
+    let world = session.world();
+    // What the packages' scripts would have done (accounts among it), then
+    // owners by name through those accounts, then the package database.
     let input = FinishInput {
         accounts: &plan.accounts,
         epoch: build_epoch,
     };
-    for w in session
-        .world()
-        .finish(&cx, &mut root, &placed.installed, &input)?
-    {
+    for w in world.finish(&cx, &mut root, &placed.installed, &input)? {
         session.reporter().on_warning(&w);
     }
+    map_owner_names(&mut root, &placed.named_owners);
+    world.write_database(&cx, &mut root, &placed.installed, &input)?;
     apply_paths(&mut root, &plan.paths, build_epoch)?;
-    for w in unwanted_programs(&root, &placed.installed) {
+    let user = run_as_user(plan, &root)?;
+    let env = image_env(plan, world.default_env());
+    if check_entrypoint {
+        check_programs(plan, &root, &env)?;
+    }
+    for w in unwanted_programs(&root, &placed.installed)
+        .into_iter()
+        .chain(missing_libraries(
+            &root,
+            &placed.installed,
+            &resolution.excluded,
+        ))
+    {
         session.reporter().on_warning(&w);
     }
     root.clamp_mtimes(build_epoch);
@@ -223,7 +232,7 @@ fn build_platform(
         .on_step(&format!("writing {} layer(s) ({arch})", plans.len()));
     let written = layers(&root, &plans, session.fetcher())?;
     timings.layers += step.elapsed().as_secs_f64();
-    let config = config(plan, arch, build_epoch)?;
+    let config = config(plan, arch, build_epoch, env, user);
     let image = PlatformImage {
         config,
         layers: written.iter().map(|(l, _)| l.clone()).collect(),
@@ -253,6 +262,19 @@ fn build_platform(
     })
 }
 
+/// The image's environment: PATH, the world's defaults (the CA bundle),
+/// then the recipe's, which wins.
+fn image_env(plan: &BuildPlan, world_env: Vec<(String, String)>) -> BTreeMap<String, String> {
+    let mut env: BTreeMap<String, String> = BTreeMap::new();
+    env.insert(
+        "PATH".to_string(),
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string(),
+    );
+    env.extend(world_env);
+    env.extend(plan.environment.clone());
+    env
+}
+
 fn write_sboms(
     req: &BuildRequest,
     built: &[Built],
@@ -273,7 +295,11 @@ fn write_sboms(
     for (b, digest) in built.iter().zip(digests) {
         let mut input = b.sbom.clone();
         input.image_digest = Some(digest.clone());
-        let path = dir.join(format!("sbom-{}.spdx.json", b.outcome.arch.oci_arch()));
+        let path = dir.join(format!(
+            "{}sbom-{}.spdx.json",
+            req.sbom_prefix,
+            b.outcome.arch.oci_arch()
+        ));
         write(&path, &whittle_sbom::spdx_json(&input))?;
         written.push(path);
     }
@@ -284,7 +310,7 @@ fn write_sboms(
             .map(|(b, d)| (b.outcome.arch.oci_arch().to_string(), d.clone()))
             .collect();
         let tool = format!("whittle-{}", env!("CARGO_PKG_VERSION"));
-        let path = dir.join("sbom-index.spdx.json");
+        let path = dir.join(format!("{}sbom-index.spdx.json", req.sbom_prefix));
         write(
             &path,
             &whittle_sbom::spdx_index_json(&req.tag, index_digest, &per_arch, epoch, &tool),

@@ -1,8 +1,12 @@
 //! The engine's error: one paragraph saying what failed, where, what to do.
+//! Causes are attached as sources (the front end prints the chain), never
+//! repeated in the message.
+
+use std::path::PathBuf;
 
 use whittle_recipe::RecipeError;
 
-/// A build or resolution failed. Nothing was written at the output.
+/// A build or resolution failed.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     /// The recipe is malformed or inconsistent.
@@ -12,7 +16,7 @@ pub enum BuildError {
     #[error(transparent)]
     World(#[from] whittle_world::WorldError),
     /// The requested packages cannot be installed together.
-    #[error("cannot resolve the packages for {arch}: {source}")]
+    #[error("cannot resolve the packages for {arch}")]
     Solve {
         /// Architecture being resolved.
         arch: String,
@@ -20,8 +24,40 @@ pub enum BuildError {
         #[source]
         source: whittle_solve::SolveError,
     },
+    /// The packages resolved for one architecture need versions that were
+    /// left out because another requested architecture lacks them.
+    #[error(
+        "cannot resolve the packages for {arch}; not considered because they are missing on \
+         another requested architecture: {}. Build the architectures separately, or pin \
+         versions every architecture has.",
+        dropped.join(", ")
+    )]
+    MissingOnOtherArch {
+        /// Architecture being resolved.
+        arch: String,
+        /// `name version`s left out.
+        dropped: Vec<String>,
+        /// What the solver found.
+        #[source]
+        source: whittle_solve::SolveError,
+    },
+    /// The versions chosen for the first architecture cannot be installed
+    /// on another one.
+    #[error(
+        "the versions chosen for {first} cannot be installed on {arch}, so the architectures \
+         would get different versions. Pin the package to a version both have."
+    )]
+    ArchsDisagree {
+        /// The first architecture.
+        first: String,
+        /// The architecture that cannot take its versions.
+        arch: String,
+        /// What the solver found with the first one's versions.
+        #[source]
+        source: whittle_solve::SolveError,
+    },
     /// A package's file could not be placed in the image.
-    #[error("{package}: cannot place /{path} in the image: {source}")]
+    #[error("{package}: cannot place /{path} in the image")]
     Place {
         /// The package.
         package: String,
@@ -31,8 +67,8 @@ pub enum BuildError {
         #[source]
         source: whittle_rootfs::FsError,
     },
-    /// Two unrelated packages ship the same file.
-    #[error("file conflict: /{path} is in both {owner} and {package}, and neither replaces the other. Exclude one of them (contents.exclude) or pick packages that agree.")]
+    /// Two unrelated packages ship the same file with different contents.
+    #[error("file conflict: /{path} is in both {owner} and {package} with different contents, and neither replaces the other. Exclude one of them (contents.exclude) or pick packages that agree.")]
     FileConflict {
         /// The path, as placed in the tree.
         path: String,
@@ -49,8 +85,28 @@ pub enum BuildError {
         /// What went wrong.
         message: String,
     },
+    /// `run-as` names a user neither the recipe nor the image defines.
+    #[error("`run-as: {run_as}` names no user of the recipe or of the image's /etc/passwd (users there: {known}). Add the user under accounts.users, or give a numeric uid.")]
+    UnknownRunAs {
+        /// The `run-as` value.
+        run_as: String,
+        /// Users the image knows, comma-separated.
+        known: String,
+    },
+    /// The entrypoint or command names a program the image does not have.
+    #[error("the {what} `{program}` does not exist in the image{hint}")]
+    MissingProgram {
+        /// `entrypoint` or `cmd`.
+        what: &'static str,
+        /// The program path.
+        program: String,
+        /// What to do (which packages ship something similar).
+        hint: String,
+    },
     /// The cache could not be opened or used.
-    #[error("the cache at {path} cannot be used: {source}. Choose another with --cache-dir or WHITTLE_CACHE_DIR.")]
+    #[error(
+        "the cache at {path} cannot be used. Choose another with --cache-dir or WHITTLE_CACHE_DIR."
+    )]
     Cache {
         /// Cache root.
         path: String,
@@ -61,8 +117,25 @@ pub enum BuildError {
     /// The network client could not be set up.
     #[error(transparent)]
     Net(#[from] whittle_net::NetError),
+    /// The output path cannot take an image (checked before building).
+    #[error("cannot write the image to {}: {reason}", path.display())]
+    OutputPath {
+        /// The output path.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        reason: String,
+    },
+    /// Writing a layer's tar failed.
+    #[error("could not write the tar of layer `{layer}`")]
+    LayerTar {
+        /// The layer.
+        layer: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The image could not be written.
-    #[error("could not write the image to {path}: {source}. Nothing was left at {path}; check the path and free space.")]
+    #[error("could not write the image to {path}. Nothing was left at {path}; check the path and free space.")]
     Output {
         /// Output path.
         path: String,
@@ -71,7 +144,7 @@ pub enum BuildError {
         source: whittle_oci::OciError,
     },
     /// The SBOM could not be written.
-    #[error("could not write the SBOM {path}: {source}. The image was removed again; check the --sbom-path directory.")]
+    #[error("could not write the SBOM {path}. The image was removed again; check the --sbom-path directory.")]
     Sbom {
         /// SBOM path.
         path: String,
@@ -79,7 +152,7 @@ pub enum BuildError {
         #[source]
         source: std::io::Error,
     },
-    /// The recipe uses something this version does not support yet.
-    #[error("{0}")]
-    Unsupported(String),
+    /// Worker threads could not be started.
+    #[error("could not start worker threads")]
+    Threads(#[source] rayon::ThreadPoolBuildError),
 }

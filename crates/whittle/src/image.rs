@@ -12,15 +12,6 @@ use whittle_rootfs::RootFs;
 use crate::error::BuildError;
 use crate::layering::LayerPlan;
 
-/// Environment every image gets unless the recipe sets the variable (as apko).
-const DEFAULT_ENV: &[(&str, &str)] = &[
-    (
-        "PATH",
-        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    ),
-    ("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt"),
-];
-
 /// The layers of `root` as `plans` divide it, bottom first, and whether
 /// each came from the cache.
 pub fn layers(
@@ -33,8 +24,9 @@ pub fn layers(
         .map(|plan| {
             let tar = root
                 .write_tar_filtered(Vec::new(), |k| plan.keys.contains(k))
-                .map_err(|e| {
-                    BuildError::Unsupported(format!("could not write the layer tar: {e}"))
+                .map_err(|source| BuildError::LayerTar {
+                    layer: plan.name.clone(),
+                    source,
                 })?;
             layer(&tar, fetcher)
         })
@@ -73,14 +65,16 @@ fn layer(tar: &[u8], fetcher: &Fetcher) -> Result<(Layer, bool), BuildError> {
     Ok((layer, false))
 }
 
-/// The image config for `arch` from the recipe.
-pub fn config(plan: &BuildPlan, arch: Arch, epoch: i64) -> Result<ImageConfig, BuildError> {
-    let mut env: BTreeMap<String, String> = DEFAULT_ENV
-        .iter()
-        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-        .collect();
-    env.extend(plan.environment.clone());
-    Ok(ImageConfig {
+/// The image config for `arch` from the recipe, with the environment and
+/// user already worked out.
+pub fn config(
+    plan: &BuildPlan,
+    arch: Arch,
+    epoch: i64,
+    env: BTreeMap<String, String>,
+    user: Option<String>,
+) -> ImageConfig {
+    ImageConfig {
         platform: Platform {
             os: "linux".to_string(),
             architecture: arch.oci_arch().to_string(),
@@ -89,12 +83,12 @@ pub fn config(plan: &BuildPlan, arch: Arch, epoch: i64) -> Result<ImageConfig, B
         entrypoint: plan.entrypoint.clone(),
         cmd: plan.cmd.clone(),
         env: env.into_iter().map(|(k, v)| format!("{k}={v}")).collect(),
-        user: plan.run_as_uid()?.map(|u| u.to_string()),
+        user,
         working_dir: plan.work_dir.clone(),
         stop_signal: plan.stop_signal.clone(),
         labels: BTreeMap::new(),
         volumes: plan.volumes.clone(),
         created_epoch: epoch,
         history_comment: "whittle build".to_string(),
-    })
+    }
 }

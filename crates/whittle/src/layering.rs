@@ -174,7 +174,7 @@ mod tests {
             record,
             paths: keys.iter().map(|k| format!("/{k}")).collect(),
             keys: keys.iter().map(|k| (*k).to_string()).collect(),
-            meta: Default::default(),
+            payload: Default::default(),
         }
     }
 

@@ -4,20 +4,24 @@
 //!
 //! ```text
 //! recipe ─► session (world, cache) ─► resolve ─► install (fetch, unpack, place)
-//!        ─► finish (package db, accounts, paths) ─► image (layer, config) ─► sbom
+//!        ─► finish (script effects, accounts) ─► owners ─► package db, paths
+//!        ─► checks ─► image (layers, config) ─► sbom
 //! ```
 //!
 //! [`build`] runs all of it; [`show_packages`] stops after resolving. The
-//! engine never prints: progress and warnings go to a
+//! engine knows no package world by name: the front end registers the
+//! worlds it offers in a [`Worlds`] list. The engine never prints: progress and warnings go to a
 //! [`Reporter`].
 #![deny(missing_docs)]
 
 mod build;
+mod checks;
 mod error;
 mod image;
 mod install;
 mod layering;
 mod mutate;
+mod place;
 mod resolve;
 mod sbom;
 mod session;
@@ -28,5 +32,5 @@ pub use error::BuildError;
 pub use resolve::{show_packages, Resolution};
 pub use session::{Session, SessionOptions};
 pub use whittle_model::time::days_from_civil;
-pub use whittle_recipe::{Arch, BuildPlan, PackageRequest};
-pub use whittle_world::{NullReporter, Reporter};
+pub use whittle_recipe::{Arch, BuildPlan, PackageRequest, RepositorySpec};
+pub use whittle_world::{NullReporter, Reporter, WorldKind, Worlds};

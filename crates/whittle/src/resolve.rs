@@ -141,36 +141,32 @@ fn drop_inconsistent(indexes: &mut [Vec<PackageRecord>]) -> BTreeSet<String> {
 }
 
 fn solve_error(arch: Arch, source: SolveError, dropped: &BTreeSet<String>) -> BuildError {
-    let mentioned: Vec<&String> = dropped
+    let text = source.to_string();
+    let mentioned: Vec<String> = dropped
         .iter()
-        .filter(|d| {
-            let name = d.split(' ').next().unwrap_or("");
-            source.to_string().contains(name)
-        })
+        .filter(|d| text.contains(d.split(' ').next().unwrap_or("")))
+        .cloned()
         .collect();
     if mentioned.is_empty() {
-        return BuildError::Solve {
+        BuildError::Solve {
             arch: arch.to_string(),
             source,
-        };
+        }
+    } else {
+        BuildError::MissingOnOtherArch {
+            arch: arch.to_string(),
+            dropped: mentioned,
+            source,
+        }
     }
-    BuildError::Unsupported(format!(
-        "cannot resolve the packages for {arch}: {source}. Not considered because they are \
-         missing on another requested architecture: {}. Build the architectures separately, \
-         or pin versions every architecture has.",
-        mentioned
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))
 }
 
-fn inconsistent(arch: Arch, first: Arch, e: SolveError) -> BuildError {
-    BuildError::Unsupported(format!(
-        "the versions chosen for {first} cannot be installed on {arch}, so the architectures \
-         would get different versions: {e}. Pin the package to a version both have."
-    ))
+fn inconsistent(arch: Arch, first: Arch, source: SolveError) -> BuildError {
+    BuildError::ArchsDisagree {
+        first: first.to_string(),
+        arch: arch.to_string(),
+        source,
+    }
 }
 
 fn make_task<'a>(

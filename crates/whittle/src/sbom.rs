@@ -20,18 +20,19 @@ pub fn sbom_input(
         .iter()
         .map(|p| {
             let facts = world.facts(root, p, distro.as_ref());
-            package(&p.record, facts.purl, facts.license, facts.supplier, false)
+            package(
+                &p.record,
+                facts.purl.to_string(),
+                facts.license,
+                facts.supplier,
+                false,
+            )
         })
         .collect();
     for rec in excluded {
-        let shadow = Installed {
-            record: rec.clone(),
-            paths: Vec::new(),
-            keys: Vec::new(),
-            meta: Default::default(),
-        };
+        let shadow = Installed::from_record(rec.clone());
         let facts = world.facts(root, &shadow, distro.as_ref());
-        packages.push(package(rec, facts.purl, None, None, true));
+        packages.push(package(rec, facts.purl.to_string(), None, None, true));
     }
     SbomInput {
         image_name: tag.to_string(),

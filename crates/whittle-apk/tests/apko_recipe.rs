@@ -1,12 +1,14 @@
-//! apko compatibility: every apko configuration key, the real apko config
-//! from the golden fixture, relative keyring/repository paths, unsupported
-//! apko keys, and the plan side of apko's `-k/-r/-b` flags.
+//! apko compatibility of recipes: every apko configuration key, the real
+//! apko config from the golden fixture, relative keyring/repository paths,
+//! unsupported apko keys, and the plan side of apko's `-k/-r/-b` flags —
+//! read by the recipe crate, the repositories by this world.
 
 use std::path::{Path, PathBuf};
 
+use whittle_apk::{ApkRepositories, ApkRepository};
 use whittle_recipe::{
-    ApkRepository, Arch, BuildPlan, DebRepository, ErrorKind, Layering, LayeringStrategy,
-    PathMutation, PlanEditError, RecipeError, Repository,
+    Arch, BuildPlan, ErrorKind, Layering, LayeringStrategy, PathMutation, PlanEditError,
+    RecipeError,
 };
 
 fn parse(text: &str) -> Result<BuildPlan, RecipeError> {
@@ -41,22 +43,32 @@ fn apk(url: &str, tag: Option<&str>) -> ApkRepository {
     }
 }
 
+/// The plan's repositories as the APK world reads them.
+fn repos(plan: &BuildPlan) -> Result<ApkRepositories, RecipeError> {
+    let specs: Vec<_> = plan.repositories.iter().collect();
+    ApkRepositories::from_specs(&specs)
+}
+
+/// Sources (resolve + build) and image lines (resolve as written + runtime).
+fn apk_repos(plan: &BuildPlan) -> (Vec<ApkRepository>, Vec<String>) {
+    let r = repos(plan).expect("the APK world reads the entries");
+    (r.sources, r.image_lines)
+}
+
 fn check_golden(path: &Path) {
     let plan = BuildPlan::from_file(path).expect("the golden apko.yaml parses");
     let dir = path.parent().expect("has a directory");
     let under = |rel: &str| dir.join(rel).to_string_lossy().into_owned();
     assert_eq!(plan.keyrings, [under("testdata/melange.rsa.pub")]);
-    assert_eq!(
-        plan.repositories,
-        [Repository::Apk(apk(&under("testdata/packages"), None))]
-    );
+    let (sources, lines) = apk_repos(&plan);
+    assert_eq!(sources, [apk(&under("testdata/packages"), None)]);
     // The image gets the repository as written, like apko's golden image.
-    assert_eq!(plan.image_apk_repositories, ["./testdata/packages"]);
+    assert_eq!(lines, ["./testdata/packages"]);
     let names: Vec<&str> = plan.packages.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["replayout"]);
     assert_eq!(plan.entrypoint, ["/bin/sh", "-l"]);
     assert_eq!(plan.archs, [Arch::Amd64, Arch::Arm64]);
-    assert!(plan.build_repositories.is_empty() && plan.runtime_repositories.is_empty());
+    assert_eq!(plan.repositories.len(), 1);
     assert_eq!(plan.layering, None);
     assert!(!plan.ignore_signatures);
 }
@@ -146,45 +158,21 @@ fn every_apko_key() {
         plan.keyrings,
         ["https://wolfi.mirror.invalid/os/wolfi-signing.rsa.pub"]
     );
+    let (sources, lines) = apk_repos(&plan);
+    // Resolve from repositories + build_repositories, never runtime ones.
     assert_eq!(
-        plan.repositories,
+        sources,
         [
-            Repository::Apk(apk("https://wolfi.mirror.invalid/os", None)),
-            Repository::Apk(apk("/srv/packages", Some("local"))),
-        ]
-    );
-    assert_eq!(
-        plan.build_repositories,
-        [
+            apk("https://wolfi.mirror.invalid/os", None),
+            apk("/srv/packages", Some("local")),
             apk("https://build.example/os", None),
             apk("https://tagged.example/os", Some("b")),
         ]
     );
-    assert_eq!(
-        plan.runtime_repositories,
-        [apk("https://runtime.example/os", None)]
-    );
-    // Resolve from repositories + build_repositories, never runtime ones.
-    let resolving: Vec<String> = plan
-        .repositories_for_resolving()
-        .iter()
-        .map(|r| match r {
-            Repository::Apk(a) => a.line(),
-            Repository::Deb(_) => panic!("no deb here"),
-        })
-        .collect();
-    assert_eq!(
-        resolving,
-        [
-            "https://wolfi.mirror.invalid/os",
-            "@local /srv/packages",
-            "https://build.example/os",
-            "@b https://tagged.example/os"
-        ]
-    );
+    assert_eq!(plan.repositories_for_resolving().count(), 4);
     // Write repositories + runtime_repositories, never build ones.
     assert_eq!(
-        plan.image_apk_repositories,
+        lines,
         [
             "https://wolfi.mirror.invalid/os",
             "@local /srv/packages",
@@ -221,7 +209,7 @@ fn every_apko_key() {
     );
     assert_eq!(plan.accounts.groups[0].members, ["nonroot"]);
     assert_eq!(plan.accounts.users[0].shell.as_deref(), Some("/bin/false"));
-    assert_eq!(plan.run_as_uid().expect("run-as resolves"), Some(65532));
+    assert_eq!(plan.run_as_uid(), Some(65532));
     assert_eq!(plan.entrypoint, ["/usr/bin/app", "--serve"]);
     assert_eq!(plan.cmd, ["--port", "8080"]);
     assert_eq!(plan.stop_signal.as_deref(), Some("SIGQUIT"));
@@ -315,19 +303,17 @@ fn include_merges_new_keys() {
     let s = |p: PathBuf| p.to_string_lossy().into_owned();
     // Each file's relative paths are relative to that file.
     assert_eq!(plan.keyrings, [s(dir.join("base/keys/base.rsa.pub"))]);
+    let (sources, lines) = apk_repos(&plan);
     assert_eq!(
-        plan.repositories,
+        sources,
         [
-            Repository::Apk(apk(&s(dir.join("base/repo")), None)),
-            Repository::Apk(apk(&s(dir.join("local")), None)),
+            apk(&s(dir.join("base/repo")), None),
+            apk(&s(dir.join("local")), None),
+            apk(&s(dir.join("base/build")), None),
         ]
     );
     assert_eq!(
-        plan.build_repositories,
-        [apk(&s(dir.join("base/build")), None)]
-    );
-    assert_eq!(
-        plan.image_apk_repositories,
+        lines,
         ["./repo", "./local", "https://rt/os", "https://rt2/os"]
     );
     assert_eq!(plan.layering.map(|l| l.budget), Some(5));
@@ -356,18 +342,19 @@ fn relative_paths_resolve_against_the_recipe_not_the_cwd() {
             "https://h/k.rsa.pub".into()
         ]
     );
+    let (sources, lines) = apk_repos(&plan);
     assert_eq!(
-        plan.repositories,
+        sources,
         [
-            Repository::Apk(apk(&s("src"), None)),
-            Repository::Apk(apk(&s("pkgs"), Some("t"))),
-            Repository::Apk(apk(&s("m"), Some("mt"))),
-            Repository::Apk(apk("file:///abs/repo", None)),
+            apk(&s("src"), None),
+            apk(&s("pkgs"), Some("t")),
+            apk(&s("m"), Some("mt")),
+            apk("file:///abs/repo", None),
         ]
     );
-    assert_eq!(plan.runtime_repositories, [apk("./not-resolved", None)]);
+    // Runtime entries are never read on the build host: kept as written.
     assert_eq!(
-        plan.image_apk_repositories,
+        lines,
         [
             "src",
             "@t ./pkgs",
@@ -377,25 +364,13 @@ fn relative_paths_resolve_against_the_recipe_not_the_cwd() {
         ]
     );
 
-    // A deb repository's keyring follows the same rule.
-    write(
-        &dir.join("d.yaml"),
-        "contents:\n  repositories: [{type: deb, suites: [bookworm], keyring: debian.gpg}]\n  packages: [a]\n",
-    );
-    let plan = BuildPlan::from_file(&dir.join("d.yaml")).expect("parses");
-    let Repository::Deb(DebRepository { keyring, .. }) = &plan.repositories[0] else {
-        panic!("not deb")
-    };
-    assert_eq!(keyring.as_deref(), Some(s("debian.gpg").as_str()));
-    assert!(plan.image_apk_repositories.is_empty());
-
     // A recipe named without a directory is in the working directory:
     // nothing to resolve.
     let plan =
         parse("contents:\n  keyring: [./k.rsa.pub]\n  repositories: [./r]\n  packages: [a]\n")
             .expect("parses");
     assert_eq!(plan.keyrings, ["./k.rsa.pub"]);
-    assert_eq!(plan.repositories, [Repository::Apk(apk("./r", None))]);
+    assert_eq!(apk_repos(&plan).0, [apk("./r", None)]);
 }
 
 // ---- errors ----
@@ -495,26 +470,44 @@ fn layering_errors() {
     assert_eq!(err.kind(), ErrorKind::InvalidType);
 }
 
+/// An entry the APK world cannot read is an error at its line.
+fn refused(text: &str, line: usize) -> RecipeError {
+    let plan = parse(text).expect("the recipe crate keeps entries as written");
+    let err = repos(&plan).expect_err("the APK world refuses it");
+    let msg = err.to_string();
+    assert!(msg.contains("apko.yaml"), "{msg}");
+    assert_eq!(err.line(), Some(line), "{msg}");
+    assert!(err.hint().is_some(), "{msg}");
+    err
+}
+
 #[test]
 fn build_and_runtime_repository_errors() {
-    let err = fails(
+    let err = refused(
         "contents:\n  packages: [a]\n  build_repositories:\n    - https://ok/os\n    - '@tagonly'\n",
         5,
-        "build_repositories",
     );
     assert!(err.to_string().contains("@tagonly"), "{err}");
-    fails(
+    refused(
         "contents:\n  packages: [a]\n  runtime_repositories:\n    - 'a b'\n",
         4,
-        "runtime_repositories",
     );
-    // apko's lists take strings only: no deb maps here.
-    let err = fails(
-        "contents:\n  packages: [a]\n  build_repositories:\n    - {type: deb, suites: [x]}\n",
+    let err = refused(
+        "contents:\n  packages: [a]\n  repositories:\n    - {type: apk, url: https://x/os, flavour: edge}\n",
         4,
-        "build_repositories",
     );
-    assert_eq!(err.kind(), ErrorKind::InvalidType);
+    assert_eq!(err.kind(), ErrorKind::UnknownKey);
+    assert!(err.to_string().contains("known keys: url, tag"), "{err}");
+    let err = refused(
+        "contents:\n  packages: [a]\n  repositories:\n    - {type: apk, tag: edge}\n",
+        4,
+    );
+    assert_eq!(err.kind(), ErrorKind::MissingKey);
+    let plan = parse(
+        "contents:\n  repositories:\n    - {type: apk, url: https://x/os, tag: edge}\n  packages: [a]\n",
+    )
+    .expect("parses");
+    assert_eq!(apk_repos(&plan).0, [apk("https://x/os", Some("edge"))]);
 }
 
 // ---- the plan side of -k/-r/-b ----
@@ -528,43 +521,26 @@ fn append_to_an_apk_or_empty_plan() {
         .expect("build repo");
     assert_eq!(plan.keyrings, ["./k.rsa.pub"]);
     // Command-line paths stay relative to the working directory.
+    let (sources, lines) = apk_repos(&plan);
     assert_eq!(
-        plan.repositories,
-        [Repository::Apk(apk("./packages", Some("local")))]
+        sources,
+        [apk("./packages", Some("local")), apk("https://b/os", None)]
     );
-    assert_eq!(plan.image_apk_repositories, ["@local ./packages"]);
-    assert_eq!(plan.build_repositories, [apk("https://b/os", None)]);
-    assert_eq!(plan.repositories_for_resolving().len(), 2);
+    assert_eq!(lines, ["@local ./packages"]);
+    assert_eq!(plan.repositories_for_resolving().count(), 2);
 
     assert_eq!(
         plan.append_repository(" "),
-        Err(PlanEditError::BadRepository(" ".into()))
-    );
-    assert_eq!(
-        plan.append_build_repository("@x"),
-        Err(PlanEditError::BadRepository("@x".into()))
+        Err(PlanEditError::EmptyRepository)
     );
     assert_eq!(plan.append_keyring(""), Err(PlanEditError::EmptyKeyring));
-}
-
-#[test]
-fn append_refused_for_a_debian_plan() {
-    let mut plan = parse(
-        "contents:\n  repositories: [{type: deb, url: http://deb.example/debian, suites: [bookworm]}]\n  packages: [a]\n",
-    )
-    .expect("parses");
-    let before = plan.clone();
-    for err in [
-        plan.append_repository("https://x/os"),
-        plan.append_build_repository("https://x/os"),
-        plan.append_keyring("k.rsa.pub"),
-    ] {
-        let err = err.expect_err("refused");
-        assert!(matches!(err, PlanEditError::DebianRecipe { .. }), "{err}");
-        let msg = err.to_string();
-        assert!(msg.contains("apko.yaml") && msg.contains("Debian"), "{msg}");
-    }
-    assert_eq!(plan, before);
+    // What is not a repository is named with the flag that gave it.
+    plan.append_build_repository("@x").expect("kept as given");
+    let err = repos(&plan).expect_err("refused");
+    assert!(
+        err.to_string().contains("--build-repository-append") && err.to_string().contains("@x"),
+        "{err}"
+    );
 }
 
 fn write(path: &Path, text: &str) {
