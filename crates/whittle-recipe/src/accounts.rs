@@ -10,7 +10,7 @@ pub struct Accounts {
     /// Users to create.
     pub users: Vec<User>,
     /// The user the image runs as: a user name or a number (`uid` or
-    /// `uid:gid`). See [`BuildPlan::run_as_uid`].
+    /// `uid:gid`). See [`BuildPlan::run_as_uid`](crate::BuildPlan::run_as_uid).
     pub run_as: Option<String>,
 }
 
