@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 use whittle_test::{DebEntry, DebRepo, DebSpec};
+use whittle_test_env::host::{require_tool, skip};
 
 fn small_repo() -> DebRepo {
     let mut repo = DebRepo::new("stable");
@@ -405,7 +406,7 @@ fn a_full_disk_leaves_no_partial_output() {
         .map(|s| s.success())
         .unwrap_or(false);
     if !mounted {
-        eprintln!("\n!!!!! SKIP: cannot mount a tiny tmpfs here (needs root); the disk-full check did NOT run !!!!!\n");
+        skip("cannot mount a tiny tmpfs here (needs root); the disk-full check did NOT run");
         return;
     }
     let r = recipe(
@@ -488,7 +489,7 @@ fn two_arch_repo() -> DebRepo {
 
 #[test]
 fn two_architectures_share_versions_and_one_image_index() {
-    if !have("skopeo") {
+    if !require_tool("skopeo") {
         return;
     }
     let repo = two_arch_repo();

@@ -8,6 +8,7 @@ mod common;
 use std::path::PathBuf;
 
 use common::*;
+use whittle_test_env::host::require_tool;
 
 fn example() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/debian/python.yaml")
@@ -72,7 +73,7 @@ fn live_python_image_runs_scans_and_reproduces() {
         "two builds of the same mirror state differ"
     );
 
-    if have("umoci") && have("runc") {
+    if require_tool("umoci") && require_tool("runc") {
         let bundle = umoci_unpack(&first, tag, &dir.path().join("run"));
         let rootfs = bundle.join("rootfs");
         for forbidden in ["usr/bin/sh", "bin/sh", "usr/bin/apt", "usr/bin/dpkg"] {

@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use sha2::{Digest, Sha256};
@@ -13,18 +12,7 @@ use whittle_deb::control::parse_paragraphs;
 use whittle_deb::index::{decompress_index, parse_packages, parse_release, IndexError, Release};
 use whittle_deb::version;
 use whittle_model::{Op, PackageRecord, Provide, Requirement, SourceRef};
-
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures");
-
-fn fixture(rel: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(FIXTURES).join(rel);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPED: fixture {} is absent", p.display());
-        None
-    }
-}
+use whittle_test_env::fixtures;
 
 /// The signed text of a clearsigned (`InRelease`) file, armor removed and
 /// dash-escaping undone. No signature check: that is whittle-sig's job.
@@ -315,8 +303,8 @@ struct Suite {
     records: Vec<PackageRecord>,
 }
 
-fn load_suite(dists: &str, suite: &str, index: &str, base_url: &str) -> Option<Suite> {
-    let dir = fixture(&format!("{dists}/{suite}"))?;
+fn load_suite(dists: &str, suite: &str, index: &str, base_url: &str) -> Suite {
+    let dir = fixtures::path(format!("{dists}/{suite}"));
     let inrelease = fs_err::read_to_string(dir.join("InRelease")).unwrap();
     let release = parse_release(&clearsigned_text(&inrelease)).unwrap();
     let bytes = fs_err::read(dir.join(index)).unwrap();
@@ -346,11 +334,11 @@ fn load_suite(dists: &str, suite: &str, index: &str, base_url: &str) -> Option<S
         records.len(),
         t.elapsed().as_secs_f64() * 1000.0
     );
-    Some(Suite {
+    Suite {
         release,
         text,
         records,
-    })
+    }
 }
 
 fn find<'a>(recs: &'a [PackageRecord], name: &str) -> &'a PackageRecord {
@@ -377,14 +365,12 @@ fn check_all_versions(recs: &[PackageRecord]) {
 
 #[test]
 fn parse_real_bookworm_main() {
-    let Some(s) = load_suite(
+    let s = load_suite(
         "debian-bookworm-mirror/debian/dists",
         "bookworm",
         "main/binary-amd64/Packages.xz",
         "http://mirror.invalid/debian",
-    ) else {
-        return;
-    };
+    );
     assert_eq!(s.release.codename.as_deref(), Some("bookworm"));
     assert_eq!(s.release.origin.as_deref(), Some("Debian"));
     assert!(s.release.acquire_by_hash);
@@ -446,7 +432,7 @@ fn parse_real_bookworm_main() {
     assert!(essential >= 20, "{essential}");
     // The fixture's pool holds these exact versions.
     let pool =
-        fs_err::read_to_string(fixture("debian-bookworm-mirror/packages.txt").unwrap()).unwrap();
+        fs_err::read_to_string(fixtures::path("debian-bookworm-mirror/packages.txt")).unwrap();
     let have: HashSet<(&str, &str)> = s
         .records
         .iter()
@@ -465,7 +451,7 @@ fn parse_real_bookworm_main() {
         "http://mirror.invalid/debian",
     );
     let mut more: HashSet<(String, String)> = HashSet::new();
-    for suite in [&security, &updates].into_iter().flatten() {
+    for suite in [&security, &updates] {
         for r in &suite.records {
             more.insert((r.name.clone(), r.version.clone()));
         }
@@ -482,14 +468,12 @@ fn parse_real_bookworm_main() {
 
 #[test]
 fn parse_real_bookworm_security() {
-    let Some(s) = load_suite(
+    let s = load_suite(
         "debian-bookworm-mirror/debian-security/dists",
         "bookworm-security",
         "main/binary-amd64/Packages.xz",
         "http://mirror.invalid/debian-security",
-    ) else {
-        return;
-    };
+    );
     assert_eq!(s.release.codename.as_deref(), Some("bookworm-security"));
     assert_eq!(s.release.label.as_deref(), Some("Debian-Security"));
     assert!(s.release.valid_until.is_some());
@@ -517,14 +501,12 @@ fn parse_real_noble() {
     let mut total = 0;
     for suite in ["noble", "noble-updates", "noble-security"] {
         for comp in ["main", "universe"] {
-            let Some(s) = load_suite(
+            let s = load_suite(
                 "ubuntu-noble-mirror/ubuntu/dists",
                 suite,
                 &format!("{comp}/binary-amd64/Packages.gz"),
                 "http://mirror.invalid/ubuntu",
-            ) else {
-                return;
-            };
+            );
             assert_eq!(s.release.origin.as_deref(), Some("Ubuntu"));
             assert_eq!(s.release.codename.as_deref(), Some("noble"));
             total += s.records.len();
