@@ -294,6 +294,38 @@ fn unknown_package_is_named() {
     );
 }
 
+/// The CLI prints the error, then each cause once as `caused by:`; no
+/// message repeats the cause below it (issue 6, point 7).
+#[test]
+fn each_cause_is_printed_once() {
+    let mut repo = DebRepo::new("stable");
+    repo.add(DebSpec::new("hello", "1.0-1").field("Depends", "libgreet (>= 2.0"));
+    repo.publish();
+    let c = Case {
+        dir: tempfile::tempdir().unwrap(),
+        repo,
+    };
+    let srv = c.repo.serve();
+    let out = c.build(&srv.url(), "hello", "", &[]);
+    c.assert_failed_cleanly(&out, "the Depends field does not parse");
+    let err = stderr(&out);
+    let causes: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("caused by: "))
+        .collect();
+    assert!(
+        causes.iter().any(|c| c.contains("libgreet (>= 2.0")),
+        "the relation error is not in the chain:\n{err}"
+    );
+    for cause in causes {
+        assert_eq!(
+            err.matches(cause).count(),
+            1,
+            "{cause:?} is printed more than once:\n{err}"
+        );
+    }
+}
+
 #[test]
 fn unknown_suite_and_unreachable_mirror_are_clear() {
     let c = Case::new();

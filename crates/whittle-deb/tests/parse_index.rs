@@ -265,9 +265,15 @@ fn packages_errors_name_package_and_line() {
         matches!(&e, IndexError::MissingField { package, line: 26, field: "Filename" } if package == "tzdata"),
         "{e:?}"
     );
+    // The line is in the cause, which the CLI prints below the message.
     let e =
         parse_packages("Package: a\nbroken\n", "http://mirror.invalid", 0, "amd64").unwrap_err();
-    assert!(e.to_string().contains("line 2"), "{e}");
+    assert!(matches!(e, IndexError::Syntax { .. }), "{e:?}");
+    let cause = std::error::Error::source(&e).map(ToString::to_string);
+    assert!(
+        cause.as_deref().is_some_and(|c| c.contains("line 2")),
+        "{e}: {cause:?}"
+    );
 }
 
 #[test]

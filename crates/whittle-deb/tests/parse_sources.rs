@@ -156,9 +156,12 @@ fn errors_name_file_and_line() {
     );
     let e = read_apt_sources(dir.path()).unwrap_err();
     assert!(matches!(e, SourcesError::Syntax { .. }), "{e:?}");
+    // The file in the message, the line in its cause (printed below it).
+    let cause = std::error::Error::source(&e).map(ToString::to_string);
+    assert!(e.to_string().contains("y.sources"), "{e}");
     assert!(
-        e.to_string().contains("y.sources") && e.to_string().contains("line 3"),
-        "{e}"
+        cause.as_deref().is_some_and(|c| c.contains("line 3")),
+        "{e}: {cause:?}"
     );
 }
 
