@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what whittle's tests use: the real tools that read, run and scan
-# the images (runc, skopeo, umoci, Syft, Trivy, pyspdxtools), Debian's
-# archive keyring for the fixture mirror, and mmdebstrap for the benchmark.
+# the images (runc, skopeo, umoci, podman, Syft, Trivy, pyspdxtools), GnuPG
+# to cross-check signatures, Debian's archive keyring for the fixture mirror,
+# and mmdebstrap for the benchmark. Under CI=true (scripts/test.sh) a test
+# that finds one of these missing fails. apk-tools has no Debian 12 package:
+# the one test that runs it skips (loudly) where it is absent.
 # Idempotent and quick when everything is already there.
 set -euo pipefail
 
 need_apt=()
-for tool in runc skopeo umoci jq mmdebstrap hyperfine; do
+for tool in runc skopeo umoci podman jq gpg gpgv mmdebstrap hyperfine; do
   command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool")
 done
 [ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || need_apt+=(debian-archive-keyring)

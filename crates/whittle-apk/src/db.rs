@@ -105,7 +105,7 @@ pub struct OwnedPath {
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     /// A database file could not be placed in the tree.
-    #[error("cannot write the apk database file /{path} into the image: {source}; make sure no package ships a file where that directory must be")]
+    #[error("cannot write the apk database file /{path} into the image; make sure no package ships a file where that directory must be")]
     Fs {
         /// The path being written.
         path: String,

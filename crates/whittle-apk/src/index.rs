@@ -50,7 +50,9 @@ pub struct IndexArchive {
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
     /// Decompressing or reading the archive failed.
-    #[error("{origin}: reading the index archive failed: {source}; the download may be truncated, fetch it again")]
+    #[error(
+        "{origin}: reading the index archive failed; the download may be truncated, fetch it again"
+    )]
     Io {
         /// The index file or URL.
         origin: String,

@@ -60,7 +60,7 @@ pub struct ApkLayoutInput<'a> {
 #[derive(Debug, thiserror::Error)]
 pub enum LayoutError {
     /// An entry could not be placed in the tree.
-    #[error("cannot create /{path} in the image: {source}; a package ships something in the way, remove it with a path mutation or drop the package")]
+    #[error("cannot create /{path} in the image; a package ships something in the way, remove it with a path mutation or drop the package")]
     Fs {
         /// The path being created.
         path: String,
@@ -92,7 +92,7 @@ pub enum LayoutError {
         to: String,
     },
     /// A busybox applet link could not be created.
-    #[error("cannot create the busybox applet link {applet} listed in /{list}: {source}; fix or drop the package that ships that list")]
+    #[error("cannot create the busybox applet link {applet} listed in /{list}; fix or drop the package that ships that list")]
     Applet {
         /// The applet path as listed.
         applet: String,

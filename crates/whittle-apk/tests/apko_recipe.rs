@@ -76,8 +76,7 @@ fn check_golden(path: &Path) {
 #[test]
 fn golden_apko_config_parses_unchanged() {
     // Read in place from the shared fixtures (never copied into the repo).
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/apk/apko-golden/apko.yaml");
+    let shared = whittle_test_env::fixtures::path("apk/apko-golden/apko.yaml");
     check_golden(&shared);
 }
 

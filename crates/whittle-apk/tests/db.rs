@@ -9,11 +9,10 @@ use std::io::Read;
 use db_common::parse_installed;
 use whittle_apk::db::{installed_text, write_installed_db, InstalledApk, OwnedPath};
 use whittle_rootfs::{NodeKind, RootFs};
-
-const FIXTURES: &str = "/work/shared/fixtures/apk/installed-db";
+use whittle_test_env::fixtures;
 
 fn fixture(name: &str) -> Vec<u8> {
-    fs_err::read(format!("{FIXTURES}/{name}")).unwrap()
+    fs_err::read(fixtures::path(format!("apk/installed-db/{name}"))).unwrap()
 }
 
 fn alpine_installed() -> String {

@@ -5,11 +5,10 @@ use whittle_apk::index::{
     parse_index_text, read_index_archive, split_gzip_members, SignatureAlgorithm,
 };
 use whittle_model::{Op, Provide, Requirement};
-
-const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/apk");
+use whittle_test_env::fixtures;
 
 fn read(rel: &str) -> Vec<u8> {
-    fs_err::read(format!("{FIX}/{rel}")).unwrap()
+    fs_err::read(fixtures::path(format!("apk/{rel}"))).unwrap()
 }
 
 #[test]
@@ -183,7 +182,7 @@ fn unsigned_single_member_index() {
 
 #[test]
 fn text_indexes_and_solver_repos() {
-    let text = fs_err::read_to_string(format!("{FIX}/extracted-index/APKINDEX")).unwrap();
+    let text = fs_err::read_to_string(fixtures::path("apk/extracted-index/APKINDEX")).unwrap();
     assert_eq!(
         parse_index_text(&text, "x", 0, "x86_64", None)
             .unwrap()
@@ -191,15 +190,16 @@ fn text_indexes_and_solver_repos() {
         2
     );
     for arch in ["x86_64", "aarch64"] {
-        let text =
-            fs_err::read_to_string(format!("{FIX}/apko-base-image-metadata/{arch}/APKINDEX"))
-                .unwrap();
+        let text = fs_err::read_to_string(fixtures::path(format!(
+            "apk/apko-base-image-metadata/{arch}/APKINDEX"
+        )))
+        .unwrap();
         assert!(!parse_index_text(&text, "x", 0, arch, None)
             .unwrap()
             .is_empty());
     }
     let mut total = 0;
-    for entry in fs_err::read_dir(format!("{FIX}/apk-tools-gpl2/solver")).unwrap() {
+    for entry in fs_err::read_dir(fixtures::path("apk/apk-tools-gpl2/solver")).unwrap() {
         let path = entry.unwrap().path();
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         if ext == "repo" || ext == "installed" {
@@ -210,7 +210,8 @@ fn text_indexes_and_solver_repos() {
         }
     }
     assert!(total > 100);
-    let text = fs_err::read_to_string(format!("{FIX}/apk-tools-gpl2/solver/error.repo")).unwrap();
+    let text =
+        fs_err::read_to_string(fixtures::path("apk/apk-tools-gpl2/solver/error.repo")).unwrap();
     let recs = parse_index_text(&text, "x", 0, "noarch", None).unwrap();
     let inv = recs.iter().find(|r| r.name == "invalid").unwrap();
     assert!(inv.extra.contains_key("broken"));

@@ -11,14 +11,10 @@ use std::io::Read;
 use whittle_apk::db::write_installed_db;
 use whittle_apk::layout::{db_dir, finish_layout, prepare_root, ApkLayoutInput, LayoutError};
 use whittle_rootfs::{Node, NodeKind, RootFs};
-
-const APK_FIXTURES: &str = "/work/shared/fixtures/apk";
+use whittle_test_env::fixtures;
 
 fn key() -> (String, Vec<u8>) {
-    let content = fs_err::read(format!(
-        "{APK_FIXTURES}/melange-rsa256-repo/melange.rsa.pub"
-    ))
-    .unwrap();
+    let content = fs_err::read(fixtures::path("apk/melange-rsa256-repo/melange.rsa.pub")).unwrap();
     ("melange.rsa.pub".to_string(), content)
 }
 
@@ -358,13 +354,13 @@ struct Entry {
 }
 
 fn golden_layer() -> BTreeMap<String, Entry> {
-    let dir = format!("{APK_FIXTURES}/apko-golden/golden");
+    let dir = fixtures::path("apk/apko-golden/golden");
     let blob = |digest: &str| {
         let hex = digest.strip_prefix("sha256:").unwrap();
-        fs_err::read(format!("{dir}/blobs/sha256/{hex}")).unwrap()
+        fs_err::read(dir.join("blobs/sha256").join(hex)).unwrap()
     };
     let index: serde_json::Value =
-        serde_json::from_slice(&fs_err::read(format!("{dir}/index.json")).unwrap()).unwrap();
+        serde_json::from_slice(&fs_err::read(dir.join("index.json")).unwrap()).unwrap();
     let manifest = index["manifests"]
         .as_array()
         .unwrap()

@@ -24,11 +24,10 @@ use whittle_apk::version::ApkVersionScheme;
 use whittle_apk::SOLVE_RULES as APK_RULES;
 use whittle_model::{PackageRecord, Requirement};
 use whittle_solve::{solve, SolveTask};
+use whittle_test_env::fixtures;
 
-const SUITE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/apk/apk-tools-gpl2/solver"
-);
+/// apk-tools' solver suite, relative to the fixtures folder.
+const SUITE: &str = "apk/apk-tools-gpl2/solver";
 
 /// The architecture the repositories are read for.
 const ARCH: &str = "x86_64";
@@ -291,7 +290,7 @@ fn label(rec: &PackageRecord) -> String {
 
 #[test]
 fn apk_tools_solver_suite() {
-    let dir = PathBuf::from(SUITE);
+    let dir = fixtures::path(SUITE);
     let mut files: Vec<PathBuf> = fs_err::read_dir(&dir)
         .expect("solver suite directory")
         .map(|e| e.expect("entry").path())

@@ -10,12 +10,12 @@ use whittle_apk::index::{parse_index_text, read_index_archive, split_gzip_member
 use whittle_apk::keys::ApkKeyring;
 use whittle_apk::unpack::{unpack_apk, ApkContents, Expect, SignatureStatus, UnpackError};
 use whittle_rootfs::NodeKind;
+use whittle_test_env::fixtures;
 
-const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/apk");
 const K317: &str = "alpine-devel@lists.alpinelinux.org-616ae350.rsa.pub";
 
 fn read(rel: &str) -> Vec<u8> {
-    fs_err::read(format!("{FIX}/{rel}")).unwrap()
+    fs_err::read(fixtures::path(format!("apk/{rel}"))).unwrap()
 }
 
 fn ring(name: &str, rel: &str) -> ApkKeyring {

@@ -4,14 +4,14 @@
 use whittle_apk::index::{read_index_archive, SignatureAlgorithm};
 use whittle_apk::keys::ApkKeyring;
 use whittle_apk::verify::{verify_index, VerifyError};
+use whittle_test_env::fixtures;
 
-const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/apk");
 const K316: &str = "alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub";
 const K317: &str = "alpine-devel@lists.alpinelinux.org-616ae350.rsa.pub";
 const KOLD: &str = "alpine-devel@lists.alpinelinux.org-4a6a0840.rsa.pub";
 
 fn read(rel: &str) -> Vec<u8> {
-    fs_err::read(format!("{FIX}/{rel}")).unwrap()
+    fs_err::read(fixtures::path(format!("apk/{rel}"))).unwrap()
 }
 
 fn keyring(files: &[&str]) -> ApkKeyring {
@@ -80,7 +80,7 @@ fn sha256_indexes_verify() {
 fn multisig_each_key_verifies() {
     let rel = "multisig-index/APKINDEX.tar.gz";
     let ar = read_index_archive(&read(rel), rel).unwrap();
-    let mut keys: Vec<String> = fs_err::read_dir(format!("{FIX}/multisig-index/keys"))
+    let mut keys: Vec<String> = fs_err::read_dir(fixtures::path("apk/multisig-index/keys"))
         .unwrap()
         .map(|e| {
             format!(

@@ -5,11 +5,10 @@ use std::cmp::Ordering;
 
 use whittle_apk::version::{compare, fuzzy_matches, is_valid, ApkVersionScheme};
 use whittle_model::{Op, VersionScheme};
+use whittle_test_env::fixtures;
 
-const DATA: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/apk/apk-tools-gpl2/version.data"
-);
+/// apk-tools' version vectors, relative to the fixtures folder.
+const DATA: &str = "apk/apk-tools-gpl2/version.data";
 
 /// One vector line: `A op B`, `V` (valid) or `!V` (invalid).
 fn check(line: &str) -> Result<(), String> {
@@ -50,7 +49,7 @@ fn check(line: &str) -> Result<(), String> {
 
 #[test]
 fn all_apk_tools_version_vectors_pass() {
-    let text = fs_err::read_to_string(DATA).unwrap();
+    let text = fs_err::read_to_string(fixtures::path(DATA)).unwrap();
     let mut checked = 0;
     let mut failures = Vec::new();
     for (i, raw) in text.lines().enumerate() {

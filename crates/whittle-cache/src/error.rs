@@ -5,12 +5,14 @@ use std::path::PathBuf;
 /// Everything that can go wrong while using the cache.
 #[derive(thiserror::Error, Debug)]
 pub enum CacheError {
-    /// A filesystem operation failed; the message names the path and the operation.
+    /// A filesystem operation failed. The `fs_err` error's message names the
+    /// path, the operation and the cause, so it is the message here, not a
+    /// source the CLI would print a second time.
     #[error("download cache: {0}; check that the cache directory is writable (or set WHITTLE_CACHE_DIR)")]
-    Fs(#[source] std::io::Error),
+    Fs(std::io::Error),
 
     /// An I/O operation on a cache file failed.
-    #[error("download cache: cannot {action} {}: {source}; check that the cache directory is writable (or set WHITTLE_CACHE_DIR)", path.display())]
+    #[error("download cache: cannot {action} {}; check that the cache directory is writable (or set WHITTLE_CACHE_DIR)", path.display())]
     Io {
         /// What was being done ("write", "rename into place", ...).
         action: &'static str,

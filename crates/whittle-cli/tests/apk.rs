@@ -12,11 +12,13 @@ use std::path::{Path, PathBuf};
 use common::*;
 use sha2::Digest;
 use whittle_test::{busybox_static_apk_spec, ApkKey, ApkRepo, ApkSpec};
+use whittle_test_env::fixtures;
+use whittle_test_env::host::{require_tool, skip};
 
 /// apko's golden configuration, copied unchanged next to the `testdata/`
 /// names it uses (`./testdata/melange.rsa.pub`, `./testdata/packages`).
 fn golden_workdir() -> tempfile::TempDir {
-    let apk = fixtures().join("apk");
+    let apk = fixtures::path("apk");
     let dir = tempfile::tempdir().unwrap();
     fs_err::copy(
         apk.join("apko-golden/apko.yaml"),
@@ -157,7 +159,7 @@ fn apko_golden_config_builds_unchanged_and_matches_apkos_image() {
             .arg(&ours),
         true,
     );
-    let golden = fixtures().join("apk/apko-golden/golden");
+    let golden = fixtures::path("apk/apko-golden/golden");
     for arch in ["amd64", "arm64"] {
         let theirs = layout_entries(&golden, arch);
         let mut mine = layout_entries(&ours, arch);
@@ -250,7 +252,7 @@ fn recipe(dir: &Path, url: &str, key: &Path, packages: &str, extra: &str) -> Pat
 #[test]
 fn a_busybox_image_runs_as_non_root_and_scanners_see_every_package() {
     let Some(repo) = busybox_repo() else {
-        eprintln!("\n!!!!! SKIP: busybox is only repacked for x86_64 !!!!!\n");
+        skip("busybox is only repacked for x86_64; the busybox image check did NOT run");
         return;
     };
     let srv = repo.serve();
@@ -281,7 +283,7 @@ fn a_busybox_image_runs_as_non_root_and_scanners_see_every_package() {
             .arg(dir.path().join("c")),
         true,
     );
-    if have("umoci") && have("runc") {
+    if require_tool("umoci") && require_tool("runc") {
         let bundle = umoci_unpack(&archive, tag, &dir.path().join("run"));
         let rootfs = bundle.join("rootfs");
         assert!(
@@ -453,7 +455,7 @@ fn two_architectures_take_versions_both_have() {
             .arg(&cache),
         true,
     );
-    if !have("skopeo") {
+    if !require_tool("skopeo") {
         return;
     }
     for (arch, content) in [("amd64", "x86_64"), ("arm64", "aarch64")] {

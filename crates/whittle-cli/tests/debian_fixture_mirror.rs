@@ -20,21 +20,19 @@ fn whittle() -> std::process::Command {
     c
 }
 use whittle_net::TestServer;
+use whittle_test_env::fixtures;
+use whittle_test_env::host::{require_file, require_tool};
 
 const KEYRING: &str = "/usr/share/keyrings/debian-archive-keyring.gpg";
 const TAG: &str = "whittle.test/python:e2e";
 
 fn server() -> &'static TestServer {
     static S: OnceLock<TestServer> = OnceLock::new();
-    S.get_or_init(|| TestServer::serve_dir(fixtures().join("debian-bookworm-mirror")))
+    S.get_or_init(|| TestServer::serve_dir(fixtures::path("debian-bookworm-mirror")))
 }
 
 fn have_keyring() -> bool {
-    let ok = Path::new(KEYRING).exists();
-    if !ok {
-        eprintln!("\n!!!!! SKIP: {KEYRING} is missing (apt-get install debian-archive-keyring); fixture-mirror tests did NOT run !!!!!\n");
-    }
-    ok
+    require_file(Path::new(KEYRING), "apt-get install debian-archive-keyring")
 }
 
 /// The recipe of the fixture's closure; `extra` is appended verbatim.
@@ -76,7 +74,7 @@ fn show_packages_resolves_exactly_what_apt_resolves() {
         true,
     );
     let expected =
-        fs_err::read_to_string(fixtures().join("debian-bookworm-mirror/packages.txt")).unwrap();
+        fs_err::read_to_string(fixtures::path("debian-bookworm-mirror/packages.txt")).unwrap();
     assert_eq!(stdout(&out), expected);
 }
 
@@ -162,7 +160,7 @@ fn excluded_packages_stay_out_and_are_listed() {
 #[test]
 fn the_archive_is_both_an_oci_and_a_docker_archive() {
     let Some(b) = built() else { return };
-    if !have("skopeo") {
+    if !require_tool("skopeo") {
         return;
     }
     let oci = skopeo_inspect(&format!("oci-archive:{}", b.archive.display()));
@@ -179,7 +177,7 @@ fn the_archive_is_both_an_oci_and_a_docker_archive() {
 #[test]
 fn image_runs_python_as_nonroot_with_certificates_and_no_shell() {
     let Some(b) = built() else { return };
-    if !have("umoci") || !have("runc") {
+    if !require_tool("umoci") || !require_tool("runc") {
         return;
     }
     let work = b.work.join("run");

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 use whittle_test::{DebEntry, DebRepo, DebSpec};
+use whittle_test_env::host::{require_tool, skip};
 
 fn small_repo() -> DebRepo {
     let mut repo = DebRepo::new("stable");
@@ -293,6 +294,38 @@ fn unknown_package_is_named() {
     );
 }
 
+/// The CLI prints the error, then each cause once as `caused by:`; no
+/// message repeats the cause below it (issue 6, point 7).
+#[test]
+fn each_cause_is_printed_once() {
+    let mut repo = DebRepo::new("stable");
+    repo.add(DebSpec::new("hello", "1.0-1").field("Depends", "libgreet (>= 2.0"));
+    repo.publish();
+    let c = Case {
+        dir: tempfile::tempdir().unwrap(),
+        repo,
+    };
+    let srv = c.repo.serve();
+    let out = c.build(&srv.url(), "hello", "", &[]);
+    c.assert_failed_cleanly(&out, "the Depends field does not parse");
+    let err = stderr(&out);
+    let causes: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("caused by: "))
+        .collect();
+    assert!(
+        causes.iter().any(|c| c.contains("libgreet (>= 2.0")),
+        "the relation error is not in the chain:\n{err}"
+    );
+    for cause in causes {
+        assert_eq!(
+            err.matches(cause).count(),
+            1,
+            "{cause:?} is printed more than once:\n{err}"
+        );
+    }
+}
+
 #[test]
 fn unknown_suite_and_unreachable_mirror_are_clear() {
     let c = Case::new();
@@ -405,7 +438,7 @@ fn a_full_disk_leaves_no_partial_output() {
         .map(|s| s.success())
         .unwrap_or(false);
     if !mounted {
-        eprintln!("\n!!!!! SKIP: cannot mount a tiny tmpfs here (needs root); the disk-full check did NOT run !!!!!\n");
+        skip("cannot mount a tiny tmpfs here (needs root); the disk-full check did NOT run");
         return;
     }
     let r = recipe(
@@ -488,7 +521,7 @@ fn two_arch_repo() -> DebRepo {
 
 #[test]
 fn two_architectures_share_versions_and_one_image_index() {
-    if !have("skopeo") {
+    if !require_tool("skopeo") {
         return;
     }
     let repo = two_arch_repo();

@@ -46,7 +46,7 @@ pub enum CertsError {
         path: String,
     },
     /// A file could not be placed in the tree.
-    #[error("writing the CA certificate store: {0}")]
+    #[error("cannot write the CA certificate store")]
     Fs(#[from] FsError),
 }
 

@@ -73,7 +73,7 @@ pub enum DbError {
     #[error("package {0} is installed twice; give each package once")]
     Duplicate(String),
     /// A database file could not be placed in the tree.
-    #[error("writing the dpkg database: {0}")]
+    #[error("cannot write the dpkg database")]
     Fs(#[from] FsError),
 }
 

@@ -21,7 +21,7 @@ pub const MAX_INDEX_SIZE: u64 = 1 << 30;
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
     /// The deb822 syntax is broken.
-    #[error("{what}: {source}")]
+    #[error("the {what} is not valid deb822")]
     Syntax {
         /// Which index ("Release file", "Packages index").
         what: &'static str,
@@ -70,7 +70,7 @@ pub enum IndexError {
         reason: String,
     },
     /// A relationship field does not parse.
-    #[error("Packages index line {line}: package {package}: {field}: {source}")]
+    #[error("Packages index line {line}: package {package}: the {field} field does not parse")]
     Relation {
         /// The paragraph's package name.
         package: String,
@@ -83,7 +83,7 @@ pub enum IndexError {
         source: RelationError,
     },
     /// Decompression failed.
-    #[error("cannot decompress {name}: {source}")]
+    #[error("cannot decompress {name}")]
     Decompress {
         /// The index file name.
         name: String,

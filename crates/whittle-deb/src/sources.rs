@@ -29,7 +29,7 @@ pub enum SourcesError {
     #[error(transparent)]
     Io(#[from] std::io::Error),
     /// A `.sources` file is not valid deb822.
-    #[error("{path}: {source}")]
+    #[error("{path} is not valid deb822")]
     Syntax {
         /// The file.
         path: PathBuf,

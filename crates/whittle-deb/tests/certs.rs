@@ -8,14 +8,14 @@ use std::process::{Command, Stdio};
 use whittle_deb::certs::build_ca_bundle;
 use whittle_deb::unpack::unpack_deb;
 use whittle_rootfs::{Node, NodeKind, RootFs};
+use whittle_test_env::fixtures;
 
-const CA_DEB: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/debian-bookworm-mirror/debian-security/pool/updates/main/c/ca-certificates/ca-certificates_20250419~deb12u2_all.deb"
-);
+/// The real package, relative to the fixtures folder.
+const CA_DEB: &str = "debian-bookworm-mirror/debian-security/pool/updates/main/c/ca-certificates/ca-certificates_20250419~deb12u2_all.deb";
 
 fn installed() -> RootFs {
-    let c = unpack_deb(fs_err::File::open(CA_DEB).unwrap(), CA_DEB).unwrap();
+    let deb = fixtures::path(CA_DEB);
+    let c = unpack_deb(fs_err::File::open(&deb).unwrap(), CA_DEB).unwrap();
     let mut fs = RootFs::new();
     for e in c.entries {
         fs.insert(&e.path, e.node).unwrap();
@@ -115,7 +115,7 @@ fn same_as_update_ca_certificates() {
     let root = tempfile::tempdir().unwrap();
     let st = Command::new("dpkg-deb")
         .arg("-x")
-        .arg(CA_DEB)
+        .arg(fixtures::path(CA_DEB))
         .arg(root.path())
         .status()
         .unwrap();

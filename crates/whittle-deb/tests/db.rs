@@ -7,11 +7,7 @@ use std::process::Command;
 use whittle_deb::db::{write_dpkg_db, DbError, InstalledDeb};
 use whittle_deb::unpack::unpack_deb;
 use whittle_rootfs::{Node, NodeKind, RootFs};
-
-const BOOKWORM: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/debian-bookworm-mirror"
-);
+use whittle_test_env::fixtures;
 
 fn find_deb(prefix: &str) -> std::path::PathBuf {
     fn walk(dir: &Path, prefix: &str, out: &mut Vec<std::path::PathBuf>) {
@@ -29,7 +25,7 @@ fn find_deb(prefix: &str) -> std::path::PathBuf {
         }
     }
     let mut out = Vec::new();
-    walk(Path::new(BOOKWORM), prefix, &mut out);
+    walk(&fixtures::path("debian-bookworm-mirror"), prefix, &mut out);
     out.sort();
     out.pop().unwrap_or_else(|| panic!("no {prefix}*.deb"))
 }

@@ -8,15 +8,11 @@ use std::process::Command;
 
 use whittle_deb::unpack::{unpack_deb, UnpackError};
 use whittle_rootfs::NodeKind;
+use whittle_test_env::fixtures;
 
-const BOOKWORM: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/debian-bookworm-mirror"
-);
-const NOBLE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/ubuntu-noble-mirror"
-);
+/// Fixture mirrors, relative to the fixtures folder.
+const BOOKWORM: &str = "debian-bookworm-mirror";
+const NOBLE: &str = "ubuntu-noble-mirror";
 
 fn find_deb(root: &str, prefix: &str) -> std::path::PathBuf {
     fn walk(dir: &Path, prefix: &str, out: &mut Vec<std::path::PathBuf>) {
@@ -34,7 +30,7 @@ fn find_deb(root: &str, prefix: &str) -> std::path::PathBuf {
         }
     }
     let mut out = Vec::new();
-    walk(Path::new(root), prefix, &mut out);
+    walk(&fixtures::path(root), prefix, &mut out);
     out.sort();
     out.pop()
         .unwrap_or_else(|| panic!("no {prefix}*.deb under {root}"))

@@ -9,7 +9,7 @@ pub enum OciError {
     #[error(transparent)]
     Io(#[from] std::io::Error),
     /// An I/O error on a path (from calls that do not name it themselves).
-    #[error("{}: {source}", path.display())]
+    #[error("cannot write {}", path.display())]
     IoAt {
         /// The file or directory involved.
         path: PathBuf,
@@ -30,7 +30,7 @@ pub enum OciError {
         reason: String,
     },
     /// JSON serialisation failed.
-    #[error("JSON serialisation failed: {0}")]
+    #[error("JSON serialisation failed")]
     Json(#[from] serde_json::Error),
 }
 

@@ -1,10 +1,11 @@
 //! End-to-end tests against real tools: gzip, skopeo, umoci, podman.
 //!
-//! A missing tool or an environment that cannot run it gives a loud
-//! `SKIP:` line on stderr instead of a failure.
+//! A missing tool gives a loud `SKIP` line on stderr, or a failure under
+//! `CI=true` (the test command installs them all); an environment that
+//! cannot run one (podman without its storage) is a loud `SKIP`.
 
-// Test helpers outside #[test] fns: panicking and printing SKIP lines is the point.
-#![allow(clippy::unwrap_used, clippy::print_stderr)]
+// Test helpers outside #[test] fns: panicking is the point.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -15,6 +16,7 @@ use whittle_oci::{
     compress_layer, image_digest, write_archive, write_layout, ImageConfig, ImageSet, OciError,
     Platform, PlatformImage, BLOCK_SIZE,
 };
+use whittle_test_env::host::{require_tool, skip};
 
 const EPOCH: i64 = 1_672_531_200; // 2023-01-01T00:00:00Z
 
@@ -99,17 +101,6 @@ fn set(archs: &[&str]) -> ImageSet {
         images: archs.iter().map(|a| image(a)).collect(),
         annotations,
         tag: TAG.into(),
-    }
-}
-
-/// Whether `tool` runs; prints a SKIP line if not.
-fn have(tool: &str, why: &str) -> bool {
-    match Command::new(tool).arg("--version").output() {
-        Ok(o) if o.status.success() => true,
-        _ => {
-            eprintln!("SKIP: {tool} is not available; not checking {why}");
-            false
-        }
     }
 }
 
@@ -199,7 +190,7 @@ fn gzip_round_trips_and_gzip_t_accepts_it() {
         }
         let file = dir.path().join(format!("{len}.gz"));
         fs_err::write(&file, &layer.blob).unwrap();
-        if have("gzip", "gzip -t") {
+        if require_tool("gzip") {
             run(Command::new("gzip").arg("-t").arg(&file));
             let out = run(Command::new("gzip").arg("-dc").arg(&file));
             assert!(out.stdout == input, "gzip -dc of {len} bytes differs");
@@ -311,7 +302,7 @@ fn archive_is_byte_identical_and_well_formed() {
 
 #[test]
 fn skopeo_reads_single_platform_archive_both_ways() {
-    if !have("skopeo", "skopeo inspect/copy") {
+    if !require_tool("skopeo") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -375,7 +366,7 @@ fn umoci_unpack(layout: &Path, tag: &str, bundle: &Path) {
 
 #[test]
 fn umoci_unpacks_the_extracted_layout() {
-    if !have("umoci", "umoci unpack") {
+    if !require_tool("umoci") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -405,7 +396,7 @@ fn umoci_unpacks_the_extracted_layout() {
 
 #[test]
 fn podman_loads_the_archive() {
-    if !have("podman", "podman load") {
+    if !require_tool("podman") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -423,10 +414,10 @@ fn podman_loads_the_archive() {
     };
     let info = podman().arg("info").output().unwrap();
     if !info.status.success() {
-        eprintln!(
-            "SKIP: podman cannot run here (podman info: {}); not checking podman load",
+        skip(&format!(
+            "podman cannot run here (podman info: {}); podman load was NOT checked",
             String::from_utf8_lossy(&info.stderr).trim()
-        );
+        ));
         return;
     }
     let out = run(podman().args(["load", "-i"]).arg(&path));
@@ -444,7 +435,7 @@ fn podman_loads_the_archive() {
 
 #[test]
 fn two_platform_archive_is_an_index() {
-    if !have("skopeo", "multi-platform archives") {
+    if !require_tool("skopeo") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -574,7 +565,7 @@ fn write_layout_adds_and_replaces_by_ref_name() {
         fs_err::read(extracted.join("oci-layout")).unwrap()
     );
 
-    if have("umoci", "umoci unpack of a write_layout directory") {
+    if require_tool("umoci") {
         let bundle = dir.path().join("bundle");
         umoci_unpack(&layout, TAG, &bundle);
         assert_eq!(
@@ -582,7 +573,7 @@ fn write_layout_adds_and_replaces_by_ref_name() {
             "hello from amd64\n"
         );
     }
-    if have("skopeo", "skopeo inspect of a write_layout directory") {
+    if require_tool("skopeo") {
         for (tag, arch) in [
             (TAG, "amd64"),
             ("registry.example/whittle/app:multi", "amd64"),
@@ -659,7 +650,7 @@ fn write_archive_failures_leave_nothing_behind() {
         fs_err::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
         match write_archive(&set, &ro.join("app.tar")) {
             Err(_) => assert!(dir_names(&ro).is_empty()),
-            Ok(()) => eprintln!("SKIP: running as root, a 0555 directory is writable; unwritable-dir case not exercised"),
+            Ok(()) => skip("running as root, a 0555 directory is writable; the unwritable-dir case was NOT exercised"),
         }
         fs_err::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
     }

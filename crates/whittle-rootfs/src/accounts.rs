@@ -87,7 +87,7 @@ pub enum AccountsError {
         problem: String,
     },
     /// A file could not be placed in the tree.
-    #[error("writing the account files: {0}")]
+    #[error("cannot write the account files")]
     Fs(#[from] FsError),
 }
 

@@ -71,7 +71,7 @@ pub enum LdCacheError {
     #[error("the ld.so cache would exceed 4 GiB")]
     TooLarge,
     /// The cache could not be placed in the tree.
-    #[error("writing /etc/ld.so.cache: {0}")]
+    #[error("cannot write /etc/ld.so.cache")]
     Fs(#[from] FsError),
 }
 

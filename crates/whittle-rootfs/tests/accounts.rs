@@ -6,17 +6,17 @@ use std::process::Command;
 
 use whittle_rootfs::accounts::{write_accounts, AccountSpec, AccountsError, UserSpec};
 use whittle_rootfs::{Node, RootFs};
+use whittle_test_env::fixtures;
 
-const BASE_PASSWD_DEB: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/debian-bookworm-mirror/debian/pool/main/b/base-passwd/base-passwd_3.6.1_amd64.deb"
-);
+/// The real package, relative to the fixtures folder.
+const BASE_PASSWD_DEB: &str =
+    "debian-bookworm-mirror/debian/pool/main/b/base-passwd/base-passwd_3.6.1_amd64.deb";
 
 /// A file of the base-passwd package, via the host's dpkg-deb.
 fn base_passwd_file(name: &str) -> String {
     let out = Command::new("dpkg-deb")
         .arg("--fsys-tarfile")
-        .arg(BASE_PASSWD_DEB)
+        .arg(fixtures::path(BASE_PASSWD_DEB))
         .output()
         .unwrap();
     assert!(out.status.success());

@@ -7,11 +7,7 @@ use std::process::Command;
 
 use whittle_rootfs::ldcache::write_ld_so_cache;
 use whittle_rootfs::{clean_relative, Node, NodeKind, RootFs};
-
-const MIRROR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/debian-bookworm-mirror"
-);
+use whittle_test_env::fixtures;
 
 const DEBS: &[&str] = &[
     "debian/pool/main/g/glibc/libc6_2.36-9+deb12u14_amd64.deb",
@@ -21,7 +17,7 @@ const DEBS: &[&str] = &[
 ];
 
 fn deb(rel: &str) -> PathBuf {
-    Path::new(MIRROR).join(rel)
+    fixtures::path(Path::new("debian-bookworm-mirror").join(rel))
 }
 
 fn fsys_tar(deb: &Path) -> Vec<u8> {

@@ -4,9 +4,9 @@
 
 mod common;
 
-use common::have;
 use whittle_sig::testkey::{armored_public_key, clearsign, detached_sign, generate_test_key};
 use whittle_sig::{verify_cleartext, verify_detached, Keyring, SigError};
+use whittle_test_env::host::require_tool;
 
 const TEXT: &[u8] = b"Origin: Test\nSuite: stable  \n- dash\n-----BEGIN PGP SIGNATURE-----\n\nSHA256:\n abc 1 main/binary-amd64/Packages\r\nFrom here\n";
 /// `TEXT` as verified: trailing whitespace dropped, LF line endings.
@@ -96,7 +96,7 @@ fn public_key_exports_parse() {
 
 #[test]
 fn gpgv_accepts_our_signatures() {
-    if !have("gpgv", "gpgv_accepts_our_signatures") {
+    if !require_tool("gpgv") {
         return;
     }
     let (key, ring) = generate_test_key("Whittle Test <test@example.invalid>");

@@ -5,7 +5,7 @@ use std::io::Read;
 
 use crate::apk::ApkSpec;
 
-/// The Debian package the binary comes from, relative to `fixtures()`.
+/// The Debian package the binary comes from, relative to the fixtures folder.
 const DEB: &str =
     "debian-bookworm-mirror/debian/pool/main/b/busybox/busybox-static_1.35.0-4+deb12u1+b1_amd64.deb";
 
@@ -20,7 +20,7 @@ pub fn busybox_static_apk_spec(arch: &str) -> Option<ApkSpec> {
     if arch != "x86_64" && arch != "amd64" {
         return None;
     }
-    let binary = extract_from_deb(&crate::fixtures().join(DEB), "bin/busybox");
+    let binary = extract_from_deb(&whittle_test_env::fixtures::path(DEB), "bin/busybox");
     let paths: String = BUSYBOX_APPLETS.iter().map(|p| format!("{p}\n")).collect();
     Some(
         ApkSpec::new("busybox", "1.35.0-r0", "x86_64")

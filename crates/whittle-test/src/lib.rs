@@ -15,8 +15,3 @@ pub use apk::{build_apk, build_apk_parts, ApkAlgo, ApkEntry, ApkKey, ApkParts, A
 pub use busybox::{busybox_static_apk_spec, BUSYBOX_APPLETS};
 pub use deb::{build_deb, DebEntry, DebSpec};
 pub use repo::DebRepo;
-
-/// The shared fixtures folder (`<repo>/../shared/fixtures`).
-pub fn fixtures() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
-}

@@ -3,16 +3,17 @@
 //! headers, `openssl dgst -verify` checks signatures, GNU `tar` lists
 //! archives, `curl` fetches from the served repository. The same checks are
 //! first run on real melange/abuild fixtures to prove the method itself.
-#![allow(clippy::unwrap_used, clippy::print_stderr)]
+#![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
 use whittle_test::{
-    build_apk, build_apk_parts, busybox_static_apk_spec, fixtures, ApkAlgo, ApkEntry, ApkKey,
-    ApkRepo, ApkSpec, BUSYBOX_APPLETS,
+    build_apk, build_apk_parts, busybox_static_apk_spec, ApkAlgo, ApkEntry, ApkKey, ApkRepo,
+    ApkSpec, BUSYBOX_APPLETS,
 };
+use whittle_test_env::{fixtures, host};
 
 /// Splits a file into gzip members (written to OUTDIR/memberN.bin), lists
 /// each member's tar entries with PAX records and content digests, writes
@@ -289,25 +290,27 @@ fn sample_repo() -> ApkRepo {
 
 #[test]
 fn method_verifies_real_melange_fixture() {
-    let repo = fixtures().join("apk/melange-rsa256-repo");
+    let repo = fixtures::path("apk/melange-rsa256-repo");
     let key = repo.join("melange.rsa.pub");
     for arch in ["x86_64", "aarch64"] {
         let recs = check_repo(&repo.join(arch), &key, true);
         assert_eq!(recs.len(), 4);
     }
     // And the SHA-1 flavour.
-    let repo = fixtures().join("apk/rsa-sha1-repo");
+    let repo = fixtures::path("apk/rsa-sha1-repo");
     check_repo(
         &repo.join("x86_64"),
         &repo.join("private_pkg_key.rsa.pub"),
         true,
     );
     // Negative control: a wrong key must fail with the same method.
-    let (v, _dir) = inspect(&fixtures().join("apk/melange-rsa256-repo/x86_64/APKINDEX.tar.gz"));
+    let (v, _dir) = inspect(&fixtures::path(
+        "apk/melange-rsa256-repo/x86_64/APKINDEX.tar.gz",
+    ));
     let wrong = tempfile::tempdir().unwrap();
     let wrong_key = wrong.path().join("melange.rsa.pub");
     fs_err::copy(
-        fixtures().join("apk/alpine/keys/alpine-devel@lists.alpinelinux.org-4a6a0840.rsa.pub"),
+        fixtures::path("apk/alpine/keys/alpine-devel@lists.alpinelinux.org-4a6a0840.rsa.pub"),
         &wrong_key,
     )
     .unwrap();
@@ -575,7 +578,9 @@ fn apk_tools_installs_from_served_repo() {
             .is_ok_and(|o| o.status.success())
     });
     let Some(apk) = apk else {
-        eprintln!("SKIPPED apk_tools_installs_from_served_repo: no `apk` binary on PATH");
+        // Not `require_tool`: the test command cannot install apk-tools on
+        // Debian 12, so CI skips this one too (loudly).
+        host::skip("no `apk` or `apk.static` on PATH; the apk-tools install check did NOT run");
         return;
     };
     let repo = sample_repo();

@@ -1,6 +1,7 @@
 //! Helpers shared by the end-to-end tests: run the real `whittle` binary,
 //! and read its images with the real tools (skopeo, umoci, runc, Syft,
-//! Trivy, pyspdxtools). A missing tool is a loud SKIP, never a silent pass.
+//! Trivy, pyspdxtools). A missing tool is a loud SKIP, never a silent pass,
+//! and a failure under `CI=true` (see `whittle_test_env::host`).
 #![allow(
     dead_code,
     clippy::unwrap_used,
@@ -10,6 +11,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use whittle_test_env::fixtures;
+use whittle_test_env::host::{require_file, require_tool};
 
 /// The `whittle` binary under test.
 pub fn whittle() -> Command {
@@ -41,26 +45,6 @@ pub fn stdout(out: &Output) -> String {
 /// stderr as a string.
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// Whether `tool` is on PATH; prints a loud SKIP line when it is not.
-pub fn have(tool: &str) -> bool {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !found {
-        eprintln!(
-            "\n!!!!! SKIP: `{tool}` is not installed; the checks that need it did NOT run !!!!!\n"
-        );
-    }
-    found
-}
-
-/// The shared fixtures folder.
-pub fn fixtures() -> PathBuf {
-    whittle_test::fixtures()
 }
 
 /// Unpack an OCI archive with umoci into a runtime bundle at `bundle`
@@ -110,8 +94,12 @@ pub fn runc_run(bundle: &Path, args: &[&str], id: &str) -> Output {
 /// `../shared/tools/scanner-check.sh -o DIR TARGET`; returns (syft, trivy)
 /// as (distro line, package lines) each.
 pub fn scanners(target: &Path, out: &Path) -> Option<((String, String), (String, String))> {
-    let script = fixtures().join("../tools/scanner-check.sh");
-    if !have("jq") {
+    let script = fixtures::dir().join("../tools/scanner-check.sh");
+    if !require_file(
+        &script,
+        "the shared scanner check, kept beside the fixtures",
+    ) || !require_tool("jq")
+    {
         return None;
     }
     let res = run(
@@ -132,7 +120,7 @@ pub fn scanners(target: &Path, out: &Path) -> Option<((String, String), (String,
 
 /// Validate an SPDX document with pyspdxtools (loud skip when absent).
 pub fn validate_spdx(path: &Path) {
-    if !have("pyspdxtools") {
+    if !require_tool("pyspdxtools") {
         return;
     }
     let out = run(Command::new("pyspdxtools").arg("-i").arg(path), false);

@@ -1,34 +1,33 @@
-//! Shared test helpers: fixture paths, host keyrings, GnuPG runs.
-#![allow(dead_code, clippy::print_stderr)]
+//! Shared test helpers: host keyrings, the Ubuntu key from the fixtures,
+//! GnuPG runs. Fixtures and tools come from `whittle_test_env`.
+#![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use whittle_sig::Keyring;
-
-/// `<repo>/../shared/fixtures`.
-pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
-}
+use whittle_test_env::fixtures;
 
 pub fn read(path: &Path) -> Vec<u8> {
     fs_err::read(path).expect("read fixture")
 }
 
-/// Load a host keyring, or print a loud SKIP and return `None`.
-pub fn host_keyring(path: &str, test: &str) -> Option<Keyring> {
-    if !Path::new(path).exists() {
-        eprintln!("\n*** SKIP {test}: {path} does not exist on this host ***\n");
-        return None;
-    }
-    Some(Keyring::from_bytes(&read(Path::new(path)), path).expect("parse host keyring"))
+/// Load one of the Debian keyrings the test command installs
+/// (`debian-archive-keyring`): `None` after a loud SKIP when it is missing,
+/// a panic under `CI=true`.
+pub fn host_keyring(path: &str) -> Option<Keyring> {
+    let found = whittle_test_env::host::require_file(
+        Path::new(path),
+        "apt-get install debian-archive-keyring",
+    );
+    found.then(|| Keyring::from_bytes(&read(Path::new(path)), path).expect("parse host keyring"))
 }
 
 /// The armored "Ubuntu Archive Automatic Signing Key (2018)" from the chisel fixture.
 pub fn ubuntu_key_armored() -> String {
-    let yaml = String::from_utf8(read(
-        &fixtures().join("chisel-releases-ubuntu-24.04/chisel.yaml"),
-    ))
+    let yaml = String::from_utf8(read(&fixtures::path(
+        "chisel-releases-ubuntu-24.04/chisel.yaml",
+    )))
     .expect("utf-8");
     let start = yaml.find("ubuntu-archive-key-2018:").expect("key entry");
     let rest = &yaml[start..];
@@ -42,15 +41,6 @@ pub fn ubuntu_key_armored() -> String {
         .lines()
         .map(|l| format!("{}\n", l.trim()))
         .collect()
-}
-
-/// Is `prog` runnable? Prints a loud SKIP otherwise.
-pub fn have(prog: &str, test: &str) -> bool {
-    let ok = Command::new(prog).arg("--version").output().is_ok();
-    if !ok {
-        eprintln!("\n*** SKIP {test}: `{prog}` is not installed ***\n");
-    }
-    ok
 }
 
 /// Run `gpgv --output` on a clearsigned `doc` with the binary keyring `pubkey`;
