@@ -154,7 +154,7 @@ pub(crate) fn load(
         origin
             .err(
                 ErrorKind::Io,
-                format!("cannot read included recipe `{include}`: {e}"),
+                format!("cannot read included recipe `{include}`"),
             )
             .with_key("include")
             .with_hint("the path is relative to the including recipe's directory")

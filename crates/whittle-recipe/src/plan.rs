@@ -75,7 +75,7 @@ impl BuildPlan {
     /// process environment.
     pub fn from_file(path: &Path) -> Result<BuildPlan, RecipeError> {
         let text = fs_err::read_to_string(path).map_err(|e| {
-            RecipeError::new(ErrorKind::Io, path, format!("cannot read recipe: {e}"))
+            RecipeError::new(ErrorKind::Io, path, "cannot read recipe")
                 .with_hint("check the path and its permissions")
                 .with_cause(e)
         })?;
