@@ -9,6 +9,10 @@
 //! scripts would have done ([`certs`] builds the CA bundle) and [`db`]
 //! writes the dpkg database scanners read. [`world`] ties it together as a
 //! [`whittle_world::PackageWorld`].
+//!
+//! # Crates doing the work
+//!
+//! - Base64 in PEM certificates: `base64`.
 #![deny(missing_docs)]
 
 pub mod certs;
