@@ -12,7 +12,9 @@
 //!
 //! # Crates doing the work
 //!
-//! - Base64 in PEM certificates: `base64`.
+//! - PEM certificates: `pem`; DER is walked by hand in [`certs`] (the
+//!   `der` crate refuses string types X.509 names may hold).
+//! - The SPDX License List and expressions: `spdx`, through [`whittle_sbom`].
 #![deny(missing_docs)]
 
 pub mod certs;
