@@ -15,6 +15,7 @@
 //! - PEM certificates: `pem`; DER is walked by hand in [`certs`] (the
 //!   `der` crate refuses string types X.509 names may hold).
 //! - The SPDX License List and expressions: `spdx`, through [`whittle_sbom`].
+//! - `Release` dates (RFC 2822): `jiff`.
 #![deny(missing_docs)]
 
 pub mod certs;

@@ -5,6 +5,7 @@
 //! [`Dependency`] a list of alternatives), what it provides and what it
 //! conflicts with. Versions stay strings; each world supplies a
 //! [`VersionScheme`] that orders and matches them. Nothing here does I/O.
+//! [`time`] formats the build epoch; its calendar is the `jiff` crate's.
 //!
 //! ```
 //! use whittle_model::{Requirement, Op};
