@@ -33,6 +33,9 @@
 
 use std::collections::HashMap;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+
 use whittle_rootfs::{FsError, Node, RootFs};
 
 /// One installed package as it is recorded in the database.
@@ -382,29 +385,7 @@ fn hex_sha1_to_q1(hex_sha1: &str) -> Option<String> {
     if raw.len() != 20 {
         return None;
     }
-    Some(format!("Q1{}", base64(&raw)))
-}
-
-fn base64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk.first().copied().unwrap_or(0),
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                let idx = ((n >> (18 - 6 * i)) & 63) as usize;
-                out.push(char::from(ALPHABET[idx]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    Some(format!("Q1{}", STANDARD.encode(raw)))
 }
 
 /// The `triggers` file: `Q1… glob glob` per package that has triggers.
@@ -500,15 +481,6 @@ fn put_octal(field: &mut [u8], value: u64, terminated: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_known_values() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foob"), "Zm9vYg==");
-    }
 
     #[test]
     fn bad_sha1_is_skipped_in_text_and_rejected_on_write() {

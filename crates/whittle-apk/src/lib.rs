@@ -9,6 +9,10 @@
 //! besides package files, [`db`] writes the installed database, [`finish`]
 //! does natively what install scripts would have done, and [`world`] ties it
 //! together as a [`whittle_world::PackageWorld`].
+//!
+//! # Crates doing the work
+//!
+//! - Base64 of the `Q1…` checksums: `base64`.
 #![deny(missing_docs)]
 
 pub mod atom;

@@ -1,40 +1,26 @@
-//! `--build-date`: seconds since the epoch, or an RFC 3339 UTC time.
+//! `--build-date`: seconds since the epoch, or an RFC 3339 time with any
+//! offset. `jiff` parses and checks it.
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, Result};
+use jiff::Timestamp;
 
-/// Parse `1700000000` or `2023-11-14T22:13:20Z`.
+/// Parse `1700000000`, `2023-11-14T22:13:20Z` or `2023-11-14T23:13:20+01:00`
+/// into seconds since the epoch.
 pub fn parse_build_date(text: &str) -> Result<i64> {
     let t = text.trim();
-    if let Ok(n) = t.parse::<i64>() {
-        return Ok(n);
-    }
-    let bad = || {
-        anyhow::anyhow!(
-            "--build-date {text:?}: use seconds since the epoch or YYYY-MM-DDTHH:MM:SSZ"
-        )
+    let instant = match t.parse::<i64>() {
+        Ok(seconds) => Timestamp::from_second(seconds).map_err(|e| {
+            anyhow!("--build-date {text:?}: {e}; use a time between the years -9999 and 9999")
+        })?,
+        Err(_) => t.parse::<Timestamp>().map_err(|e| {
+            anyhow!(
+                "--build-date {text:?} is not a valid time ({e}); use seconds since the epoch \
+                 or RFC 3339 such as 2023-11-14T22:13:20Z"
+            )
+        })?,
     };
-    let (date, time) = t.split_once(['T', ' ']).ok_or_else(bad)?;
-    let time = time
-        .strip_suffix('Z')
-        .or_else(|| time.strip_suffix("+00:00"))
-        .ok_or_else(bad)?;
-    let d: Vec<i64> = date
-        .split('-')
-        .map(str::parse)
-        .collect::<Result<_, _>>()
-        .map_err(|_| bad())?;
-    let tm: Vec<i64> = time
-        .split(':')
-        .map(|p| p.split('.').next().unwrap_or(p).parse())
-        .collect::<Result<_, _>>()
-        .map_err(|_| bad())?;
-    let ([y, m, day], [hh, mm, ss]) = (d.as_slice(), tm.as_slice()) else {
-        bail!(bad());
-    };
-    Ok(days_from_civil(*y, *m, *day) * 86_400 + hh * 3600 + mm * 60 + ss)
+    Ok(instant.as_second())
 }
-
-use whittle::days_from_civil;
 
 #[cfg(test)]
 mod tests {
@@ -43,11 +29,47 @@ mod tests {
     #[test]
     fn parses_both_forms() {
         assert_eq!(parse_build_date("1700000000").unwrap(), 1_700_000_000);
+        assert_eq!(parse_build_date(" -1 ").unwrap(), -1);
         assert_eq!(
             parse_build_date("2023-11-14T22:13:20Z").unwrap(),
             1_700_000_000
         );
+        assert_eq!(
+            parse_build_date("2023-11-14T23:13:20+01:00").unwrap(),
+            1_700_000_000
+        );
+        assert_eq!(
+            parse_build_date("2023-11-14 17:13:20-05:00").unwrap(),
+            1_700_000_000
+        );
+        assert_eq!(
+            parse_build_date("2023-11-14T22:13:20.75Z").unwrap(),
+            1_700_000_000
+        );
         assert_eq!(parse_build_date("1970-01-01T00:00:00Z").unwrap(), 0);
-        assert!(parse_build_date("yesterday").is_err());
+    }
+
+    #[test]
+    fn refuses_invalid_dates() {
+        for bad in [
+            "yesterday",
+            "",
+            "2023-13-45T99:99:99Z",
+            "2023-02-29T00:00:00Z",
+            "2023-11-14T24:00:01Z",
+            "2023-11-14T22:13:20",
+            "2023-11-14",
+            "99999999999999999",
+        ] {
+            let err = parse_build_date(bad).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("--build-date {bad:?}")),
+                "{bad}: {err}"
+            );
+        }
+        let err = parse_build_date("2023-13-45T99:99:99Z")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("month"), "{err}");
     }
 }

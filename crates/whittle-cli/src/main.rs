@@ -4,6 +4,8 @@
 //! This is the only crate that prints. Progress arrives through the
 //! engine's `Reporter`, drawn as bars on a terminal and as plain lines
 //! otherwise.
+//!
+//! `--build-date` is parsed and checked by `jiff`.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod args;

@@ -4,6 +4,11 @@
 //! `<subject-hash>.N` links of `openssl rehash`. The behaviour copied is that
 //! of ca-certificates' `update-ca-certificates` script, its postinst and
 //! config scripts, and OpenSSL's `apps/rehash.c` / `X509_NAME_hash_ex`.
+//!
+//! PEM is read by the `pem` crate. The few DER elements walked to reach a
+//! certificate's subject are read here: the `der` crate refuses universal
+//! tags it has no type for (`UniversalString`, `GraphicString`, …), which
+//! names may hold and OpenSSL hashes.
 
 use std::collections::BTreeMap;
 
@@ -119,10 +124,15 @@ pub fn build_ca_bundle(fs: &mut RootFs, mtime: i64) -> Result<Option<usize>, Cer
     ensure_dir(fs, "etc/ssl", mtime)?;
     ensure_dir(fs, ETC_CERTS, mtime)?;
     let mut bundle: Vec<u8> = Vec::new();
+    let mut count = 0;
     for path in &chosen {
         let Some(pem) = fs.read_file(path) else {
             continue;
         };
+        count += pem_blocks(pem)
+            .iter()
+            .filter(|(label, _)| is_cert_label(label))
+            .count();
         bundle.extend_from_slice(pem);
         if !pem.is_empty() && !pem.ends_with(b"\n") {
             bundle.push(b'\n');
@@ -131,10 +141,6 @@ pub fn build_ca_bundle(fs: &mut RootFs, mtime: i64) -> Result<Option<usize>, Cer
         let link = format!("{ETC_CERTS}/{}.pem", pem_link_name(name));
         fs.insert(&link, Node::symlink(format!("/{path}")).at(mtime))?;
     }
-    let count = pem_blocks(&bundle)
-        .iter()
-        .filter(|(label, _)| is_cert_label(label))
-        .count();
     if !chosen.is_empty() {
         fs.insert(
             &format!("{ETC_CERTS}/{BUNDLE}"),
@@ -193,63 +199,17 @@ fn is_cert_label(label: &str) -> bool {
     )
 }
 
-/// The PEM blocks of `text`: (label, decoded DER). Undecodable blocks are skipped.
+/// The PEM blocks of `text`: (label, decoded DER). A file with a block that
+/// does not decode gives none, as OpenSSL's `PEM_X509_INFO_read` rejects it.
 fn pem_blocks(text: &[u8]) -> Vec<(String, Vec<u8>)> {
-    let text = String::from_utf8_lossy(text);
-    let mut out = Vec::new();
-    let mut current: Option<(String, String)> = None;
-    for line in text.lines() {
-        let line = line.trim();
-        if let Some(label) = line
-            .strip_prefix("-----BEGIN ")
-            .and_then(|l| l.strip_suffix("-----"))
-        {
-            current = Some((label.to_string(), String::new()));
-        } else if let Some(label) = line
-            .strip_prefix("-----END ")
-            .and_then(|l| l.strip_suffix("-----"))
-        {
-            if let Some((begin, body)) = current.take() {
-                if begin == label {
-                    if let Some(der) = base64_decode(&body) {
-                        out.push((begin, der));
-                    }
-                }
-            }
-        } else if let Some((_, body)) = current.as_mut() {
-            // Skip RFC 1421 headers such as "Proc-Type: ...".
-            if !line.contains(':') {
-                body.push_str(line);
-            }
-        }
-    }
-    out
-}
-
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0u32;
-    for c in text.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => break,
-            b' ' | b'\t' | b'\r' | b'\n' => continue,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+    pem::parse_many(text)
+        .map(|blocks| {
+            blocks
+                .into_iter()
+                .map(|b| (b.tag().to_string(), b.into_contents()))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 // ---- openssl rehash ----
@@ -520,6 +480,23 @@ mod tests {
     }
 
     #[test]
+    fn pem_blocks_keep_labels_and_drop_broken_files() {
+        let text = b"junk\n-----BEGIN TRUSTED CERTIFICATE-----\naGVs\nbG8=\n\
+                     -----END TRUSTED CERTIFICATE-----\r\n\
+                     -----BEGIN X509 CRL-----\nAQI=\n-----END X509 CRL-----\n";
+        assert_eq!(
+            pem_blocks(text),
+            vec![
+                ("TRUSTED CERTIFICATE".to_string(), b"hello".to_vec()),
+                ("X509 CRL".to_string(), vec![1, 2]),
+            ]
+        );
+        let broken = b"-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----\n";
+        assert!(pem_blocks(broken).is_empty());
+        assert!(pem_blocks(b"-----BEGIN A-----\nAQI=\n-----END B-----\n").is_empty());
+    }
+
+    #[test]
     fn canonical_strings() {
         assert_eq!(
             canonical_string(0x13, b"  Foo   Bar\tX "),
@@ -530,6 +507,5 @@ mod tests {
             Some(Some("a\u{e9}".as_bytes().to_vec()))
         );
         assert_eq!(canonical_string(0x03, b"x"), Some(None));
-        assert_eq!(base64_decode("aGVsbG8="), Some(b"hello".to_vec()));
     }
 }

@@ -10,6 +10,13 @@
 //! scripts would have done ([`certs`] builds the CA bundle) and [`db`]
 //! writes the dpkg database scanners read. [`world`] ties it together as a
 //! [`whittle_world::PackageWorld`].
+//!
+//! # Crates doing the work
+//!
+//! - PEM certificates: `pem`; DER is walked by hand in [`certs`] (the
+//!   `der` crate refuses string types X.509 names may hold).
+//! - The SPDX License List and expressions: `spdx`, through [`whittle_sbom`].
+//! - `Release` dates (RFC 2822): `jiff`.
 #![deny(missing_docs)]
 
 pub mod certs;

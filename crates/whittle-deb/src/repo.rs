@@ -255,29 +255,20 @@ pub fn load_suite(
     Ok(records)
 }
 
-/// Read a Release date (`Sat, 05 Dec 2026 14:33:08 UTC`, RFC 2822 in UTC).
+/// Read a Release date (`Sat, 05 Dec 2026 14:33:08 UTC`, RFC 2822 in UTC)
+/// with `jiff`. Other zones are refused, as apt refuses them; the weekday
+/// is not checked against the date, as apt does not check it.
 pub fn parse_release_date(text: &str) -> Option<i64> {
-    let mut parts = text.split_whitespace();
-    let first = parts.next()?;
-    let day = if first.ends_with(',') {
-        parts.next()?
-    } else {
-        first
-    };
-    let month = parts.next()?;
-    let year: i64 = parts.next()?.parse().ok()?;
-    let mut hms = parts.next()?.split(':').map(str::parse::<i64>);
-    let (h, m, s) = (hms.next()?.ok()?, hms.next()?.ok()?, hms.next()?.ok()?);
-    let zone = parts.next().unwrap_or("UTC");
+    static PARSER: jiff::fmt::rfc2822::DateTimeParser =
+        jiff::fmt::rfc2822::DateTimeParser::new().relaxed_weekday(true);
+    let zone = text.split_whitespace().last()?;
     if !matches!(zone, "UTC" | "GMT" | "+0000" | "Z") {
         return None;
     }
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let month = i64::try_from(MONTHS.iter().position(|x| *x == month)? + 1).ok()?;
-    let day: i64 = day.parse().ok()?;
-    Some(whittle_model::time::days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + s)
+    PARSER
+        .parse_timestamp(text.trim())
+        .ok()
+        .map(|t| t.as_second())
 }
 
 /// Split an index near its middle, at a blank line between paragraphs.
@@ -416,8 +407,23 @@ mod tests {
             parse_release_date("14 Nov 2023 22:13:20 UTC"),
             Some(1_700_000_000)
         );
+        assert_eq!(
+            parse_release_date("Sat, 9 Nov 2024 10:07:47 GMT"),
+            Some(1_731_146_867)
+        );
         assert_eq!(parse_release_date("Tue, 14 Nov 2023 22:13:20 +0100"), None);
         assert_eq!(parse_release_date("soon"), None);
+        for invalid in [
+            "Tue, 31 Feb 2023 22:13:20 UTC",
+            "Tue, 14 Foo 2023 22:13:20 UTC",
+            "Tue, 14 Nov 2023 25:13:20 UTC",
+            "Tue, 14 Nov 2023 22:61:20 UTC",
+            "Tue, 14 Nov 2023 22:13 UTC junk",
+            "Tue, 14 Nov 2023 UTC",
+            "",
+        ] {
+            assert_eq!(parse_release_date(invalid), None, "{invalid}");
+        }
     }
 
     #[test]

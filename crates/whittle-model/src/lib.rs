@@ -6,7 +6,8 @@
 //! conflicts with. Versions stay strings; each world supplies a
 //! [`VersionScheme`] that orders and matches them and prints requirements in
 //! the world's syntax. [`Purl`] is how every world names a package in an
-//! SBOM. Nothing here does I/O.
+//! SBOM. Nothing here does I/O. [`time`] formats the build epoch; its
+//! calendar is the `jiff` crate's.
 //!
 //! ```
 //! use whittle_model::{Requirement, Op};

@@ -14,8 +14,13 @@
 //! - the built-in trusted directories are Debian's (`/lib/<triplet>`,
 //!   `/usr/lib/<triplet>`, `/lib`, `/usr/lib`) when the tree has a multiarch
 //!   library directory, else `/lib64`, `/usr/lib64`, `/lib`, `/usr/lib`.
+//!
+//! `include` patterns are matched by the `globset` crate, one path component
+//! at a time against the tree.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use globset::{GlobBuilder, GlobMatcher};
 
 use crate::error::FsError;
 use crate::node::{Node, NodeKind};
@@ -209,21 +214,26 @@ fn system_dirs(fs: &RootFs) -> Vec<String> {
 
 /// Expand a glob (`*`, `?` and `[...]` in any component) against the tree,
 /// sorted bytewise as glob(3) sorts in the C locale. Names starting with a
-/// dot only match patterns that start with one.
+/// dot only match patterns that start with one. The tree is walked one
+/// component at a time, so symlinked directories are followed as glob(3)
+/// follows them.
 fn glob(fs: &RootFs, pattern: &str) -> Vec<String> {
     let mut current: Vec<String> = vec![String::new()];
     let parts: Vec<&str> = pattern.split('/').filter(|p| !p.is_empty()).collect();
     for (i, part) in parts.iter().enumerate() {
         let last = i + 1 == parts.len();
         let mut next = BTreeSet::new();
+        let matcher = part
+            .contains(['*', '?', '['])
+            .then(|| component_matcher(part));
         for base in &current {
-            if !part.contains(['*', '?', '[']) {
+            let Some(matcher) = &matcher else {
                 let candidate = format!("{base}/{part}");
                 if fs.lookup(&candidate).is_some() {
                     next.insert(candidate);
                 }
                 continue;
-            }
+            };
             let key = if base.is_empty() {
                 String::new()
             } else {
@@ -237,7 +247,7 @@ fn glob(fs: &RootFs, pattern: &str) -> Vec<String> {
                 if name.starts_with('.') && !part.starts_with('.') {
                     continue;
                 }
-                if fnmatch(part.as_bytes(), name.as_bytes()) {
+                if matcher.as_ref().is_some_and(|m| m.is_match(name)) {
                     let candidate = format!("{base}/{name}");
                     if last || fs.lookup(&candidate).is_some_and(Node::is_dir) {
                         next.insert(candidate);
@@ -251,42 +261,19 @@ fn glob(fs: &RootFs, pattern: &str) -> Vec<String> {
     current
 }
 
-/// Shell-style matching of one path component.
-fn fnmatch(pattern: &[u8], name: &[u8]) -> bool {
-    match pattern.first() {
-        None => name.is_empty(),
-        Some(b'*') => (0..=name.len()).any(|i| fnmatch(&pattern[1..], &name[i..])),
-        Some(b'?') => !name.is_empty() && fnmatch(&pattern[1..], &name[1..]),
-        Some(b'[') => {
-            let Some(close) = pattern
-                .iter()
-                .skip(2)
-                .position(|&c| c == b']')
-                .map(|p| p + 2)
-            else {
-                return name.first() == Some(&b'[') && fnmatch(&pattern[1..], &name[1..]);
-            };
-            let Some(&c) = name.first() else { return false };
-            let mut set = &pattern[1..close];
-            let negate = matches!(set.first(), Some(b'!' | b'^'));
-            if negate {
-                set = &set[1..];
-            }
-            let mut hit = false;
-            let mut i = 0;
-            while i < set.len() {
-                if i + 2 < set.len() && set[i + 1] == b'-' {
-                    hit |= set[i] <= c && c <= set[i + 2];
-                    i += 3;
-                } else {
-                    hit |= set[i] == c;
-                    i += 1;
-                }
-            }
-            hit != negate && fnmatch(&pattern[close + 1..], &name[1..])
-        }
-        Some(&p) => name.first() == Some(&p) && fnmatch(&pattern[1..], &name[1..]),
-    }
+/// A matcher for one path component as glob(3) reads it: `*`, `?`,
+/// `[...]` (`!` or `^` negates), `\` escapes, an unclosed `[` taken
+/// literally, and no `{a,b}` alternatives. `None` when the pattern cannot
+/// match anything (a class such as `[z-a]`).
+fn component_matcher(part: &str) -> Option<GlobMatcher> {
+    let escaped = part.replace('{', "\\{").replace('}', "\\}");
+    GlobBuilder::new(&escaped)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .allow_unclosed_class(true)
+        .build()
+        .ok()
+        .map(|g| g.compile_matcher())
 }
 
 /// The libraries of one directory: one entry per soname.
@@ -633,9 +620,19 @@ mod tests {
 
     #[test]
     fn globs() {
-        assert!(fnmatch(b"*.conf", b"libc.conf"));
-        assert!(!fnmatch(b"*.conf", b"libc.conf.bak"));
-        assert!(fnmatch(b"[a-c]?", b"bz"));
-        assert!(!fnmatch(b"[!a-c]?", b"bz"));
+        let matches = |pattern: &str, name: &str| {
+            component_matcher(pattern).is_some_and(|m| m.is_match(name))
+        };
+        assert!(matches("*.conf", "libc.conf"));
+        assert!(!matches("*.conf", "libc.conf.bak"));
+        assert!(matches("[a-c]?", "bz"));
+        assert!(!matches("[!a-c]?", "bz"));
+        assert!(!matches("[^a-c]?", "bz"));
+        assert!(matches("[]x]", "]"));
+        assert!(matches("a[b", "a[b"));
+        assert!(matches("{a,b}", "{a,b}"));
+        assert!(!matches("{a,b}", "a"));
+        assert!(matches("\\*", "*"));
+        assert!(!matches("\\*", "x"));
     }
 }

@@ -6,6 +6,7 @@
 //! through the tree itself, so a hostile package cannot reach outside.
 //! [`RootFs::write_tar`] turns the tree into a layer tar whose bytes depend
 //! only on the tree (sorted entries, normalised headers, numeric owners).
+//! [`ldcache`] matches `ld.so.conf` `include` globs with the `globset` crate.
 //!
 //! ```
 //! use whittle_rootfs::{Node, RootFs};

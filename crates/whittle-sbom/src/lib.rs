@@ -31,9 +31,10 @@
 //!   `PKG PROVIDED_DEPENDENCY_OF SPDXRef-Package-image` ("a dependency to be
 //!   provided by the environment"), and the document comment lists them.
 //! * Declared licenses are parsed as SPDX expressions and checked against the
-//!   SPDX License List; deprecated and Debian spellings (`GPL-2+`) are
-//!   rewritten, anything unlisted becomes a `LicenseRef-…` declared in
+//!   SPDX License List; deprecated spellings (`GPL-2.0+`) are rewritten,
+//!   anything unlisted becomes a `LicenseRef-…` ([`license_ref`]) declared in
 //!   `hasExtractedLicensingInfos`, so the document passes `pyspdxtools`.
+//!   Distribution names (Debian's `GPL-2+`) are mapped by the package worlds.
 //!
 //! ```
 //! use whittle_sbom::{spdx_json, SbomInput, SbomPackage};
@@ -55,14 +56,20 @@
 //! assert!(json.contains("\"licenseDeclared\": \"Zlib\""));
 //! assert_eq!(json, spdx_json(&input));
 //! ```
+//!
+//! # Crates doing the work
+//!
+//! - The SPDX License List and expression parsing: `spdx`. Its list follows
+//!   SPDX releases, so it can name licenses that an older validator (the
+//!   `license-expression` database behind `pyspdxtools`) does not know yet.
 #![deny(missing_docs)]
 
 mod license;
-mod license_list;
 mod purl;
 mod spdx;
 mod write;
 
+pub use crate::spdx::{spdx_index_json, spdx_json, SbomInput, SbomPackage};
+pub use license::{license_ref, spdx_license_id};
 pub use purl::purl_encode;
-pub use spdx::{spdx_index_json, spdx_json, SbomInput, SbomPackage};
 pub use write::write_atomic;

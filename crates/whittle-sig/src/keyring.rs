@@ -399,9 +399,7 @@ pub(crate) fn is_armored(bytes: &[u8]) -> bool {
 
 /// Format a Unix time as an ISO date (UTC).
 fn date(secs: u64) -> String {
-    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 86_400);
-    let (year, month, day) = whittle_model::time::civil_from_days(days);
-    format!("{year:04}-{month:02}-{day:02}")
+    whittle_model::time::iso_date(i64::try_from(secs).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 //! OpenPGP key, served over HTTP on 127.0.0.1.
 //!
 //! Panics on failure: this crate only runs inside tests.
+//!
+//! Base64 (the APK `Q1…` checksums) is the `base64` crate's.
 #![deny(missing_docs)]
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 

@@ -31,6 +31,5 @@ pub use build::{build, BuildOutcome, BuildRequest, PlatformOutcome, Timings};
 pub use error::BuildError;
 pub use resolve::{show_packages, Resolution};
 pub use session::{Session, SessionOptions};
-pub use whittle_model::time::days_from_civil;
 pub use whittle_recipe::{Arch, BuildPlan, PackageRequest, RepositorySpec};
 pub use whittle_world::{NullReporter, Reporter, WorldKind, Worlds};
