@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::requirement::{Dependency, Requirement};
 
 /// Where a package file is fetched from and how it is checked.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Download {
     /// Absolute URL of the package file.
     pub url: String,
@@ -18,7 +18,9 @@ pub struct Download {
 }
 
 /// A virtual name a package provides, optionally versioned.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Provide {
     /// The provided name.
     pub name: String,
@@ -27,7 +29,9 @@ pub struct Provide {
 }
 
 /// The source package a binary package was built from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct SourceRef {
     /// Source package name.
     pub name: String,
@@ -36,7 +40,7 @@ pub struct SourceRef {
 }
 
 /// One candidate package from a repository index.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PackageRecord {
     /// Binary package name.
     pub name: String,

@@ -4,7 +4,9 @@ use std::fmt;
 
 /// A version relation, written the way each world spells it when displayed
 /// (Debian's `<<`/`>>` are mapped to [`Op::Lt`]/[`Op::Gt`] by the parser).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Op {
     /// Strictly lower.
     Lt,
@@ -48,7 +50,9 @@ impl fmt::Display for Op {
 }
 
 /// One requirement: a package or virtual name and an optional version relation.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Requirement {
     /// Package or virtual package name.
     pub name: String,
@@ -108,7 +112,7 @@ impl fmt::Display for Requirement {
 
 /// A dependency: alternatives, the first satisfiable one preferred
 /// (Debian's `a | b`). A dependency with one alternative is the common case.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Dependency {
     /// The alternatives, in order of preference.
     pub alternatives: Vec<Requirement>,
