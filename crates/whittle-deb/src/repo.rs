@@ -50,6 +50,7 @@ pub fn resolve_suites(
     apt_root: &Path,
 ) -> Result<Vec<SuiteSource>, WorldError> {
     let mut host: Option<Vec<AptSource>> = None;
+    let mut keyrings = KeyringMemo::default();
     let mut out = Vec::new();
     for repo in repos {
         for suite in &repo.suites {
@@ -85,6 +86,7 @@ pub fn resolve_suites(
                 &url,
                 fetcher,
                 apt_root,
+                &mut keyrings,
             )?;
             out.push(SuiteSource {
                 url: url.trim_end_matches('/').to_string(),
@@ -106,6 +108,7 @@ fn load_keyring(
     url: &str,
     fetcher: &Fetcher,
     apt_root: &Path,
+    memo: &mut KeyringMemo,
 ) -> Result<(Keyring, String), WorldError> {
     if let Some(k) = recipe_keyring {
         let bytes = if k.contains("://") {
@@ -122,7 +125,7 @@ fn load_keyring(
                 )
             })?
         };
-        return parse_keyring(&bytes, k);
+        return memo.parse(&bytes, k);
     }
     let signed_by = match host_source {
         Some(s) => s.signed_by.clone(),
@@ -143,9 +146,9 @@ fn load_keyring(
                     e,
                 )
             })?;
-            parse_keyring(&bytes, &origin)
+            memo.parse(&bytes, &origin)
         }
-        Some(SignedBy::Inline(text)) => parse_keyring(text.as_bytes(), "inline Signed-By key"),
+        Some(SignedBy::Inline(text)) => memo.parse(text.as_bytes(), "inline Signed-By key"),
         None => Err(WorldError::msg(format!(
             "no keyring for the Debian repository {}: add `keyring:` (a path or URL of the \
              repository's signing key) to it in the recipe",
@@ -154,11 +157,27 @@ fn load_keyring(
     }
 }
 
-fn parse_keyring(bytes: &[u8], origin: &str) -> Result<(Keyring, String), WorldError> {
-    let ring = Keyring::from_bytes(bytes, origin).map_err(|e| {
-        WorldError::with_source(format!("the keyring {origin} could not be read"), e)
-    })?;
-    Ok((ring, origin.to_string()))
+/// Keyrings already read, by origin and bytes: the suites of one mirror
+/// share a keyring, and reading one checks every key's binding signatures
+/// (tens of milliseconds for Debian's archive keyring).
+#[derive(Default)]
+struct KeyringMemo {
+    seen: Vec<(String, Vec<u8>, Keyring)>,
+}
+
+impl KeyringMemo {
+    fn parse(&mut self, bytes: &[u8], origin: &str) -> Result<(Keyring, String), WorldError> {
+        let known = self.seen.iter().find(|(o, b, _)| o == origin && b == bytes);
+        if let Some((_, _, ring)) = known {
+            return Ok((ring.clone(), origin.to_string()));
+        }
+        let ring = Keyring::from_bytes(bytes, origin).map_err(|e| {
+            WorldError::with_source(format!("the keyring {origin} could not be read"), e)
+        })?;
+        self.seen
+            .push((origin.to_string(), bytes.to_vec(), ring.clone()));
+        Ok((ring, origin.to_string()))
+    }
 }
 
 /// Read one suite's indexes for `arch`, verifying every link of the chain.
