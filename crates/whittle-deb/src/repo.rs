@@ -229,9 +229,13 @@ pub fn load_suite(
     for component in &src.components {
         let index = find_index(&release, component, arch, &shown, &src.suite)?;
         let url = format!("{dist}/{}", index.name);
-        records.extend(load_packages(
-            fetcher, src, &url, &index, repo, arch, reporter,
-        )?);
+        let loaded = load_packages(fetcher, src, &url, &index, repo, arch, reporter)?;
+        // Most suites have one component: keep its vector, do not copy it.
+        if records.is_empty() {
+            records = loaded;
+        } else {
+            records.extend(loaded);
+        }
     }
     Ok(records)
 }

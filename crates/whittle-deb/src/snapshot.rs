@@ -213,8 +213,11 @@ pub fn decode(
             header.records
         )));
     }
-    let mut records = Vec::with_capacity(total);
-    for part in decoded {
+    // Grow the first chunk rather than copy every chunk into a new vector.
+    let mut parts = decoded.into_iter();
+    let mut records = parts.next().unwrap_or_default();
+    records.reserve_exact(total - records.len());
+    for part in parts {
         records.extend(part);
     }
     Ok(records)
