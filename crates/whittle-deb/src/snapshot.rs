@@ -21,7 +21,7 @@
 //! a corrupt, edited or misfiled snapshot is rejected, and the caller parses
 //! the verified index again.
 //!
-//! Layout of a snapshot blob: a postcard [`Header`] (format version, key,
+//! Layout of a snapshot blob: a postcard `Header` (format version, key,
 //! record count, byte length of each chunk), then the chunks back to back,
 //! each a postcard `Vec<PackageRecord>`.
 
@@ -226,7 +226,7 @@ pub fn decode(
 /// A digest of how this build turns `Packages` text into stored records:
 /// the snapshot format, [`EXTRA_FIELDS`], and both the `Debug` form (field
 /// names) and the postcard bytes (encoding) of the records parsed from
-/// [`SAMPLE`], a paragraph using every field the parser reads. A change to
+/// `SAMPLE`, a paragraph using every field the parser reads. A change to
 /// the parser or to `PackageRecord` changes it, so old snapshots are not
 /// read by a whittle that would parse differently. Computed once.
 pub fn fingerprint() -> Option<&'static str> {
