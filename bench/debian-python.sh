@@ -21,7 +21,10 @@ work=$(mktemp -d /tmp/whittle-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 cargo build --release -q -p whittle-cli
-whittle=$PWD/${CARGO_TARGET_DIR:-target}/release/whittle
+# CARGO_TARGET_DIR may be absolute or relative to the workspace root.
+target=${CARGO_TARGET_DIR:-target}
+[[ $target = /* ]] || target=$PWD/$target
+whittle=$target/release/whittle
 recipe=examples/debian/python.yaml
 
 # The package set, from whittle itself.

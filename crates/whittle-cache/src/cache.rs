@@ -90,11 +90,25 @@ impl Cache {
         if actual == expected {
             return Ok(Some(path));
         }
-        match fs_err::remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == ErrorKind::NotFound => {}
+        remove_if_present(&path)?;
+        Ok(None)
+    }
+
+    /// The content of the blob with this sha256 (hex), read once and hashed in memory, if it is
+    /// present and still hashes to it; like [`Cache::blob`], a corrupt entry is deleted and `None`
+    /// returned. For blobs the caller reads whole anyway: one read instead of two.
+    pub fn read_blob(&self, sha256: &str) -> Result<Option<Vec<u8>>, CacheError> {
+        let expected = normalize_digest(sha256)?;
+        let path = self.inner.blobs.join(&expected);
+        let data = match fs_err::read(&path) {
+            Ok(d) => d,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e.into()),
+        };
+        if sha256_hex(&data) == expected {
+            return Ok(Some(data));
         }
+        remove_if_present(&path)?;
         Ok(None)
     }
 
@@ -175,6 +189,15 @@ impl Cache {
                 let _ = fs_err::remove_file(entry.path());
             }
         }
+    }
+}
+
+/// Delete a corrupt entry; one already gone (another process got there first) is fine.
+fn remove_if_present(path: &Path) -> Result<(), CacheError> {
+    match fs_err::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -135,6 +135,30 @@ fn corrupt_entry_detected_and_removed() {
 }
 
 #[test]
+fn read_blob_verifies_in_one_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::open(dir.path()).unwrap();
+    let data = b"read me whole".repeat(1000);
+    let sha = sha256_hex(&data);
+    assert_eq!(cache.read_blob(&sha).unwrap(), None);
+    let mut w = cache.blob_writer(&sha, None).unwrap();
+    w.write_all(&data).unwrap();
+    let path = w.commit().unwrap();
+    assert_eq!(cache.read_blob(&sha).unwrap(), Some(data.clone()));
+
+    // One flipped byte: not returned, and the entry is gone.
+    let mut bad = data.clone();
+    bad[7] ^= 1;
+    fs_err::write(&path, &bad).unwrap();
+    assert_eq!(cache.read_blob(&sha).unwrap(), None);
+    assert!(!path.exists(), "corrupt entry must be deleted");
+    assert!(matches!(
+        cache.read_blob("not-a-digest"),
+        Err(CacheError::InvalidDigest { .. })
+    ));
+}
+
+#[test]
 fn concurrent_fills_all_succeed() {
     let dir = tempfile::tempdir().unwrap();
     let cache = Cache::open(dir.path()).unwrap();

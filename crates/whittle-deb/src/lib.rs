@@ -4,7 +4,8 @@
 //! entries, [`sources`] finds mirrors in the host's apt
 //! configuration, [`repo`] reads a suite with its trust chain checked
 //! ([`control`] reads deb822 paragraphs, [`index`] turns `Release` and
-//! `Packages` files into package records, [`relations`] parses
+//! `Packages` files into package records, [`snapshot`] keeps them parsed
+//! in the cache for the next build, [`relations`] parses
 //! `Depends`-style fields, [`version`] orders versions as dpkg does),
 //! [`unpack`] reads a `.deb` into memory, [`finish`] does what maintainer
 //! scripts would have done ([`certs`] builds the CA bundle) and [`db`]
@@ -28,6 +29,7 @@ pub mod index;
 pub mod license;
 pub mod relations;
 pub mod repo;
+pub mod snapshot;
 pub mod sources;
 pub mod unpack;
 pub mod version;

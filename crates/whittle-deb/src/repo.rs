@@ -4,8 +4,11 @@
 //! host's apt sources supply it, as mmdebstrap does). Each suite is read as
 //! apt reads it: `InRelease` (or `Release` + `Release.gpg`) verified with
 //! OpenPGP against the keyring, then `Packages.xz`/`.gz` checked against the
-//! SHA-256 the signed Release lists. The `.deb` is checked against the
-//! Packages SHA-256 when it is installed (see [`crate::world`]).
+//! SHA-256 the signed Release lists. `InRelease` is fetched and checked on
+//! every build; only the parse of an unchanged index is skipped, by loading
+//! its records from a [`crate::snapshot`] keyed by that signed SHA-256. The
+//! `.deb` is checked against the Packages SHA-256 when it is installed (see
+//! [`crate::world`]).
 
 use std::path::Path;
 
@@ -15,8 +18,10 @@ use whittle_sig::{cleartext_unverified, verify_cleartext, verify_detached, Keyri
 use whittle_world::{Reporter, WorldError};
 
 use crate::entry::DebRepository;
-
-use crate::index::{decompress_index, parse_packages, parse_release, FileEntry};
+use crate::index::{
+    decompress_index, parse_packages, parse_release, FileEntry, IndexError, Release,
+};
+use crate::snapshot::{self, SnapshotKey};
 use crate::sources::{find_suite, read_apt_sources, AptSource, SignedBy};
 
 /// One suite of one repository, ready to be read.
@@ -50,9 +55,10 @@ pub fn resolve_suites(
     fetcher: &Fetcher,
     apt_root: &Path,
 ) -> Result<Vec<SuiteSource>, WorldError> {
+    let mut keyrings = KeyringMemo::default();
     let mut extra = Keyring::default();
     for k in extra_keys {
-        let (ring, _) = read_keyring(k, fetcher)?;
+        let (ring, _) = read_keyring(k, fetcher, &mut keyrings)?;
         extra.extend(ring);
     }
     let mut host: Option<Vec<AptSource>> = None;
@@ -91,6 +97,7 @@ pub fn resolve_suites(
                 &url,
                 fetcher,
                 apt_root,
+                &mut keyrings,
             )?;
             if !extra.is_empty() {
                 keyring.extend(extra.clone());
@@ -117,9 +124,10 @@ fn load_keyring(
     url: &str,
     fetcher: &Fetcher,
     apt_root: &Path,
+    memo: &mut KeyringMemo,
 ) -> Result<(Keyring, String), WorldError> {
     if let Some(k) = recipe_keyring {
-        return read_keyring(k, fetcher);
+        return read_keyring(k, fetcher, memo);
     }
     let signed_by = match host_source {
         Some(s) => s.signed_by.clone(),
@@ -140,9 +148,9 @@ fn load_keyring(
                 ))
                 .because(e)
             })?;
-            parse_keyring(&bytes, &origin)
+            memo.parse(&bytes, &origin)
         }
-        Some(SignedBy::Inline(text)) => parse_keyring(text.as_bytes(), "inline Signed-By key"),
+        Some(SignedBy::Inline(text)) => memo.parse(text.as_bytes(), "inline Signed-By key"),
         None => Err(WorldError::config(format!(
             "no keyring for the Debian repository {}: add `keyring:` (a path or URL of the \
              repository's signing key) to it in the recipe",
@@ -152,7 +160,11 @@ fn load_keyring(
 }
 
 /// A keyring from a path or URL the recipe (or `-k`) names.
-fn read_keyring(k: &str, fetcher: &Fetcher) -> Result<(Keyring, String), WorldError> {
+fn read_keyring(
+    k: &str,
+    fetcher: &Fetcher,
+    memo: &mut KeyringMemo,
+) -> Result<(Keyring, String), WorldError> {
     let bytes = if k.contains("://") {
         fetcher
             .fetch_unverified(k)
@@ -165,14 +177,30 @@ fn read_keyring(k: &str, fetcher: &Fetcher) -> Result<(Keyring, String), WorldEr
             .because(e)
         })?
     };
-    parse_keyring(&bytes, k)
+    memo.parse(&bytes, k)
 }
 
-fn parse_keyring(bytes: &[u8], origin: &str) -> Result<(Keyring, String), WorldError> {
-    let ring = Keyring::from_bytes(bytes, origin).map_err(|e| {
-        WorldError::config(format!("the keyring {origin} could not be read")).because(e)
-    })?;
-    Ok((ring, origin.to_string()))
+/// Keyrings already read, by origin and bytes: the suites of one mirror
+/// share a keyring, and reading one checks every key's binding signatures
+/// (tens of milliseconds for Debian's archive keyring).
+#[derive(Default)]
+struct KeyringMemo {
+    seen: Vec<(String, Vec<u8>, Keyring)>,
+}
+
+impl KeyringMemo {
+    fn parse(&mut self, bytes: &[u8], origin: &str) -> Result<(Keyring, String), WorldError> {
+        let known = self.seen.iter().find(|(o, b, _)| o == origin && b == bytes);
+        if let Some((_, _, ring)) = known {
+            return Ok((ring.clone(), origin.to_string()));
+        }
+        let ring = Keyring::from_bytes(bytes, origin).map_err(|e| {
+            WorldError::config(format!("the keyring {origin} could not be read")).because(e)
+        })?;
+        self.seen
+            .push((origin.to_string(), bytes.to_vec(), ring.clone()));
+        Ok((ring, origin.to_string()))
+    }
 }
 
 /// Read one suite's indexes for `arch`, verifying every link of the chain.
@@ -219,39 +247,117 @@ pub fn load_suite(
     }
     let mut records = Vec::new();
     for component in &src.components {
-        let stem = format!("{component}/binary-{arch}/Packages");
-        let (name, entry) = [".xz", ".gz", ""]
-            .iter()
-            .find_map(|ext| {
-                let n = format!("{stem}{ext}");
-                release.files.get(&n).map(|e| (n, e.clone()))
-            })
-            .ok_or_else(|| {
-                WorldError::config(format!(
-                    "{shown}/InRelease lists no {stem} index: component `{component}` or \
-                     architecture `{arch}` does not exist in suite `{}`",
-                    src.suite
-                ))
-            })?;
-        let url = format!("{dist}/{name}");
-        reporter.on_info(&format!("reading {}", whittle_net::redact(&url)));
-        let text = match cached_plain_index(fetcher, release.files.get(&stem)) {
-            Some(text) => text,
-            None => fetch_and_decompress(fetcher, &url, &name, &entry, release.files.get(&stem))?,
-        };
-        let text = String::from_utf8_lossy(&text);
-        // Paragraphs are independent: parse the two halves on two cores.
-        let (first, second) = split_at_paragraph(&text);
-        let (a, b) = rayon::join(
-            || parse_packages(first, &src.url, repo, arch),
-            || parse_packages(second, &src.url, repo, arch),
-        );
-        for part in [a, b] {
-            let parsed =
-                part.map_err(|e| WorldError::format(format!("could not parse {url}")).because(e))?;
-            records.extend(parsed);
+        let index = find_index(&release, component, arch, &shown, &src.suite)?;
+        let url = format!("{dist}/{}", index.name);
+        let loaded = load_packages(fetcher, src, &url, &index, repo, arch, reporter)?;
+        // Most suites have one component: keep its vector, do not copy it.
+        if records.is_empty() {
+            records = loaded;
+        } else {
+            records.extend(loaded);
         }
     }
+    Ok(records)
+}
+
+/// The `Packages` index of one component as the signed Release lists it:
+/// the first of `.xz`, `.gz` and plain that is listed, and the plain
+/// file's entry when Release lists it too.
+struct IndexFile {
+    name: String,
+    entry: FileEntry,
+    plain: Option<FileEntry>,
+}
+
+fn find_index(
+    release: &Release,
+    component: &str,
+    arch: &str,
+    shown: &str,
+    suite: &str,
+) -> Result<IndexFile, WorldError> {
+    let stem = format!("{component}/binary-{arch}/Packages");
+    let (name, entry) = [".xz", ".gz", ""]
+        .iter()
+        .find_map(|ext| {
+            let n = format!("{stem}{ext}");
+            release.files.get(&n).map(|e| (n, e.clone()))
+        })
+        .ok_or_else(|| {
+            WorldError::config(format!(
+                "{shown}/InRelease lists no {stem} index: component `{component}` or \
+                 architecture `{arch}` does not exist in suite `{suite}`"
+            ))
+        })?;
+    Ok(IndexFile {
+        name,
+        entry,
+        plain: release.files.get(&stem).cloned(),
+    })
+}
+
+/// The records of one index checked against the signed Release at `url`:
+/// from the parsed snapshot an earlier build left (see [`crate::snapshot`]),
+/// else parsed from the text (cached or fetched), leaving a snapshot for
+/// the next build. A snapshot that cannot be used or kept only costs time.
+fn load_packages(
+    fetcher: &Fetcher,
+    src: &SuiteSource,
+    url: &str,
+    index: &IndexFile,
+    repo: usize,
+    arch: &str,
+    reporter: &dyn Reporter,
+) -> Result<Vec<PackageRecord>, WorldError> {
+    let shown = whittle_net::redact(url);
+    let key = SnapshotKey::new(&index.entry.sha256, arch, &src.url, repo);
+    if let Some(key) = &key {
+        match snapshot::load(fetcher.cache(), key) {
+            Ok(Some(records)) => {
+                reporter.on_info(&format!("reading {shown} (parsed snapshot)"));
+                return Ok(records);
+            }
+            Ok(None) => {}
+            Err(e) => reporter.on_info(&format!(
+                "not using the parsed snapshot of {shown} ({e}): parsing it again"
+            )),
+        }
+    }
+    reporter.on_info(&format!("reading {shown}"));
+    let text = match cached_plain_index(fetcher, index.plain.as_ref()) {
+        Some(text) => text,
+        None => fetch_and_decompress(
+            fetcher,
+            url,
+            &index.name,
+            &index.entry,
+            index.plain.as_ref(),
+        )?,
+    };
+    let records = parse_in_halves(&String::from_utf8_lossy(&text), &src.url, repo, arch)
+        .map_err(|e| WorldError::format(format!("could not parse {url}")).because(e))?;
+    if let Some(key) = &key {
+        if let Err(e) = snapshot::store(fetcher.cache(), key, &records) {
+            reporter.on_info(&format!("could not keep a parsed snapshot of {shown}: {e}"));
+        }
+    }
+    Ok(records)
+}
+
+/// Parse an index on two cores: paragraphs are independent.
+fn parse_in_halves(
+    text: &str,
+    base_url: &str,
+    repo: usize,
+    arch: &str,
+) -> Result<Vec<PackageRecord>, IndexError> {
+    let (first, second) = split_at_paragraph(text);
+    let (a, b) = rayon::join(
+        || parse_packages(first, base_url, repo, arch),
+        || parse_packages(second, base_url, repo, arch),
+    );
+    let mut records = a?;
+    records.extend(b?);
     Ok(records)
 }
 
@@ -286,10 +392,10 @@ fn split_at_paragraph(text: &str) -> (&str, &str) {
 
 /// The uncompressed index from the cache, when the signed Release lists its
 /// SHA-256 and an earlier build stored it (re-hashed on reuse by the
-/// cache): decompressing xz is most of a warm build's index time.
+/// cache): for when the snapshot is gone, as decompressing xz is slower
+/// than parsing.
 fn cached_plain_index(fetcher: &Fetcher, plain: Option<&FileEntry>) -> Option<Vec<u8>> {
-    let path = fetcher.cache().blob(&plain?.sha256).ok()??;
-    fs_err::read(path).ok()
+    fetcher.cache().read_blob(&plain?.sha256).ok()?
 }
 
 /// Fetch a compressed index checked against the signed Release, decompress

@@ -124,10 +124,8 @@ pub struct Dependency {
     /// The alternatives, in order of preference.
     pub alternatives: Vec<Requirement>,
     /// Requirements the chosen package must satisfy as well (same package).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub with: Vec<Requirement>,
     /// When the dependency applies; `None`: always.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<Condition>,
 }
 
