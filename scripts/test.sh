@@ -10,4 +10,5 @@ export CI="${CI:-true}"
 export PATH="${WHITTLE_TOOLS_CACHE:-$HOME/.cache/whittle-ci}/venv/bin:$PATH"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --all-features -- -D warnings
+scripts/check-world-seam.sh
 cargo test --workspace --all-features

@@ -562,3 +562,61 @@ fn bench_apk_multi_package_image() {
     let _ = server.kill();
     let _ = server.wait();
 }
+
+/// A package is streamed into the cache once, as one content-addressed
+/// blob (an index maps URL and checksum to it), and a rebuild reads it
+/// from there, offline too.
+#[test]
+fn a_package_is_cached_once_and_reused_offline() {
+    let mut repo = ApkRepo::new(ApkKey::generate("whittle-test-d"));
+    repo.add(ApkSpec::new("hello", "1.0-r0", "x86_64").file("usr/bin/hello", b"hi", 0o755));
+    repo.publish();
+    let apk = fs_err::read(repo.apk_path("x86_64", "hello")).unwrap();
+    let srv = repo.serve();
+    let dir = tempfile::tempdir().unwrap();
+    let r = recipe(
+        dir.path(),
+        &srv.url(),
+        &repo.key_path(),
+        "hello",
+        "archs: [x86_64]\n",
+    );
+    let cache = dir.path().join("c");
+    let build = |out: &str, offline: bool| {
+        let mut cmd = whittle();
+        cmd.arg("build")
+            .arg(&r)
+            .arg("t:1")
+            .arg(dir.path().join(out))
+            .arg("--cache-dir")
+            .arg(&cache)
+            .arg("--build-date")
+            .arg("0");
+        if offline {
+            cmd.arg("--offline");
+        }
+        run(&mut cmd, true)
+    };
+    build("a.tar", false);
+    let holding = |sub: &str| -> usize {
+        fs_err::read_dir(cache.join(sub))
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| fs_err::read(e.path()).is_ok_and(|b| b == apk))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    assert_eq!(holding("v1/blobs/sha256"), 1, "the .apk is one blob");
+    assert_eq!(
+        holding("v1/keyed"),
+        0,
+        "and not a second copy under its URL"
+    );
+    drop(srv);
+    build("b.tar", true);
+    assert_eq!(
+        sha256_file(&dir.path().join("a.tar")),
+        sha256_file(&dir.path().join("b.tar"))
+    );
+}

@@ -70,8 +70,16 @@ impl fmt::Display for Purl {
         if let Some(v) = &self.version {
             write!(f, "@{}", encode(v))?;
         }
+        // The spec's own examples leave the `/` of a `repository_url` (a
+        // URL) as it is; every other value is encoded strictly.
         for (i, (k, v)) in self.qualifiers.iter().enumerate() {
-            write!(f, "{}{k}={}", if i == 0 { '?' } else { '&' }, encode(v))?;
+            let keep: &[u8] = if k == "repository_url" { b"/" } else { b"" };
+            write!(
+                f,
+                "{}{k}={}",
+                if i == 0 { '?' } else { '&' },
+                encode_keeping(v, keep)
+            )?;
         }
         Ok(())
     }
@@ -91,10 +99,15 @@ pub fn purl_encode(s: &str) -> String {
 }
 
 fn encode(s: &str) -> String {
+    encode_keeping(s, b"")
+}
+
+fn encode_keeping(s: &str, keep: &[u8]) -> String {
     use fmt::Write as _;
     let mut out = String::with_capacity(s.len());
     for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') || keep.contains(&b)
+        {
             out.push(char::from(b));
         } else {
             // Writing to a String cannot fail.

@@ -1,36 +1,8 @@
 //! Package URL helpers: percent-encoding and the `pkg:oci` purl of an image.
 
-use std::fmt::Write as _;
+use whittle_model::Purl;
 
-/// Percent-encode a purl version or qualifier value.
-///
-/// Every byte outside the unreserved set `A-Z a-z 0-9 . - _ ~` is written as
-/// `%XX` (uppercase hex, UTF-8 bytes), so `+` becomes `%2B`, `:` becomes `%3A`
-/// and `/` becomes `%2F`. This is the strict reading of the purl spec; it is
-/// always safe, since a purl parser decodes every `%XX`.
-///
-/// ```
-/// assert_eq!(whittle_sbom::purl_encode("1:1.2.13.dfsg-1"), "1%3A1.2.13.dfsg-1");
-/// assert_eq!(whittle_sbom::purl_encode("3.11.2-1+b1"), "3.11.2-1%2Bb1");
-/// ```
-pub fn purl_encode(s: &str) -> String {
-    encode(s, b"")
-}
-
-/// Like [`purl_encode`] but leaves the given extra bytes as they are.
-fn encode(s: &str, keep: &[u8]) -> String {
-    let mut out = String::with_capacity(s.len());
-    for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') || keep.contains(&b)
-        {
-            out.push(char::from(b));
-        } else {
-            // Writing to a String cannot fail.
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
+pub use whittle_model::purl_encode;
 
 /// An image reference split into its parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,29 +63,14 @@ pub(crate) fn parse_image_ref(reference: &str) -> ImageRef {
 /// qualifiers are `arch`, `repository_url` (the full repository, only when the
 /// reference names a registry) and `tag`, sorted by key as canonical purls are.
 pub(crate) fn oci_purl(image: &ImageRef, digest: &str, arch: Option<&str>) -> String {
-    let mut qualifiers: Vec<(&str, String)> = Vec::new();
-    if let Some(arch) = arch.filter(|a| !a.is_empty()) {
-        qualifiers.push(("arch", purl_encode(arch)));
-    }
+    let mut purl = Purl::new("oci", &image.name, digest).qualifier("arch", arch.unwrap_or(""));
     if let Some(repo) = &image.repository_url {
-        // The purl spec's own oci examples leave the '/' of repository_url as is.
-        qualifiers.push(("repository_url", encode(repo, b"/")));
+        purl = purl.qualifier("repository_url", repo);
     }
     if let Some(tag) = &image.tag {
-        qualifiers.push(("tag", purl_encode(tag)));
+        purl = purl.qualifier("tag", tag);
     }
-    let mut purl = format!(
-        "pkg:oci/{}@{}",
-        purl_encode(&image.name),
-        purl_encode(digest)
-    );
-    for (i, (k, v)) in qualifiers.iter().enumerate() {
-        purl.push(if i == 0 { '?' } else { '&' });
-        purl.push_str(k);
-        purl.push('=');
-        purl.push_str(v);
-    }
-    purl
+    purl.to_string()
 }
 
 /// The purl type (`deb`, `apk`, `rpm`, …) of a purl, if it has one.

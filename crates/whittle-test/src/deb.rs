@@ -17,6 +17,20 @@ pub enum DebEntry {
     /// A path written byte for byte into the header, unchecked (for
     /// hostile packages: `../../etc/x`, `/abs`).
     RawFile(String, Vec<u8>),
+    /// A directory with an owner: numeric ids and the user and group names
+    /// dpkg-deb records beside them.
+    OwnedDir {
+        /// The path.
+        path: String,
+        /// Numeric owner.
+        uid: u64,
+        /// Numeric group.
+        gid: u64,
+        /// Owner name.
+        user: String,
+        /// Group name.
+        group: String,
+    },
 }
 
 /// A package to build.
@@ -131,6 +145,22 @@ pub fn build_deb(spec: &DebSpec) -> Vec<u8> {
                     parents(&mut b, p, &mut made);
                     let mut h = header(tar::EntryType::Link, 0o644, 0);
                     b.append_link(&mut h, dot(p), dot(t)).unwrap();
+                }
+                DebEntry::OwnedDir {
+                    path,
+                    uid,
+                    gid,
+                    user,
+                    group,
+                } => {
+                    parents(&mut b, path, &mut made);
+                    let mut h = header(tar::EntryType::Directory, 0o750, 0);
+                    h.set_uid(*uid);
+                    h.set_gid(*gid);
+                    h.set_username(user).unwrap();
+                    h.set_groupname(group).unwrap();
+                    b.append_data(&mut h, format!("{}/", dot(path)), std::io::empty())
+                        .unwrap();
                 }
                 DebEntry::RawFile(p, c) => {
                     let mut h = header(tar::EntryType::Regular, 0o644, c.len() as u64);
