@@ -305,12 +305,13 @@ pub fn unpack_apk<R: Read>(
     {
         return Err(ctx.format("there is no data member after the control member"));
     }
-    let mut hashed = Hashing {
+    let mut hash = Sha256::new();
+    let mut hashed = Tap {
         inner: &mut input,
-        hash: Sha256::new(),
+        sink: |bytes: &[u8]| hash.update(bytes),
     };
     let (entries, sha1s) = read_data(GzDecoder::new(&mut hashed), &ctx)?;
-    let data_sha256 = hex::encode(hashed.hash.finalize());
+    let data_sha256 = hex::encode(hash.finalize());
     if !input
         .fill_buf()
         .map_err(|e| ctx.io("data member", e))?
@@ -383,37 +384,38 @@ fn read_member<R: BufRead>(
     ctx: &Ctx<'_>,
     member: &str,
 ) -> Result<(Vec<u8>, Vec<u8>), UnpackError> {
-    let mut tap = Capture {
-        inner: input,
-        raw: Vec::new(),
-    };
+    let mut raw = Vec::new();
     let mut content = Vec::new();
+    let mut tap = Tap {
+        inner: input,
+        sink: |bytes: &[u8]| raw.extend_from_slice(bytes),
+    };
     GzDecoder::new(&mut tap)
         .take(MAX_CONTROL_SIZE + 1)
         .read_to_end(&mut content)
         .map_err(|e| ctx.io(member, e))?;
-    if content.len() as u64 > MAX_CONTROL_SIZE || tap.raw.len() as u64 > MAX_CONTROL_SIZE {
+    if content.len() as u64 > MAX_CONTROL_SIZE || raw.len() as u64 > MAX_CONTROL_SIZE {
         return Err(ctx.too_large(
             format!("the {member}"),
             content.len() as u64,
             MAX_CONTROL_SIZE,
         ));
     }
-    if tap.raw.is_empty() {
+    if raw.is_empty() {
         return Err(ctx.format(format!("the {member} is missing")));
     }
-    Ok((tap.raw, content))
+    Ok((raw, content))
 }
 
-/// A `BufRead` that keeps a copy of every byte its reader consumes: a gzip
-/// decoder over it consumes exactly one member, so the copy is the raw
-/// member.
-struct Capture<'a, R: BufRead> {
+/// A `BufRead` that shows every byte its reader consumes to `sink`: a gzip
+/// decoder over it consumes exactly one member, so the sink sees the raw
+/// member (kept for the signatures, or hashed for `datahash`).
+struct Tap<'a, R: BufRead, F: FnMut(&[u8])> {
     inner: &'a mut R,
-    raw: Vec<u8>,
+    sink: F,
 }
 
-impl<R: BufRead> Read for Capture<'_, R> {
+impl<R: BufRead, F: FnMut(&[u8])> Read for Tap<'_, R, F> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = {
             let avail = self.fill_buf()?;
@@ -426,47 +428,14 @@ impl<R: BufRead> Read for Capture<'_, R> {
     }
 }
 
-impl<R: BufRead> BufRead for Capture<'_, R> {
+impl<R: BufRead, F: FnMut(&[u8])> BufRead for Tap<'_, R, F> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         self.inner.fill_buf()
     }
 
     fn consume(&mut self, amt: usize) {
         if let Ok(buf) = self.inner.fill_buf() {
-            self.raw.extend_from_slice(&buf[..amt.min(buf.len())]);
-        }
-        self.inner.consume(amt);
-    }
-}
-
-/// A `BufRead` that hashes every byte its reader consumes (the raw data
-/// member, for `datahash`).
-struct Hashing<'a, R: BufRead> {
-    inner: &'a mut R,
-    hash: Sha256,
-}
-
-impl<R: BufRead> Read for Hashing<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = {
-            let avail = self.fill_buf()?;
-            let n = avail.len().min(buf.len());
-            buf[..n].copy_from_slice(&avail[..n]);
-            n
-        };
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for Hashing<'_, R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        self.inner.fill_buf()
-    }
-
-    fn consume(&mut self, amt: usize) {
-        if let Ok(buf) = self.inner.fill_buf() {
-            self.hash.update(&buf[..amt.min(buf.len())]);
+            (self.sink)(&buf[..amt.min(buf.len())]);
         }
         self.inner.consume(amt);
     }
