@@ -29,6 +29,7 @@ pub mod index;
 pub mod license;
 pub mod relations;
 pub mod repo;
+pub mod reuse;
 pub mod snapshot;
 pub mod sources;
 pub mod unpack;

@@ -19,7 +19,8 @@ use crate::entry::DebRepository;
 use crate::finish::{finish_root, write_database};
 use crate::license::declared_license;
 use crate::repo::{load_suite, resolve_suites, SuiteSource};
-use crate::unpack::unpack_deb;
+use crate::reuse;
+use crate::unpack::{unpack_deb, DebContents};
 use crate::version::DebVersionScheme;
 
 /// Where the CA bundle of ca-certificates is, for `SSL_CERT_FILE`.
@@ -168,6 +169,11 @@ impl PackageWorld for DebWorld {
                 "the index entry of {label} has no SHA256 field, so its .deb cannot be verified"
             ))
         })?;
+        // A .deb unpacked by an earlier build (after it verified) is read
+        // back without decompressing xz again.
+        if let Some(contents) = reuse::load(cx.fetcher.cache(), sha, &label) {
+            return Ok(unpacked(record, contents));
+        }
         let reporter = cx.reporter.clone();
         let token = reporter.on_download_start(&label, dl.size);
         let progress = {
@@ -189,7 +195,14 @@ impl PackageWorld for DebWorld {
             })
             .and_then(|mut reader| unpack_checked(&mut reader, record));
         reporter.on_download_complete(token);
-        result
+        let contents = result?;
+        // A cache that cannot take it only costs the next build time.
+        if let Err(e) = reuse::store(cx.fetcher.cache(), sha, &contents) {
+            reporter.on_info(&format!(
+                "could not keep {label} unpacked in the cache: {e}"
+            ));
+        }
+        Ok(unpacked(record, contents))
     }
 
     fn new_root(&self, cx: &WorldContext) -> RootFs {
@@ -247,18 +260,10 @@ fn now_epoch() -> i64 {
 fn unpack_checked(
     reader: &mut (dyn Read + Send),
     record: &PackageRecord,
-) -> Result<Unpacked, WorldError> {
+) -> Result<DebContents, WorldError> {
     let origin = whittle_net::redact(&record.download.url);
     match unpack_deb(&mut *reader, &origin) {
-        Ok(contents) => Ok(Unpacked {
-            record: record.clone(),
-            entries: contents.entries,
-            payload: Payload::new(DebPayload {
-                control: contents.control,
-                md5sums: contents.md5sums,
-                conffiles: contents.conffiles,
-            }),
-        }),
+        Ok(contents) => Ok(contents),
         Err(unpack_err) => {
             // The real cause may be further on: read to the end so the
             // verifying reader underneath reports a digest or size problem.
@@ -280,6 +285,19 @@ fn unpack_checked(
                 }
             })
         }
+    }
+}
+
+/// What the engine places, from what the `.deb` held.
+fn unpacked(record: &PackageRecord, contents: DebContents) -> Unpacked {
+    Unpacked {
+        record: record.clone(),
+        entries: contents.entries,
+        payload: Payload::new(DebPayload {
+            control: contents.control,
+            md5sums: contents.md5sums,
+            conffiles: contents.conffiles,
+        }),
     }
 }
 
