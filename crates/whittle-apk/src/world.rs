@@ -8,7 +8,6 @@
 
 use std::io::Read;
 
-use rayon::prelude::*;
 use whittle_model::{PackageRecord, Purl, VersionScheme};
 use whittle_net::Fetcher;
 use whittle_recipe::Arch;
@@ -204,18 +203,19 @@ impl PackageWorld for ApkWorld {
         vec![("SSL_CERT_FILE".to_string(), CA_BUNDLE.to_string())]
     }
 
-    fn load_index(&self, cx: &WorldContext) -> Result<Vec<PackageRecord>, WorldError> {
-        let per_source: Vec<Result<Vec<PackageRecord>, WorldError>> = self
-            .sources
-            .par_iter()
-            .enumerate()
-            .map(|(i, s)| self.load_source(cx, i, s))
-            .collect();
-        let mut all = Vec::new();
-        for s in per_source {
-            all.extend(s?);
-        }
-        Ok(all)
+    fn index_sources(&self) -> usize {
+        self.sources.len()
+    }
+
+    fn load_index(
+        &self,
+        cx: &WorldContext,
+        source: usize,
+    ) -> Result<Vec<PackageRecord>, WorldError> {
+        let src = self.sources.get(source).ok_or_else(|| {
+            WorldError::config(format!("there is no APK repository number {source}"))
+        })?;
+        self.load_source(cx, source, src)
     }
 
     fn install(&self, cx: &WorldContext, record: &PackageRecord) -> Result<Unpacked, WorldError> {

@@ -4,7 +4,6 @@
 use std::io::{self, Read};
 use std::path::PathBuf;
 
-use rayon::prelude::*;
 use whittle_model::{PackageRecord, Purl, VersionScheme};
 use whittle_net::Fetcher;
 use whittle_recipe::Arch;
@@ -143,22 +142,27 @@ impl PackageWorld for DebWorld {
         vec![("SSL_CERT_FILE".to_string(), CA_BUNDLE.to_string())]
     }
 
-    fn load_index(&self, cx: &WorldContext) -> Result<Vec<PackageRecord>, WorldError> {
-        let arch = deb_arch(cx.arch);
-        let per_suite: Vec<Result<Vec<PackageRecord>, WorldError>> = self
-            .suites
-            .par_iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let now = self.check_valid_until.then(now_epoch);
-                load_suite(&cx.fetcher, s, i, arch, now, cx.reporter.as_ref())
-            })
-            .collect();
-        let mut all = Vec::new();
-        for suite in per_suite {
-            all.extend(suite?);
-        }
-        Ok(all)
+    fn index_sources(&self) -> usize {
+        self.suites.len()
+    }
+
+    fn load_index(
+        &self,
+        cx: &WorldContext,
+        source: usize,
+    ) -> Result<Vec<PackageRecord>, WorldError> {
+        let suite = self.suites.get(source).ok_or_else(|| {
+            WorldError::config(format!("there is no Debian suite number {source}"))
+        })?;
+        let now = self.check_valid_until.then(now_epoch);
+        load_suite(
+            &cx.fetcher,
+            suite,
+            source,
+            deb_arch(cx.arch),
+            now,
+            cx.reporter.as_ref(),
+        )
     }
 
     fn install(&self, cx: &WorldContext, record: &PackageRecord) -> Result<Unpacked, WorldError> {

@@ -37,7 +37,9 @@ pub struct FinishInput<'a> {
 /// [`WorldKind::open`](crate::WorldKind::open)). The engine calls, per
 /// architecture:
 ///
-/// 1. [`load_index`](Self::load_index), then solves with
+/// 1. [`load_index`](Self::load_index) for each of its
+///    [`index_sources`](Self::index_sources) (in parallel, concatenated in
+///    order), then solves with
 ///    [`version_scheme`](Self::version_scheme) and
 ///    [`solve_rules`](Self::solve_rules);
 /// 2. [`install`](Self::install) for every chosen package (in parallel),
@@ -65,9 +67,19 @@ pub trait PackageWorld: Send + Sync {
         Vec::new()
     }
 
-    /// Every candidate package of every configured repository for
-    /// `cx.arch`, with the repository's trust chain verified.
-    fn load_index(&self, cx: &WorldContext) -> Result<Vec<PackageRecord>, WorldError>;
+    /// How many indexes (suites, repositories) this world reads; the
+    /// engine loads them in parallel.
+    fn index_sources(&self) -> usize;
+
+    /// Every candidate package of index `source` (in `0..index_sources()`,
+    /// recipe order; records carry it as their `repo` rank) for `cx.arch`,
+    /// with the index's trust chain verified. Called from several threads
+    /// at once.
+    fn load_index(
+        &self,
+        cx: &WorldContext,
+        source: usize,
+    ) -> Result<Vec<PackageRecord>, WorldError>;
 
     /// Fetch (through the cache), verify and unpack one package. Called
     /// from several threads at once.

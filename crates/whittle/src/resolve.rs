@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
 use whittle_model::{Op, PackageRecord, Requirement};
 use whittle_recipe::{Arch, BuildPlan, PackageRequest};
 use whittle_solve::{solve, SolveError, SolveTask};
@@ -36,7 +37,7 @@ pub fn resolve_all(
         session
             .reporter()
             .on_step(&format!("reading package indexes ({arch})"));
-        indexes.push(session.world().load_index(&session.context(arch))?);
+        indexes.push(load_indexes(session, arch)?);
     }
     let dropped = if archs.len() > 1 {
         drop_inconsistent(&mut indexes)
@@ -84,6 +85,38 @@ pub fn resolve_all(
         });
     }
     Ok(out)
+}
+
+/// Indexes in flight at once: fetching them is network-bound, verifying
+/// and parsing them CPU-bound.
+const PARALLEL_INDEXES: usize = 8;
+
+/// Every index of the world for `arch`, loaded in parallel and
+/// concatenated in recipe order (so records keep their ranks).
+fn load_indexes(session: &Session, arch: Arch) -> Result<Vec<PackageRecord>, BuildError> {
+    let cx = session.context(arch);
+    let world = session.world();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(PARALLEL_INDEXES.min(world.index_sources().max(1)))
+        .build()
+        .map_err(BuildError::Threads)?;
+    let per_source: Vec<Result<Vec<PackageRecord>, whittle_world::WorldError>> =
+        pool.install(|| {
+            (0..world.index_sources())
+                .into_par_iter()
+                .map(|i| world.load_index(&cx, i))
+                .collect()
+        });
+    let mut all = Vec::new();
+    for records in per_source {
+        let records = records?;
+        if all.is_empty() {
+            all = records;
+        } else {
+            all.extend(records);
+        }
+    }
+    Ok(all)
 }
 
 /// The resolved sets without building anything: what
