@@ -57,13 +57,7 @@ fn small_repo() -> DebRepo {
 }
 
 fn recipe(dir: &Path, url: &str, keyring: &Path, packages: &str, extra: &str) -> PathBuf {
-    let text = format!(
-        "contents:\n  repositories:\n    - type: deb\n      url: {url}\n      suites: [stable]\n      keyring: {}\n  packages: [{packages}]\n{extra}",
-        keyring.display()
-    );
-    let p = dir.join("recipe.yaml");
-    fs_err::write(&p, text).unwrap();
-    p
+    deb_recipe(dir, url, keyring, packages, extra)
 }
 
 struct Case {

@@ -92,13 +92,7 @@ impl Case {
     }
 
     fn recipe(&self, url: &str, keyring: &Path, packages: &str, extra: &str) -> PathBuf {
-        let text = format!(
-            "contents:\n  repositories:\n    - type: deb\n      url: {url}\n      suites: [stable]\n      keyring: {}\n  packages: [{packages}]\n{extra}",
-            keyring.display()
-        );
-        let p = self.dir.path().join("recipe.yaml");
-        fs_err::write(&p, text).unwrap();
-        p
+        deb_recipe(self.dir.path(), url, keyring, packages, extra)
     }
 
     /// Build into `out` (relative to the case's directory).

@@ -23,6 +23,19 @@ pub fn whittle() -> Command {
     c
 }
 
+/// Write `recipe.yaml` in `dir` for a test Debian repository (suite
+/// `stable`) at `url` signed for `keyring`, with `packages` and `extra`
+/// top-level YAML.
+pub fn deb_recipe(dir: &Path, url: &str, keyring: &Path, packages: &str, extra: &str) -> PathBuf {
+    let text = format!(
+        "contents:\n  repositories:\n    - type: deb\n      url: {url}\n      suites: [stable]\n      keyring: {}\n  packages: [{packages}]\n{extra}",
+        keyring.display()
+    );
+    let p = dir.join("recipe.yaml");
+    fs_err::write(&p, text).unwrap();
+    p
+}
+
 /// Run and return output; panics with both streams when it fails and `ok` is set.
 pub fn run(cmd: &mut Command, ok: bool) -> Output {
     let out = cmd.output().expect("spawn");
