@@ -250,7 +250,9 @@ mod tests {
             args.apply_to(&mut p).expect("kept for the world to judge");
             let msg = open(&p, &args);
             assert!(
-                msg.contains(name) && msg.contains("`apk` repository") && msg.contains("`deb`"),
+                msg.contains(name)
+                    && msg.contains("of type `apk`")
+                    && msg.contains("of type `deb`"),
                 "{msg}"
             );
         }

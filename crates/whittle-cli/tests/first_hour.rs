@@ -438,7 +438,7 @@ fn mixing_package_worlds_names_the_entry() {
     );
     let err = failed(&out, "mixed.yaml line 7");
     assert!(
-        err.contains("`apk` repository") && err.contains("`deb` one"),
+        err.contains("of type `apk`") && err.contains("is of type `deb`"),
         "{err}"
     );
 }

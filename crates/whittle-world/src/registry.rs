@@ -116,8 +116,8 @@ impl Worlds {
                     .error(
                         ErrorKind::Invalid,
                         format!(
-                            "this is a `{}` repository, but the recipe's first repository ({}) \
-                             is a `{}` one",
+                            "this repository is of type `{}`, but the recipe's first repository \
+                             ({}) is of type `{}`",
                             other.name(),
                             first.origin.describe(),
                             kind.name()
