@@ -203,13 +203,6 @@ pub enum UnpackError {
 }
 
 impl UnpackError {
-    /// Whether a reader underneath reported corrupt data (a digest
-    /// mismatch surfaces as [`io::ErrorKind::InvalidData`]).
-    pub fn is_invalid_data(&self) -> bool {
-        self.io_error()
-            .is_some_and(|e| e.kind() == io::ErrorKind::InvalidData)
-    }
-
     /// The I/O error underneath, for a caller that looks inside it (a
     /// verifying reader's error is wrapped in one).
     pub fn io_error(&self) -> Option<&io::Error> {
