@@ -13,6 +13,8 @@ for tool in runc skopeo umoci podman jq gpg gpgv mmdebstrap hyperfine; do
   command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool")
 done
 [ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || need_apt+=(debian-archive-keyring)
+# GNU time (not the shell keyword) reports peak RSS for the memory tests.
+[ -x /usr/bin/time ] || need_apt+=(time)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing with apt: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

@@ -13,6 +13,7 @@ use whittle_world::{account_spec, FinishInput, Installed, WorldError};
 
 use crate::db::{write_installed_db, InstalledApk, OwnedPath};
 use crate::layout::{db_dir, finish_layout, ApkLayoutInput};
+use crate::unpack::sha1_hex;
 use crate::world::ApkPayload;
 
 /// Finish an APK root: accounts, ld.so.cache, apk's own files. Returns
@@ -123,12 +124,12 @@ fn installed_records(root: &RootFs, installed: &[Installed]) -> Vec<InstalledApk
                         return None;
                     }
                     let sha1 = match &node.kind {
-                        NodeKind::File(c) => Some(hex::encode(Sha1::digest(c))),
+                        NodeKind::File(c) => sha1_hex(c).ok(),
                         NodeKind::Symlink(t) => Some(hex::encode(Sha1::digest(t.as_bytes()))),
                         NodeKind::Hardlink(t) => root
                             .get(t)
                             .and_then(|n| n.content())
-                            .map(|c| hex::encode(Sha1::digest(c))),
+                            .and_then(|c| sha1_hex(c).ok()),
                         _ => None,
                     };
                     Some(OwnedPath {

@@ -351,7 +351,7 @@ fn busybox_applets(fs: &mut RootFs, epoch: i64) -> Result<usize, LayoutError> {
             let content = fs.read_file(key)?;
             Some((
                 key.to_string(),
-                String::from_utf8_lossy(content).into_owned(),
+                String::from_utf8_lossy(&content).into_owned(),
             ))
         })
         .collect();

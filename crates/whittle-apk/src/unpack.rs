@@ -17,6 +17,7 @@ use sha1::{Digest, Sha1};
 use sha2::Sha256;
 use whittle_rootfs::unpack::{unpack_tar, Entry, Unpacker};
 pub use whittle_rootfs::unpack::{MAX_DATA_SIZE, MAX_FILE_SIZE};
+use whittle_rootfs::{Content, ContentStore};
 
 use crate::index::{parse_sign_name, tar_entries, SignatureAlgorithm};
 use crate::keys::ApkKeyring;
@@ -229,6 +230,7 @@ pub fn unpack_apk<R: Read>(
     expect: &Expect,
     keyring: &ApkKeyring,
     origin: &str,
+    store: &ContentStore,
 ) -> Result<ApkContents, UnpackError> {
     let ctx = Ctx { origin };
     let limit = expect.size.unwrap_or(MAX_APK_SIZE).min(MAX_APK_SIZE);
@@ -310,7 +312,7 @@ pub fn unpack_apk<R: Read>(
         inner: &mut input,
         sink: |bytes: &[u8]| hash.update(bytes),
     };
-    let (entries, sha1s) = read_data(GzDecoder::new(&mut hashed), &ctx)?;
+    let (entries, sha1s) = read_data(GzDecoder::new(&mut hashed), &ctx, store)?;
     let data_sha256 = hex::encode(hash.finalize());
     if !input
         .fill_buf()
@@ -476,13 +478,21 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
+/// The SHA-1 of a file's content, streamed (apk's per-file checksum).
+pub(crate) fn sha1_hex(content: &Content) -> std::io::Result<String> {
+    let mut sha1 = Sha1::new();
+    content.for_each_chunk(|b| sha1.update(b))?;
+    Ok(hex::encode(sha1.finalize()))
+}
+
 /// The data member through the shared walk, checking each file's PAX
 /// SHA-1 against its content.
 fn read_data<R: Read>(
     reader: R,
     ctx: &Ctx<'_>,
+    store: &ContentStore,
 ) -> Result<(Vec<Entry>, Vec<Option<String>>), UnpackError> {
-    let mut unpacker = Unpacker::new(format!("{}: data member", ctx.origin));
+    let mut unpacker = Unpacker::new(format!("{}: data member", ctx.origin), store);
     let mut sha1s = Vec::new();
     unpack_tar(reader, &mut unpacker, |pax, entry| {
         let pax_sha1 = pax
@@ -490,7 +500,11 @@ fn read_data<R: Read>(
             .find(|(k, _)| k == PAX_SHA1)
             .map(|(_, v)| v.trim().to_ascii_lowercase());
         if let (Some(expected), Some(content)) = (&pax_sha1, entry.node.content()) {
-            let actual = hex::encode(Sha1::digest(content));
+            let actual =
+                sha1_hex(content).map_err(|source| whittle_rootfs::unpack::UnpackError::Io {
+                    origin: ctx.origin.to_string(),
+                    source,
+                })?;
             if &actual != expected {
                 return Err(whittle_rootfs::unpack::UnpackError::Check {
                     origin: ctx.origin.to_string(),

@@ -229,9 +229,15 @@ impl PackageWorld for ApkWorld {
             size: record.download.size,
         };
         let origin = whittle_net::redact(&record.download.url);
-        let unpack = |reader: &mut dyn Read| unpack_apk(reader, &expect, &self.keyring, &origin);
+        let unpack = |reader: &mut dyn Read| {
+            unpack_apk(reader, &expect, &self.keyring, &origin, &cx.contents)
+        };
         let contents = match fetch_package(cx, record, true, &unpack)? {
             Fetched::Ok(c) => c,
+            // Out of room is not the cached copy's fault.
+            Fetched::CachedBad(e) if matches!(&e, UnpackError::Walk(w) if w.is_out_of_room()) => {
+                return Err(refused(&label, e))
+            }
             // A cached copy that no longer checks out is fetched again once.
             Fetched::CachedBad(_) => match fetch_package(cx, record, false, &unpack)? {
                 Fetched::Ok(c) => c,
@@ -347,6 +353,9 @@ enum Fetched {
 /// package that fails its checks.
 fn refused(label: &str, e: UnpackError) -> WorldError {
     match &e {
+        UnpackError::Walk(w) if w.is_out_of_room() => {
+            WorldError::assembly(format!("could not unpack {label}; nothing was built"))
+        }
         UnpackError::Io { .. } => WorldError::fetch(format!(
             "the download of {label} was cut short or could not be read; nothing was built: retry"
         )),

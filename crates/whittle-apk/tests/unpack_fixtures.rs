@@ -9,6 +9,7 @@ use sha2::Sha256;
 use whittle_apk::index::{parse_index_text, read_index_archive, split_gzip_members};
 use whittle_apk::keys::ApkKeyring;
 use whittle_apk::unpack::{unpack_apk, ApkContents, Expect, SignatureStatus, UnpackError};
+use whittle_rootfs::ContentStore;
 use whittle_rootfs::NodeKind;
 use whittle_test_env::fixtures;
 
@@ -75,7 +76,7 @@ fn check_integrity(c: &ApkContents, bytes: &[u8]) {
             let sha1 = sha1
                 .as_ref()
                 .unwrap_or_else(|| panic!("{path} has no PAX SHA-1"));
-            assert_eq!(*sha1, hex::encode(Sha1::digest(content)));
+            assert_eq!(*sha1, hex::encode(Sha1::digest(content.to_vec().unwrap())));
         } else {
             assert!(sha1.is_none());
         }
@@ -95,7 +96,14 @@ fn signed_repository_packages_verify_and_match_index() {
                 q1: rec.extra.get("C").cloned(),
                 size: rec.download.size,
             };
-            let c = unpack_apk(&bytes[..], &expect, &keyring, &rel).unwrap();
+            let c = unpack_apk(
+                &bytes[..],
+                &expect,
+                &keyring,
+                &rel,
+                &ContentStore::in_memory(),
+            )
+            .unwrap();
             assert_eq!(
                 c.signature,
                 SignatureStatus::Verified(key_name.clone()),
@@ -117,7 +125,14 @@ fn signed_repository_packages_verify_and_match_index() {
 #[test]
 fn replayout_details() {
     let rel = "melange-rsa256-repo/x86_64/replayout-1.0.0-r0.apk";
-    let c = unpack_apk(&read(rel)[..], &Expect::default(), &ApkKeyring::new(), rel).unwrap();
+    let c = unpack_apk(
+        &read(rel)[..],
+        &Expect::default(),
+        &ApkKeyring::new(),
+        rel,
+        &ContentStore::in_memory(),
+    )
+    .unwrap();
     assert_eq!(
         c.signature,
         SignatureStatus::UnknownKey("melange.rsa.pub".into())
@@ -157,6 +172,7 @@ fn alpine_baselayout() {
         },
         &keyring,
         rel,
+        &ContentStore::in_memory(),
     )
     .unwrap();
     assert_eq!(c.signature, SignatureStatus::Verified(K317.into()));
@@ -197,7 +213,14 @@ fn alpine_baselayout() {
             &read("alpine/keys/alpine-devel@lists.alpinelinux.org-4a6a0840.rsa.pub"),
         )
         .unwrap();
-    let err = unpack_apk(&bytes[..], &Expect::default(), &wrong, rel).unwrap_err();
+    let err = unpack_apk(
+        &bytes[..],
+        &Expect::default(),
+        &wrong,
+        rel,
+        &ContentStore::in_memory(),
+    )
+    .unwrap_err();
     assert!(matches!(err, UnpackError::BadSignature { .. }), "{err}");
 }
 
@@ -215,9 +238,23 @@ fn unknown_key_and_unsigned_packages() {
     // `hello-wolfi` names `melange.rsa.pub` but was signed by another key of
     // that name: with the melange key in the keyring the signature fails; without, it is unknown.
     let rel = "unknown-key/hello-wolfi-2.12.1-r0.apk";
-    let err = unpack_apk(&read(rel)[..], &Expect::default(), &all, rel).unwrap_err();
+    let err = unpack_apk(
+        &read(rel)[..],
+        &Expect::default(),
+        &all,
+        rel,
+        &ContentStore::in_memory(),
+    )
+    .unwrap_err();
     assert!(matches!(err, UnpackError::BadSignature { .. }), "{err}");
-    let c = unpack_apk(&read(rel)[..], &Expect::default(), &ApkKeyring::new(), rel).unwrap();
+    let c = unpack_apk(
+        &read(rel)[..],
+        &Expect::default(),
+        &ApkKeyring::new(),
+        rel,
+        &ContentStore::in_memory(),
+    )
+    .unwrap();
     assert_eq!(
         c.signature,
         SignatureStatus::UnknownKey("melange.rsa.pub".into())
@@ -226,7 +263,14 @@ fn unknown_key_and_unsigned_packages() {
     check_integrity(&c, &read(rel));
 
     let rel = "unknown-key/hello-2.12-r0.apk";
-    let c = unpack_apk(&read(rel)[..], &Expect::default(), &all, rel).unwrap();
+    let c = unpack_apk(
+        &read(rel)[..],
+        &Expect::default(),
+        &all,
+        rel,
+        &ContentStore::in_memory(),
+    )
+    .unwrap();
     assert_eq!(
         c.signature,
         SignatureStatus::UnknownKey("local-melange.rsa.pub".into())
@@ -234,7 +278,14 @@ fn unknown_key_and_unsigned_packages() {
     check_integrity(&c, &read(rel));
 
     let rel = "unsigned/hello-0.1.0-r0.apk";
-    let c = unpack_apk(&read(rel)[..], &Expect::default(), &all, rel).unwrap();
+    let c = unpack_apk(
+        &read(rel)[..],
+        &Expect::default(),
+        &all,
+        rel,
+        &ContentStore::in_memory(),
+    )
+    .unwrap();
     assert_eq!(c.signature, SignatureStatus::Unsigned);
     assert!(c.signature_member_sha1_b64.is_none());
     assert_eq!(c.pkginfo_all("depend"), vec!["busybox"]);
@@ -243,7 +294,14 @@ fn unknown_key_and_unsigned_packages() {
     check_integrity(&c, &read(rel));
 
     let rel = "unsigned/replaces-0.0.1-r0.apk";
-    let c = unpack_apk(&read(rel)[..], &Expect::default(), &all, rel).unwrap();
+    let c = unpack_apk(
+        &read(rel)[..],
+        &Expect::default(),
+        &all,
+        rel,
+        &ContentStore::in_memory(),
+    )
+    .unwrap();
     assert_eq!(c.signature, SignatureStatus::Unsigned);
     assert_eq!(c.pkginfo_all("replaces"), vec!["foo", "bar"]);
     check_integrity(&c, &read(rel));
@@ -256,7 +314,14 @@ fn q1_mismatch_fails() {
         q1: Some("Q1AAAAAAAAAAAAAAAAAAAAAAAAAAA=".into()),
         size: None,
     };
-    let err = unpack_apk(&read(rel)[..], &expect, &ApkKeyring::new(), rel).unwrap_err();
+    let err = unpack_apk(
+        &read(rel)[..],
+        &expect,
+        &ApkKeyring::new(),
+        rel,
+        &ContentStore::in_memory(),
+    )
+    .unwrap_err();
     assert!(matches!(err, UnpackError::IndexChecksum { .. }));
     let msg = err.to_string();
     assert!(
@@ -285,7 +350,14 @@ fn tampered_control_member_fails() {
         let at = sig.len() + control.len() / 2;
         flipped[at] ^= 0x01;
         assert!(
-            unpack_apk(&flipped[..], &Expect::default(), &keyring, &rel).is_err(),
+            unpack_apk(
+                &flipped[..],
+                &Expect::default(),
+                &keyring,
+                &rel,
+                &ContentStore::in_memory()
+            )
+            .is_err(),
             "{rel}"
         );
 
@@ -293,7 +365,14 @@ fn tampered_control_member_fails() {
         let recompressed = gzip(&gunzip(control), 1);
         assert_ne!(recompressed, control);
         let forged = [sig, &recompressed[..], data].concat();
-        let err = unpack_apk(&forged[..], &Expect::default(), &keyring, &rel).unwrap_err();
+        let err = unpack_apk(
+            &forged[..],
+            &Expect::default(),
+            &keyring,
+            &rel,
+            &ContentStore::in_memory(),
+        )
+        .unwrap_err();
         assert!(matches!(err, UnpackError::BadSignature { .. }), "{err}");
         assert!(err.to_string().contains(&key_name));
         let q1 = format!("Q1{}", base64_sha1(control));
@@ -305,6 +384,7 @@ fn tampered_control_member_fails() {
             },
             &ApkKeyring::new(),
             &rel,
+            &ContentStore::in_memory(),
         )
         .unwrap_err();
         assert!(matches!(err, UnpackError::IndexChecksum { .. }), "{err}");
@@ -324,7 +404,14 @@ fn tampered_data_member_fails_datahash() {
     let data = gzip(&gunzip(members[2]), 1);
     let forged = [members[0], members[1], &data[..]].concat();
     let keyring = ring("melange.rsa.pub", "melange-rsa256-repo/melange.rsa.pub");
-    let err = unpack_apk(&forged[..], &Expect::default(), &keyring, rel).unwrap_err();
+    let err = unpack_apk(
+        &forged[..],
+        &Expect::default(),
+        &keyring,
+        rel,
+        &ContentStore::in_memory(),
+    )
+    .unwrap_err();
     assert!(matches!(err, UnpackError::DataHash { .. }), "{err}");
     // Truncated file.
     let err = unpack_apk(
@@ -332,6 +419,7 @@ fn tampered_data_member_fails_datahash() {
         &Expect::default(),
         &keyring,
         rel,
+        &ContentStore::in_memory(),
     )
     .unwrap_err();
     // Cut short while streaming: a read error, never called tampering.
@@ -344,7 +432,14 @@ fn tampered_data_member_fails_datahash() {
     // Trailing garbage.
     let mut extra = bytes.clone();
     extra.extend_from_slice(b"junk");
-    assert!(unpack_apk(&extra[..], &Expect::default(), &keyring, rel).is_err());
+    assert!(unpack_apk(
+        &extra[..],
+        &Expect::default(),
+        &keyring,
+        rel,
+        &ContentStore::in_memory()
+    )
+    .is_err());
 }
 
 /// Change one byte of `hello`'s content and fix `datahash`, so that only the
@@ -394,7 +489,14 @@ fn tampered_file_fails_pax_sha1() {
         .unwrap();
     let control = gzip(&b.into_inner().unwrap(), 6);
     let forged = [&control[..], &data[..]].concat();
-    let err = unpack_apk(&forged[..], &Expect::default(), &ApkKeyring::new(), rel).unwrap_err();
+    let err = unpack_apk(
+        &forged[..],
+        &Expect::default(),
+        &ApkKeyring::new(),
+        rel,
+        &ContentStore::in_memory(),
+    )
+    .unwrap_err();
     match &err {
         UnpackError::Walk(whittle_rootfs::unpack::UnpackError::Check { message, .. }) => {
             assert!(message.starts_with("file hello has SHA-1"), "{message}")
@@ -415,7 +517,14 @@ fn tampered_file_fails_pax_sha1() {
         .unwrap();
     let control = gzip(&b.into_inner().unwrap(), 6);
     let ok = [&control[..], &clean[..]].concat();
-    unpack_apk(&ok[..], &Expect::default(), &ApkKeyring::new(), rel).unwrap();
+    unpack_apk(
+        &ok[..],
+        &Expect::default(),
+        &ApkKeyring::new(),
+        rel,
+        &ContentStore::in_memory(),
+    )
+    .unwrap();
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::digest::{hash_reader, is_sha256_hex, sha256_hex};
+use crate::digest::{hash_reader, is_sha256_hex, sha256_hex, BlobReader};
 use crate::error::CacheError;
 use crate::root;
 use crate::writer::BlobWriter;
@@ -110,6 +110,22 @@ impl Cache {
         }
         remove_if_present(&path)?;
         Ok(None)
+    }
+
+    /// A stream over the blob with this sha256 (hex), if it is present. The
+    /// bytes are hashed as they are read; at the end of the stream a blob
+    /// that no longer hashes to its name is deleted and the last read fails
+    /// with [`std::io::ErrorKind::InvalidData`]. For large blobs read once:
+    /// no second pass and no copy in memory, and the check covers exactly
+    /// the bytes the caller saw. Callers must read to the end.
+    pub fn open_blob(&self, sha256: &str) -> Result<Option<BlobReader>, CacheError> {
+        let expected = normalize_digest(sha256)?;
+        let path = self.inner.blobs.join(&expected);
+        match fs_err::File::open(&path) {
+            Ok(file) => Ok(Some(BlobReader::new(file, path, expected))),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Begin writing a blob that must hash to `sha256` (and be `size` bytes long, if given).

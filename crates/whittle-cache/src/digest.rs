@@ -31,3 +31,53 @@ pub(crate) fn hash_reader(mut reader: impl Read) -> std::io::Result<(String, u64
     }
     Ok((hex::encode(hasher.finalize()), total))
 }
+
+/// Reads a cache blob and checks, at its end, that it still hashes to its
+/// name (see [`crate::Cache::open_blob`]).
+#[derive(Debug)]
+pub struct BlobReader {
+    file: fs_err::File,
+    path: std::path::PathBuf,
+    expected: String,
+    hasher: Sha256,
+    checked: bool,
+}
+
+impl BlobReader {
+    pub(crate) fn new(file: fs_err::File, path: std::path::PathBuf, expected: String) -> Self {
+        BlobReader {
+            file,
+            path,
+            expected,
+            hasher: Sha256::new(),
+            checked: false,
+        }
+    }
+}
+
+impl Read for BlobReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        if n > 0 {
+            self.hasher.update(&buf[..n]);
+            return Ok(n);
+        }
+        if !buf.is_empty() && !self.checked {
+            self.checked = true;
+            let actual = hex::encode(std::mem::take(&mut self.hasher).finalize());
+            if actual != self.expected {
+                // Deleting a corrupt entry is best effort; the error below
+                // is what the caller acts on.
+                let _ = fs_err::remove_file(&self.path);
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "cache entry {} no longer hashes to its name (it was changed on disk); removed",
+                        self.path.display()
+                    ),
+                ));
+            }
+        }
+        Ok(0)
+    }
+}

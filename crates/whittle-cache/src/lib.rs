@@ -26,6 +26,6 @@ mod root;
 mod writer;
 
 pub use cache::Cache;
-pub use digest::{is_sha256_hex, sha256_hex};
+pub use digest::{is_sha256_hex, sha256_hex, BlobReader};
 pub use error::CacheError;
 pub use writer::BlobWriter;

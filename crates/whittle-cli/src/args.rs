@@ -90,6 +90,10 @@ pub struct CommonArgs {
     /// snapshots and archives; apt's Acquire::Check-Valid-Until=false).
     #[arg(long, env = "WHITTLE_IGNORE_VALID_UNTIL")]
     pub ignore_valid_until: bool,
+    /// Refuse to unpack more than this much file content in one build,
+    /// all packages together (a guard against package bombs; default 16G).
+    #[arg(long, value_name = "SIZE", env = "WHITTLE_MAX_UNPACKED_SIZE", value_parser = crate::size::parse_size)]
+    pub max_unpacked_size: Option<u64>,
 }
 
 impl CommonArgs {

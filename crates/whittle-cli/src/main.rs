@@ -11,6 +11,7 @@
 mod args;
 mod date;
 mod report;
+mod size;
 mod worlds;
 
 use std::process::ExitCode;
@@ -138,6 +139,7 @@ fn open_session(
     let options = SessionOptions {
         cache_dir: common.cache_dir.clone(),
         offline: common.offline,
+        max_unpacked_size: common.max_unpacked_size,
     };
     let session = Session::open(plan, &options, &worlds::worlds(common), reporter)?;
     if common.ignore_valid_until && session.world().id() != "deb" {

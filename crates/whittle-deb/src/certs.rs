@@ -129,11 +129,11 @@ pub fn build_ca_bundle(fs: &mut RootFs, mtime: i64) -> Result<Option<usize>, Cer
         let Some(pem) = fs.read_file(path) else {
             continue;
         };
-        count += pem_blocks(pem)
+        count += pem_blocks(&pem)
             .iter()
             .filter(|(label, _)| is_cert_label(label))
             .count();
-        bundle.extend_from_slice(pem);
+        bundle.extend_from_slice(&pem);
         if !pem.is_empty() && !pem.ends_with(b"\n") {
             bundle.push(b'\n');
         }
@@ -256,7 +256,7 @@ fn rehash(fs: &mut RootFs, mtime: i64) -> Result<(), FsError> {
         let Some(content) = fs.read_file(&format!("{dir}/{name}")) else {
             continue;
         };
-        let blocks = pem_blocks(content);
+        let blocks = pem_blocks(&content);
         let mut certs = blocks
             .iter()
             .filter(|(l, _)| is_cert_label(l) || l == "X509 CRL");

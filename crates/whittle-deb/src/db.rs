@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use md5::{Digest, Md5};
-use whittle_rootfs::{FsError, Node, NodeKind, RootFs};
+use whittle_rootfs::{Content, FsError, Node, NodeKind, RootFs};
 
 use crate::unpack::DebContents;
 
@@ -296,10 +296,10 @@ fn conffiles_field(fs: &RootFs, conffiles: &str) -> String {
         let mut words: Vec<&str> = line.split_whitespace().collect();
         // deb-conffiles(5): optional flags precede the path.
         let Some(path) = words.pop() else { continue };
-        let hash = fs.read_file(path).map_or_else(
-            || "newconffile".to_string(),
-            |c| hex::encode(Md5::digest(c)),
-        );
+        let hash = fs
+            .file_content(path)
+            .and_then(md5_hex)
+            .unwrap_or_else(|| "newconffile".to_string());
         if out.is_empty() {
             out.push_str("Conffiles:\n");
         }
@@ -313,19 +313,31 @@ fn conffiles_field(fs: &RootFs, conffiles: &str) -> String {
     out
 }
 
+/// The MD5 of a file, streamed.
+fn md5_hex(content: &Content) -> Option<String> {
+    let mut md5 = Md5::new();
+    content.for_each_chunk(|b| md5.update(b)).ok()?;
+    Some(hex::encode(md5.finalize()))
+}
+
 /// An `md5sums` file for the regular files (and hard links) among `files`.
 fn compute_md5sums(fs: &RootFs, files: &[String]) -> String {
     let mut out = String::new();
     for f in files {
         let content = match fs.get(f).map(|n| &n.kind) {
-            Some(NodeKind::File(c)) => c.clone(),
-            Some(NodeKind::Hardlink(_)) => match fs.read_file(f) {
-                Some(c) => c.into(),
+            Some(NodeKind::File(c)) => c,
+            Some(NodeKind::Hardlink(_)) => match fs.file_content(f) {
+                Some(c) => c,
                 None => continue,
             },
             _ => continue,
         };
-        out.push_str(&hex::encode(Md5::digest(&content)));
+        // A spilled file that cannot be read back is left out, as a
+        // missing one is; writing the layer reports the read error.
+        let Some(hash) = md5_hex(content) else {
+            continue;
+        };
+        out.push_str(&hash);
         out.push_str("  ");
         out.push_str(f.trim_start_matches('/'));
         out.push('\n');

@@ -82,10 +82,10 @@ fn write_recipe_accounts(
 ) -> Result<(), WorldError> {
     let base_passwd = root
         .read_file("usr/share/base-passwd/passwd.master")
-        .map(|b| String::from_utf8_lossy(b).into_owned());
+        .map(|b| String::from_utf8_lossy(&b).into_owned());
     let base_group = root
         .read_file("usr/share/base-passwd/group.master")
-        .map(|b| String::from_utf8_lossy(b).into_owned());
+        .map(|b| String::from_utf8_lossy(&b).into_owned());
     let spec = account_spec(accounts, "/usr/sbin/nologin", "");
     write_accounts(
         root,

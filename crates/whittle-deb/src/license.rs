@@ -16,7 +16,7 @@ use whittle_sbom::{license_ref, spdx_license_id};
 /// file is missing or not machine-readable.
 pub fn declared_license(root: &RootFs, package: &str) -> Option<String> {
     let text = root.read_file(&format!("usr/share/doc/{package}/copyright"))?;
-    let text = String::from_utf8_lossy(text);
+    let text = String::from_utf8_lossy(&text);
     if !text.starts_with("Format:") {
         return None;
     }

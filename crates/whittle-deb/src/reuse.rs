@@ -20,7 +20,7 @@ use std::io;
 use serde::{Deserialize, Serialize};
 use whittle_cache::{is_sha256_hex, Cache};
 use whittle_rootfs::unpack::{unpack_tar, Entry, Unpacker};
-use whittle_rootfs::NodeKind;
+use whittle_rootfs::{Content, ContentStore, NodeKind};
 
 use crate::unpack::DebContents;
 
@@ -48,16 +48,26 @@ fn key(deb_sha256: &str) -> String {
 
 /// The contents of the verified `.deb` with this SHA-256, when an earlier
 /// build kept them and they still check out. `origin` names it in errors.
-pub fn load(cache: &Cache, deb_sha256: &str, origin: &str) -> Option<DebContents> {
+/// The blob is streamed (hashed as it is read) into `store`.
+pub fn load(
+    cache: &Cache,
+    deb_sha256: &str,
+    origin: &str,
+    store: &ContentStore,
+) -> Option<DebContents> {
     let bytes = cache.get_keyed(&key(deb_sha256)).ok()??;
     let record: Record = postcard::from_bytes(&bytes).ok()?;
     if !record.deb_sha256.eq_ignore_ascii_case(deb_sha256) || !is_sha256_hex(&record.data_blob) {
         return None;
     }
-    let data = cache.read_blob(&record.data_blob).ok()??;
-    let decoder = zstd::stream::read::Decoder::new(&data[..]).ok()?;
-    let mut unpacker = Unpacker::new(format!("{origin} (cached)"));
-    unpack_tar(decoder, &mut unpacker, |_, _| Ok(())).ok()?;
+    let mut blob = cache.open_blob(&record.data_blob).ok()??;
+    let mut decoder = zstd::stream::read::Decoder::new(&mut blob).ok()?;
+    let mut unpacker = Unpacker::new(format!("{origin} (cached)"), store);
+    unpack_tar(&mut decoder, &mut unpacker, |_, _| Ok(())).ok()?;
+    // To the end, so the blob's digest is checked.
+    io::copy(&mut decoder, &mut io::sink()).ok()?;
+    drop(decoder);
+    io::copy(&mut blob, &mut io::sink()).ok()?;
     let (entries, data_size) = unpacker.finish();
     (data_size == record.data_size).then_some(DebContents {
         control: record.control,
@@ -68,14 +78,15 @@ pub fn load(cache: &Cache, deb_sha256: &str, origin: &str) -> Option<DebContents
     })
 }
 
-/// Keep `contents` of the verified `.deb` with this SHA-256. A cache that
-/// cannot take it only costs the next build time, so failures are returned
-/// for the caller to ignore or report.
+/// Keep `contents` of the verified `.deb` with this SHA-256, streamed
+/// through zstd into a new blob. A cache that cannot take it only costs
+/// the next build time, so failures are returned for the caller to ignore
+/// or report.
 pub fn store(cache: &Cache, deb_sha256: &str, contents: &DebContents) -> io::Result<()> {
-    let tar = entries_tar(&contents.entries)?;
-    let data = zstd::stream::encode_all(&tar[..], ZSTD_LEVEL)?;
-    let mut writer = cache.new_blob().map_err(io::Error::other)?;
-    io::Write::write_all(&mut writer, &data)?;
+    let writer = cache.new_blob().map_err(io::Error::other)?;
+    let encoder = zstd::stream::write::Encoder::new(writer, ZSTD_LEVEL)?;
+    let encoder = write_entries(encoder, &contents.entries)?;
+    let writer = encoder.finish()?;
     let (_, data_blob) = writer.commit_named().map_err(io::Error::other)?;
     let record = Record {
         deb_sha256: deb_sha256.to_ascii_lowercase(),
@@ -92,8 +103,8 @@ pub fn store(cache: &Cache, deb_sha256: &str, contents: &DebContents) -> io::Res
 }
 
 /// The entries as a tar the shared walk reads back to the same entries.
-fn entries_tar(entries: &[Entry]) -> io::Result<Vec<u8>> {
-    let mut b = tar::Builder::new(Vec::new());
+fn write_entries<W: io::Write>(out: W, entries: &[Entry]) -> io::Result<W> {
+    let mut b = tar::Builder::new(out);
     for e in entries {
         let n = &e.node;
         let mut h = tar::Header::new_gnu();
@@ -106,7 +117,8 @@ fn entries_tar(entries: &[Entry]) -> io::Result<Vec<u8>> {
             h.set_username(&names.user)?;
             h.set_groupname(&names.group)?;
         }
-        let mut content: &[u8] = &[];
+        let empty = Content::from(Vec::new());
+        let mut content = &empty;
         match &n.kind {
             NodeKind::Dir => h.set_entry_type(tar::EntryType::Directory),
             NodeKind::File(c) => {
@@ -130,8 +142,8 @@ fn entries_tar(entries: &[Entry]) -> io::Result<Vec<u8>> {
             }
             NodeKind::Fifo => h.set_entry_type(tar::EntryType::Fifo),
         }
-        h.set_size(content.len() as u64);
-        b.append_data(&mut h, &e.path, content)?;
+        h.set_size(content.len());
+        b.append_data(&mut h, &e.path, content.reader())?;
     }
     b.into_inner()
 }

@@ -14,9 +14,9 @@
 
 use std::io::{self, Read};
 
-use whittle_rootfs::clean_relative;
 use whittle_rootfs::unpack::{unpack_tar, Entry, Unpacker};
 pub use whittle_rootfs::unpack::{MAX_DATA_SIZE, MAX_FILE_SIZE};
+use whittle_rootfs::{clean_relative, ContentStore};
 
 /// The most `ar` members a `.deb` may have; real ones have three.
 pub const MAX_AR_MEMBERS: usize = 16;
@@ -107,6 +107,12 @@ impl UnpackError {
             _ => None,
         }
     }
+
+    /// Whether the build ran out of room (see
+    /// [`whittle_rootfs::unpack::UnpackError::is_out_of_room`]).
+    pub fn is_out_of_room(&self) -> bool {
+        matches!(self, UnpackError::Walk(w) if w.is_out_of_room())
+    }
 }
 
 /// Which of the `deb(5)` members are expected next.
@@ -118,11 +124,16 @@ enum Stage {
     Done,
 }
 
-/// Read a `.deb` from `reader`. `origin` names the package in errors.
+/// Read a `.deb` from `reader` into `store`. `origin` names the package in
+/// errors.
 ///
 /// The reader is consumed to its end even after the data member, so that a
 /// wrapping reader which verifies a digest at end of file always runs.
-pub fn unpack_deb<R: Read>(reader: R, origin: &str) -> Result<DebContents, UnpackError> {
+pub fn unpack_deb<R: Read>(
+    reader: R,
+    origin: &str,
+    store: &ContentStore,
+) -> Result<DebContents, UnpackError> {
     let mut archive = ar::Archive::new(reader);
     let mut stage = Stage::Binary;
     let mut control: Option<ControlFiles> = None;
@@ -177,7 +188,7 @@ pub fn unpack_deb<R: Read>(reader: R, origin: &str) -> Result<DebContents, Unpac
                     return Err(ctx.format(format!("expected data.tar.*, found {name}")));
                 };
                 let decoder = decompress(kind, &mut entry, &ctx)?;
-                data = Some(read_data(decoder, &ctx)?);
+                data = Some(read_data(decoder, &ctx, store)?);
                 stage = Stage::Done;
             }
             // Members after the data archive are ignored, as dpkg does.
@@ -330,8 +341,12 @@ fn read_control(decoder: Box<dyn Read + '_>, ctx: &Ctx<'_>) -> Result<ControlFil
 }
 
 /// The data archive, through the shared walk.
-fn read_data(decoder: Box<dyn Read + '_>, ctx: &Ctx<'_>) -> Result<(Vec<Entry>, u64), UnpackError> {
-    let mut unpacker = Unpacker::new(format!("{}: {}", ctx.origin, ctx.member));
+fn read_data(
+    decoder: Box<dyn Read + '_>,
+    ctx: &Ctx<'_>,
+    store: &ContentStore,
+) -> Result<(Vec<Entry>, u64), UnpackError> {
+    let mut unpacker = Unpacker::new(format!("{}: {}", ctx.origin, ctx.member), store);
     unpack_tar(decoder, &mut unpacker, |_, _| Ok(()))?;
     Ok(unpacker.finish())
 }

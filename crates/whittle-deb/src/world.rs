@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use whittle_model::{PackageRecord, Purl, VersionScheme};
 use whittle_net::Fetcher;
 use whittle_recipe::Arch;
-use whittle_rootfs::{Node, RootFs};
+use whittle_rootfs::{ContentStore, Node, RootFs};
 use whittle_solve::Rules;
 use whittle_world::{
     Distro, FinishInput, Installed, OpenContext, PackageFacts, PackageWorld, Payload, Unpacked,
@@ -175,7 +175,7 @@ impl PackageWorld for DebWorld {
         })?;
         // A .deb unpacked by an earlier build (after it verified) is read
         // back without decompressing xz again.
-        if let Some(contents) = reuse::load(cx.fetcher.cache(), sha, &label) {
+        if let Some(contents) = reuse::load(cx.fetcher.cache(), sha, &label, &cx.contents) {
             return Ok(unpacked(record, contents));
         }
         let reporter = cx.reporter.clone();
@@ -197,7 +197,7 @@ impl PackageWorld for DebWorld {
                 ))
                 .because(e)
             })
-            .and_then(|mut reader| unpack_checked(&mut reader, record));
+            .and_then(|mut reader| unpack_checked(&mut reader, record, &cx.contents));
         reporter.on_download_complete(token);
         let contents = result?;
         // A cache that cannot take it only costs the next build time.
@@ -264,10 +264,14 @@ fn now_epoch() -> i64 {
 fn unpack_checked(
     reader: &mut (dyn Read + Send),
     record: &PackageRecord,
+    store: &ContentStore,
 ) -> Result<DebContents, WorldError> {
     let origin = whittle_net::redact(&record.download.url);
-    match unpack_deb(&mut *reader, &origin) {
+    match unpack_deb(&mut *reader, &origin, store) {
         Ok(contents) => Ok(contents),
+        Err(full) if full.is_out_of_room() => {
+            Err(WorldError::assembly(format!("could not unpack {}", record.label())).because(full))
+        }
         Err(unpack_err) => {
             // The real cause may be further on: read to the end so the
             // verifying reader underneath reports a digest or size problem.

@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 
 use whittle_deb::certs::build_ca_bundle;
 use whittle_deb::unpack::unpack_deb;
+use whittle_rootfs::ContentStore;
 use whittle_rootfs::{Node, NodeKind, RootFs};
 use whittle_test_env::fixtures;
 
@@ -15,7 +16,12 @@ const CA_DEB: &str = "debian-bookworm-mirror/debian-security/pool/updates/main/c
 
 fn installed() -> RootFs {
     let deb = fixtures::path(CA_DEB);
-    let c = unpack_deb(fs_err::File::open(&deb).unwrap(), CA_DEB).unwrap();
+    let c = unpack_deb(
+        fs_err::File::open(&deb).unwrap(),
+        CA_DEB,
+        &ContentStore::in_memory(),
+    )
+    .unwrap();
     let mut fs = RootFs::new();
     for e in c.entries {
         fs.insert(&e.path, e.node).unwrap();
@@ -147,7 +153,7 @@ fn same_as_update_ca_certificates() {
     let certs = root.path().join("etc/ssl/certs");
     let theirs_bundle = fs_err::read(certs.join("ca-certificates.crt")).unwrap();
     assert_eq!(
-        fs.read_file("etc/ssl/certs/ca-certificates.crt").unwrap(),
+        &*fs.read_file("etc/ssl/certs/ca-certificates.crt").unwrap(),
         &theirs_bundle[..]
     );
 
@@ -197,9 +203,9 @@ fn existing_conf_is_honoured() {
     let x1 = fs
         .read_file("usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt")
         .unwrap();
-    assert!(bundle.starts_with(x1));
+    assert!(bundle.starts_with(&x1));
     assert_eq!(
-        fs.read_file("etc/ca-certificates.conf").unwrap(),
+        &*fs.read_file("etc/ca-certificates.conf").unwrap(),
         conf.as_bytes(),
         "left unchanged"
     );

@@ -6,6 +6,7 @@ use std::process::Command;
 
 use whittle_deb::db::{write_dpkg_db, DbError, InstalledDeb};
 use whittle_deb::unpack::unpack_deb;
+use whittle_rootfs::ContentStore;
 use whittle_rootfs::{Node, NodeKind, RootFs};
 use whittle_test_env::fixtures;
 
@@ -48,6 +49,7 @@ fn install(fs: &mut RootFs, prefixes: &[&str]) -> Vec<InstalledDeb> {
         let c = unpack_deb(
             fs_err::File::open(&deb).unwrap(),
             &deb.display().to_string(),
+            &ContentStore::in_memory(),
         )
         .unwrap();
         for e in &c.entries {
@@ -65,7 +67,7 @@ fn materialize(fs: &RootFs, dir: &Path) {
         let dest = dir.join(rel);
         match &node.kind {
             NodeKind::Dir => fs_err::create_dir_all(&dest).unwrap(),
-            NodeKind::File(c) => fs_err::write(&dest, c).unwrap(),
+            NodeKind::File(c) => fs_err::write(&dest, c.to_vec().unwrap()).unwrap(),
             other => panic!("unexpected {other:?} at {key}"),
         }
     }
@@ -245,7 +247,7 @@ fn field_order_and_errors() {
          Description: a demo\n long text\n .\n more\nHomepage: https://x\n\n"
     );
     assert_eq!(
-        fs.read_file("var/lib/dpkg/info/demo.md5sums").unwrap(),
+        &*fs.read_file("var/lib/dpkg/info/demo.md5sums").unwrap(),
         b"9dd4e461268c8034f5c8564e155c67a6  etc/demo.conf\n"
     );
     let err = write_dpkg_db(&mut fs, &[pkg.clone(), pkg.clone()], 0).unwrap_err();

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use whittle_cache::Cache;
 use whittle_deb::reuse;
 use whittle_deb::unpack::unpack_deb;
+use whittle_rootfs::ContentStore;
 use whittle_test::{DebEntry, DebSpec};
 use whittle_test_env::fixtures;
 
@@ -38,10 +39,10 @@ fn round_trip_is_exact() {
     ));
     for bytes in debs {
         let sha = hex::encode(Sha256::digest(&bytes));
-        let fresh = unpack_deb(&bytes[..], "pkg").unwrap();
-        assert!(reuse::load(&cache, &sha, "pkg").is_none());
+        let fresh = unpack_deb(&bytes[..], "pkg", &ContentStore::in_memory()).unwrap();
+        assert!(reuse::load(&cache, &sha, "pkg", &ContentStore::in_memory()).is_none());
         reuse::store(&cache, &sha, &fresh).unwrap();
-        let back = reuse::load(&cache, &sha, "pkg").expect("kept");
+        let back = reuse::load(&cache, &sha, "pkg", &ContentStore::in_memory()).expect("kept");
         assert_eq!(back, fresh);
     }
 }
@@ -52,12 +53,12 @@ fn damaged_or_misfiled_entries_are_not_used() {
     let cache = Cache::open(dir.path()).unwrap();
     let bytes = fs_err::read(python_minimal()).unwrap();
     let sha = hex::encode(Sha256::digest(&bytes));
-    let fresh = unpack_deb(&bytes[..], "pkg").unwrap();
+    let fresh = unpack_deb(&bytes[..], "pkg", &ContentStore::in_memory()).unwrap();
     reuse::store(&cache, &sha, &fresh).unwrap();
 
     // Another package's digest finds nothing.
     let other = hex::encode(Sha256::digest(b"other"));
-    assert!(reuse::load(&cache, &other, "pkg").is_none());
+    assert!(reuse::load(&cache, &other, "pkg", &ContentStore::in_memory()).is_none());
 
     // Every blob edited: the content no longer matches its digest.
     let blobs = dir.path().join("v1/blobs/sha256");
@@ -68,5 +69,5 @@ fn damaged_or_misfiled_entries_are_not_used() {
         data[mid] ^= 0xff;
         fs_err::write(&path, data).unwrap();
     }
-    assert!(reuse::load(&cache, &sha, "pkg").is_none());
+    assert!(reuse::load(&cache, &sha, "pkg", &ContentStore::in_memory()).is_none());
 }

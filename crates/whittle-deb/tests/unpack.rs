@@ -8,6 +8,7 @@ use std::process::Command;
 
 use whittle_deb::unpack::{unpack_deb, UnpackError};
 use whittle_rootfs::NodeKind;
+use whittle_rootfs::{Content, ContentStore};
 use whittle_test_env::fixtures;
 
 /// Fixture mirrors, relative to the fixtures folder.
@@ -76,7 +77,12 @@ fn real_bookworm_libc6() {
         inner: fs_err::File::open(&deb).unwrap(),
         eof: eof.clone(),
     };
-    let c = unpack_deb(reader, &deb.display().to_string()).unwrap();
+    let c = unpack_deb(
+        reader,
+        &deb.display().to_string(),
+        &ContentStore::in_memory(),
+    )
+    .unwrap();
     assert!(eof.get(), "the reader must be drained to its end");
     assert!(c.control.starts_with("Package: libc6\n"), "{}", c.control);
     let field = Command::new("dpkg-deb")
@@ -115,7 +121,7 @@ fn real_bookworm_libc6() {
         .entries
         .iter()
         .filter_map(|e| e.node.content())
-        .map(|b| b.len() as u64)
+        .map(whittle_rootfs::Content::len)
         .sum();
     assert_eq!(files, c.data_size);
 }
@@ -124,13 +130,23 @@ fn real_bookworm_libc6() {
 fn real_bookworm_conffiles_and_hardlinks() {
     // base-files carries conffiles; python3.11-minimal hard links.
     let deb = find_deb(BOOKWORM, "base-files_");
-    let c = unpack_deb(fs_err::File::open(&deb).unwrap(), "base-files").unwrap();
+    let c = unpack_deb(
+        fs_err::File::open(&deb).unwrap(),
+        "base-files",
+        &ContentStore::in_memory(),
+    )
+    .unwrap();
     assert!(
         c.conffiles.as_deref().unwrap().contains("/etc/os-release")
             || c.conffiles.unwrap().contains("/etc/")
     );
     let deb = find_deb(BOOKWORM, "python3.11-minimal_");
-    let c = unpack_deb(fs_err::File::open(&deb).unwrap(), "python3.11-minimal").unwrap();
+    let c = unpack_deb(
+        fs_err::File::open(&deb).unwrap(),
+        "python3.11-minimal",
+        &ContentStore::in_memory(),
+    )
+    .unwrap();
     assert_eq!(
         c.entries.iter().map(|e| e.path.clone()).collect::<Vec<_>>(),
         dpkg_listing(&deb)
@@ -140,7 +156,12 @@ fn real_bookworm_conffiles_and_hardlinks() {
 #[test]
 fn real_noble_zstd() {
     let deb = find_deb(NOBLE, "libbz2-1.0_");
-    let c = unpack_deb(fs_err::File::open(&deb).unwrap(), "libbz2").unwrap();
+    let c = unpack_deb(
+        fs_err::File::open(&deb).unwrap(),
+        "libbz2",
+        &ContentStore::in_memory(),
+    )
+    .unwrap();
     assert!(c.control.starts_with("Package: libbz2-1.0\n"));
     assert_eq!(
         c.entries.iter().map(|e| e.path.clone()).collect::<Vec<_>>(),
@@ -286,7 +307,7 @@ fn demo_deb(comp: Comp) -> Vec<u8> {
 #[test]
 fn every_compression_and_entry_kind() {
     for comp in [Comp::None, Comp::Gz, Comp::Xz, Comp::Zst] {
-        let c = unpack_deb(&demo_deb(comp)[..], "demo.deb").unwrap();
+        let c = unpack_deb(&demo_deb(comp)[..], "demo.deb", &ContentStore::in_memory()).unwrap();
         assert_eq!(c.control, "Package: demo\nVersion: 1\nArchitecture: all\n");
         assert_eq!(c.conffiles.as_deref(), Some("/etc/demo.conf\n"));
         assert!(c.md5sums.is_some());
@@ -318,7 +339,7 @@ fn every_compression_and_entry_kind() {
             (demo.mode, demo.uid, demo.gid, demo.mtime),
             (0o4755, 100, 42, 1_700_000_000)
         );
-        assert_eq!(demo.content(), Some(&b"ELF"[..]));
+        assert_eq!(demo.content(), Some(&Content::from("ELF")));
         assert_eq!(c.data_size, 7);
     }
 }
@@ -334,6 +355,7 @@ fn drains_members_after_data() {
             eof: eof.clone(),
         },
         "demo.deb",
+        &ContentStore::in_memory(),
     )
     .unwrap();
     assert!(eof.get());
@@ -358,7 +380,12 @@ impl<R: Read> Read for FailAtEof<R> {
 #[test]
 fn digest_failure_at_eof_is_reported() {
     let deb = demo_deb(Comp::Xz);
-    let err = unpack_deb(FailAtEof(&deb[..]), "https://mirror/demo.deb").unwrap_err();
+    let err = unpack_deb(
+        FailAtEof(&deb[..]),
+        "https://mirror/demo.deb",
+        &ContentStore::in_memory(),
+    )
+    .unwrap_err();
     let msg = err.to_string();
     assert!(
         msg.contains("sha256 mismatch") && msg.contains("https://mirror/demo.deb"),
@@ -373,7 +400,7 @@ fn unknown_compression_is_refused() {
         ("control.tar.gz", compress(control_tar(), Comp::Gz)),
         ("data.tar.bz2", b"BZh9".to_vec()),
     ]);
-    let err = unpack_deb(&deb[..], "demo.deb").unwrap_err();
+    let err = unpack_deb(&deb[..], "demo.deb", &ContentStore::in_memory()).unwrap_err();
     assert!(
         matches!(err, UnpackError::UnsupportedCompression { .. }),
         "{err}"
@@ -387,7 +414,7 @@ fn malformed_packages_are_refused() {
         ("debian-binary", b"2.0\n".to_vec()),
         ("control.tar.gz", compress(control_tar(), Comp::Gz)),
     ]);
-    let err = unpack_deb(&no_data[..], "demo.deb")
+    let err = unpack_deb(&no_data[..], "demo.deb", &ContentStore::in_memory())
         .unwrap_err()
         .to_string();
     assert!(
@@ -400,12 +427,17 @@ fn malformed_packages_are_refused() {
         ("data.tar.gz", compress(data_tar(), Comp::Gz)),
         ("control.tar.gz", compress(control_tar(), Comp::Gz)),
     ]);
-    assert!(unpack_deb(&wrong_order[..], "demo.deb").is_err());
+    assert!(unpack_deb(&wrong_order[..], "demo.deb", &ContentStore::in_memory()).is_err());
 
     let bad_version = build_deb(&[("debian-binary", b"3.0\n".to_vec())]);
-    assert!(unpack_deb(&bad_version[..], "demo.deb").is_err());
+    assert!(unpack_deb(&bad_version[..], "demo.deb", &ContentStore::in_memory()).is_err());
 
-    assert!(unpack_deb(&b"not an archive at all"[..], "demo.deb").is_err());
+    assert!(unpack_deb(
+        &b"not an archive at all"[..],
+        "demo.deb",
+        &ContentStore::in_memory()
+    )
+    .is_err());
 
     let many: Vec<(String, Vec<u8>)> = (0..40).map(|i| (format!("_m{i}"), vec![])).collect();
     let mut members = vec![
@@ -413,14 +445,18 @@ fn malformed_packages_are_refused() {
         ("control.tar", control_tar()),
     ];
     members.extend(many.iter().map(|(n, b)| (n.as_str(), b.clone())));
-    let err = unpack_deb(&build_deb(&members)[..], "demo.deb")
-        .unwrap_err()
-        .to_string();
+    let err = unpack_deb(
+        &build_deb(&members)[..],
+        "demo.deb",
+        &ContentStore::in_memory(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("more than"), "{err}");
 
     let full = demo_deb(Comp::Gz);
     let truncated = &full[..full.len() - 40];
-    assert!(unpack_deb(truncated, "demo.deb").is_err());
+    assert!(unpack_deb(truncated, "demo.deb", &ContentStore::in_memory()).is_err());
 }
 
 #[test]
@@ -440,7 +476,7 @@ fn oversized_file_is_refused_before_reading() {
         ("control.tar", control_tar()),
         ("data.tar", data),
     ]);
-    let err = unpack_deb(&deb[..], "big.deb").unwrap_err();
+    let err = unpack_deb(&deb[..], "big.deb", &ContentStore::in_memory()).unwrap_err();
     assert!(
         matches!(
             err,

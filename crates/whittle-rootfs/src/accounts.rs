@@ -105,7 +105,7 @@ impl AccountIds {
     pub fn from_tree(fs: &RootFs) -> AccountIds {
         let read = |path: &str| {
             fs.read_file(path)
-                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default()
         };
         let mut ids = AccountIds::default();
@@ -355,7 +355,7 @@ impl Table {
 fn shadow_lines(fs: &RootFs, passwd: &Table, mtime: i64) -> Vec<String> {
     let mut lines: Vec<String> = fs
         .read_file("etc/shadow")
-        .and_then(|b| std::str::from_utf8(b).ok())
+        .and_then(|b| String::from_utf8(b.into_owned()).ok())
         .map(|t| {
             t.lines()
                 .filter(|l| !l.trim().is_empty())

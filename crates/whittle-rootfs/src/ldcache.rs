@@ -22,6 +22,8 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use globset::{GlobBuilder, GlobMatcher};
 
+use crate::content::Content;
+use crate::elf::{dynamic_info, ET_DYN};
 use crate::error::FsError;
 use crate::node::{Node, NodeKind};
 use crate::tree::RootFs;
@@ -99,7 +101,7 @@ struct Entry {
 /// shared object of a known machine contributes its `DT_SONAME` (or its own
 /// name when it has none).
 pub fn write_ld_so_cache(fs: &mut RootFs, mtime: i64) -> Result<Option<usize>, LdCacheError> {
-    if fs.read_file(CONF).is_none() {
+    if fs.file_content(CONF).is_none() {
         return Ok(None);
     }
     let mut dirs: Vec<String> = Vec::new();
@@ -148,7 +150,7 @@ fn parse_conf(
     let Some(bytes) = fs.read_file(path) else {
         return Ok(());
     };
-    let text = std::str::from_utf8(bytes).map_err(|_| LdCacheError::NotText {
+    let text = std::str::from_utf8(&bytes).map_err(|_| LdCacheError::NotText {
         path: path.trim_start_matches('/').to_string(),
     })?;
     for line in text.lines() {
@@ -289,8 +291,8 @@ fn scan_dir(fs: &RootFs, dir: &str, key: &str) -> Vec<Entry> {
             continue;
         }
         let content = match &node.kind {
-            NodeKind::File(c) => Some(&c[..]),
-            NodeKind::Hardlink(_) | NodeKind::Symlink(_) => fs.read_file(child),
+            NodeKind::File(c) => Some(c),
+            NodeKind::Hardlink(_) | NodeKind::Symlink(_) => fs.file_content(child),
             _ => None,
         };
         let Some(content) = content else { continue };
@@ -308,7 +310,7 @@ fn scan_dir(fs: &RootFs, dir: &str, key: &str) -> Vec<Entry> {
     }
     let dir = if dir == "/" { "" } else { dir };
     libs.into_iter()
-        .filter(|(soname, _)| fs.read_file(&format!("{key}/{soname}")).is_some())
+        .filter(|(soname, _)| fs.file_content(&format!("{key}/{soname}")).is_some())
         .map(|(soname, (_, flags))| Entry {
             path: format!("{dir}/{soname}"),
             soname,
@@ -323,159 +325,40 @@ struct ElfInfo {
     flags: i32,
 }
 
-/// Bounds-checked reads from an ELF file of either class and byte order.
-struct Elf<'a> {
-    data: &'a [u8],
-    is64: bool,
-    le: bool,
-}
-
-impl Elf<'_> {
-    fn u16(&self, off: usize) -> Option<u16> {
-        let b: [u8; 2] = self.data.get(off..off.checked_add(2)?)?.try_into().ok()?;
-        Some(if self.le {
-            u16::from_le_bytes(b)
-        } else {
-            u16::from_be_bytes(b)
-        })
-    }
-    fn u32(&self, off: usize) -> Option<u32> {
-        let b: [u8; 4] = self.data.get(off..off.checked_add(4)?)?.try_into().ok()?;
-        Some(if self.le {
-            u32::from_le_bytes(b)
-        } else {
-            u32::from_be_bytes(b)
-        })
-    }
-    fn u64(&self, off: usize) -> Option<u64> {
-        let b: [u8; 8] = self.data.get(off..off.checked_add(8)?)?.try_into().ok()?;
-        Some(if self.le {
-            u64::from_le_bytes(b)
-        } else {
-            u64::from_be_bytes(b)
-        })
-    }
-    /// A word: 8 bytes in ELF64, 4 in ELF32.
-    fn word(&self, off: usize) -> Option<u64> {
-        if self.is64 {
-            self.u64(off)
-        } else {
-            self.u32(off).map(u64::from)
-        }
-    }
-    fn cstr(&self, off: usize) -> Option<&str> {
-        let rest = self.data.get(off..)?;
-        let end = rest.iter().position(|&b| b == 0)?;
-        std::str::from_utf8(&rest[..end]).ok()
-    }
-}
-
-/// ldconfig's `process_elf_file`: a shared object with a dynamic section
-/// and a string table; its soname and cache flags.
-fn read_elf(data: &[u8]) -> Option<ElfInfo> {
-    if data.get(..4)? != b"\x7fELF" {
+/// What ldconfig learns from a shared object: `None` for anything but an
+/// ELF shared object of a machine it knows.
+fn read_elf(content: &Content) -> Option<ElfInfo> {
+    let info = dynamic_info(content)?;
+    if info.file_type != ET_DYN {
         return None;
     }
-    let is64 = match data.get(4)? {
-        1 => false,
-        2 => true,
-        _ => return None,
+    let mut flags = match info.interpreter.as_deref() {
+        Some("/lib/ld-linux.so.2") => FLAG_ELF_LIBC6,
+        Some("/lib/ld-linux.so.1") => FLAG_ELF_LIBC5,
+        _ => FLAG_ELF,
     };
-    let le = match data.get(5)? {
-        1 => true,
-        2 => false,
-        _ => return None,
-    };
-    let elf = Elf { data, is64, le };
-    if elf.u16(16)? != 3 {
-        return None; // not ET_DYN
+    if flags == FLAG_ELF {
+        flags = info
+            .needed
+            .iter()
+            .find_map(|n| match n.as_str() {
+                "libc.so.6" | "libm.so.6" => Some(FLAG_ELF_LIBC6),
+                "libc.so.5" | "libm.so.5" => Some(FLAG_ELF_LIBC5),
+                _ => None,
+            })
+            .unwrap_or(FLAG_ELF);
     }
-    let machine = elf.u16(18)?;
-    let (phoff, phentsize, phnum) = if is64 {
-        (elf.u64(32)?, elf.u16(54)?, elf.u16(56)?)
-    } else {
-        (u64::from(elf.u32(28)?), elf.u16(42)?, elf.u16(44)?)
-    };
-    let phoff = usize::try_from(phoff).ok()?;
-    // (p_type, p_offset, p_vaddr, p_filesz)
-    let mut segments = Vec::new();
-    for i in 0..usize::from(phnum) {
-        let at = phoff.checked_add(i.checked_mul(usize::from(phentsize))?)?;
-        let seg = if is64 {
-            (
-                elf.u32(at)?,
-                elf.u64(at + 8)?,
-                elf.u64(at + 16)?,
-                elf.u64(at + 32)?,
-            )
-        } else {
-            (
-                elf.u32(at)?,
-                u64::from(elf.u32(at + 4)?),
-                u64::from(elf.u32(at + 8)?),
-                u64::from(elf.u32(at + 16)?),
-            )
-        };
-        segments.push(seg);
-    }
-    let mut flags = FLAG_ELF;
-    for &(ty, off, _, _) in &segments {
-        if ty == 3 {
-            // PT_INTERP
-            match elf.cstr(usize::try_from(off).ok()?) {
-                Some("/lib/ld-linux.so.2") => flags = FLAG_ELF_LIBC6,
-                Some("/lib/ld-linux.so.1") => flags = FLAG_ELF_LIBC5,
-                _ => {}
-            }
-        }
-    }
-    let &(_, dyn_off, _, dyn_size) = segments.iter().find(|s| s.0 == 2)?; // PT_DYNAMIC
-    if dyn_size == 0 {
-        return None;
-    }
-    let dyn_off = usize::try_from(dyn_off).ok()?;
-    let entsize = if is64 { 16 } else { 8 };
-    let word = if is64 { 8 } else { 4 };
-    let mut dynamic = Vec::new();
-    for i in 0.. {
-        let at = dyn_off.checked_add(i * entsize)?;
-        let tag = elf.word(at)?;
-        if tag == 0 {
-            break;
-        }
-        dynamic.push((tag, elf.word(at + word)?));
-    }
-    let strtab = dynamic.iter().find(|(t, _)| *t == 5)?.1; // DT_STRTAB
-    let loadoff = segments
-        .iter()
-        .find(|&&(ty, _, vaddr, filesz)| {
-            ty == 1 && strtab >= vaddr && strtab < vaddr.saturating_add(filesz)
-        })
-        .map_or(0, |&(_, off, vaddr, _)| vaddr.wrapping_sub(off));
-    let strings = usize::try_from(strtab.wrapping_sub(loadoff)).ok()?;
-    let mut soname = None;
-    for &(tag, val) in &dynamic {
-        let name = || elf.cstr(strings.checked_add(usize::try_from(val).ok()?)?);
-        if tag == 1 && flags == FLAG_ELF {
-            // DT_NEEDED
-            match name() {
-                Some("libc.so.6" | "libm.so.6") => flags = FLAG_ELF_LIBC6,
-                Some("libc.so.5" | "libm.so.5") => flags = FLAG_ELF_LIBC5,
-                _ => {}
-            }
-        } else if tag == 14 {
-            // DT_SONAME
-            soname = Some(name()?.to_string());
-        }
-    }
-    let flags = match (machine, is64) {
+    let flags = match (info.machine, info.is64) {
         (EM_X86_64, true) => FLAG_X8664_LIB64 | FLAG_ELF_LIBC6,
         (EM_X86_64, false) => FLAG_X8664_LIBX32 | FLAG_ELF_LIBC6,
         (EM_AARCH64, true) => FLAG_AARCH64_LIB64 | FLAG_ELF_LIBC6,
         (EM_386, false) => flags,
         _ => return None,
     };
-    Some(ElfInfo { soname, flags })
+    Some(ElfInfo {
+        soname: info.soname,
+        flags,
+    })
 }
 
 /// glibc's `_dl_cache_libcmp`: names compared with embedded numbers taken

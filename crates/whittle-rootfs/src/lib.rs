@@ -20,6 +20,8 @@
 #![deny(missing_docs)]
 
 pub mod accounts;
+mod content;
+pub mod elf;
 mod error;
 pub mod ldcache;
 mod node;
@@ -28,6 +30,10 @@ mod tree;
 pub mod unpack;
 mod write_tar;
 
+pub use content::{
+    Content, ContentReader, ContentStore, StoreError, DEFAULT_TOTAL_LIMIT, INLINE_BUDGET,
+    INLINE_FILE_MAX,
+};
 pub use error::FsError;
 pub use node::{Node, NodeKind};
 pub use path::{clean_relative, join_display};

@@ -1,14 +1,14 @@
 //! One entry of the tree: its kind, permissions, owner and time.
 
-use std::sync::Arc;
+use crate::content::Content;
 
 /// What an entry is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NodeKind {
     /// A directory.
     Dir,
-    /// A regular file and its content.
-    File(Arc<[u8]>),
+    /// A regular file and its content (in memory or spilled to disk).
+    File(Content),
     /// A symbolic link and its target as written (relative or absolute).
     Symlink(String),
     /// A hard link to another regular file, by its canonical path in the tree.
@@ -60,7 +60,7 @@ impl Node {
     }
 
     /// A root-owned regular file.
-    pub fn file(content: impl Into<Arc<[u8]>>, mode: u32) -> Node {
+    pub fn file(content: impl Into<Content>, mode: u32) -> Node {
         Node::with_kind(NodeKind::File(content.into()), mode)
     }
 
@@ -101,7 +101,7 @@ impl Node {
     }
 
     /// File content, for regular files.
-    pub fn content(&self) -> Option<&[u8]> {
+    pub fn content(&self) -> Option<&Content> {
         match &self.kind {
             NodeKind::File(c) => Some(c),
             _ => None,

@@ -1,7 +1,9 @@
 //! The tree itself: insertion and lookup with chroot-style path resolution.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use crate::content::Content;
 use crate::error::FsError;
 use crate::node::{Node, NodeKind};
 use crate::path::components;
@@ -114,8 +116,16 @@ impl RootFs {
     }
 
     /// The content of the regular file at `path`, following links.
-    pub fn read_file(&self, path: &str) -> Option<&[u8]> {
+    pub fn file_content(&self, path: &str) -> Option<&Content> {
         self.lookup(path).and_then(Node::content)
+    }
+
+    /// The bytes of the regular file at `path`, following links: for
+    /// small files (configuration, account databases, certificates). A
+    /// spilled file that cannot be read back counts as absent; stream large
+    /// ones through [`RootFs::file_content`] instead.
+    pub fn read_file(&self, path: &str) -> Option<Cow<'_, [u8]>> {
+        self.file_content(path)?.view().ok()
     }
 
     /// Whether anything (even a dangling symlink) is at `path`.

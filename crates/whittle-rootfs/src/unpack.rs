@@ -23,6 +23,7 @@ use std::io::{self, Read};
 
 use tar::Header;
 
+use crate::content::{Content, ContentStore, StoreError};
 use crate::node::{Node, NodeKind};
 use crate::path::clean_relative;
 
@@ -30,9 +31,6 @@ use crate::path::clean_relative;
 pub const MAX_FILE_SIZE: u64 = 2 << 30;
 /// Largest total of file contents one package may carry.
 pub const MAX_DATA_SIZE: u64 = 8 << 30;
-/// Most memory reserved up front for one file; larger files grow as read,
-/// so a lying size header cannot make us allocate what is not there.
-const MAX_PREALLOC: u64 = 16 << 20;
 /// Longest path an entry may have, in bytes (Linux `PATH_MAX`).
 pub const MAX_PATH_LEN: usize = 4096;
 /// Longest path component, in bytes (Linux `NAME_MAX`).
@@ -192,6 +190,25 @@ pub enum UnpackError {
         /// The limit.
         limit: u64,
     },
+    /// Over the build's total (see [`ContentStore`]).
+    #[error("{origin}: {source}; if the image really is this large, raise the limit (`--max-unpacked-size`)")]
+    OverBuildTotal {
+        /// The package and member.
+        origin: String,
+        /// The store's error, with the figures.
+        #[source]
+        source: StoreError,
+    },
+    /// File contents could not be written to the spill area on disk.
+    #[error("{origin}: {source}")]
+    Spill {
+        /// The package and member.
+        origin: String,
+        /// The store's error, naming the directory and what the file
+        /// system said (a full disk, say).
+        #[source]
+        source: StoreError,
+    },
     /// A check of the world's own (e.g. a per-file checksum) failed.
     #[error("{origin}: {message}")]
     Check {
@@ -211,12 +228,22 @@ impl UnpackError {
             _ => None,
         }
     }
+
+    /// Whether the build ran out of room (its total limit, or the disk
+    /// under the spill area) rather than the package being at fault.
+    pub fn is_out_of_room(&self) -> bool {
+        matches!(
+            self,
+            UnpackError::OverBuildTotal { .. } | UnpackError::Spill { .. }
+        )
+    }
 }
 
 /// Turns entry headers and contents into [`Entry`]s within the budgets.
 #[derive(Debug)]
 pub struct Unpacker {
     origin: String,
+    store: ContentStore,
     used: u64,
     max_file: u64,
     max_total: u64,
@@ -225,10 +252,12 @@ pub struct Unpacker {
 
 impl Unpacker {
     /// An unpacker for the package (and member) named `origin` in errors,
-    /// with the default budgets ([`MAX_FILE_SIZE`], [`MAX_DATA_SIZE`]).
-    pub fn new(origin: impl Into<String>) -> Unpacker {
+    /// with the default budgets ([`MAX_FILE_SIZE`], [`MAX_DATA_SIZE`]),
+    /// keeping file contents in `store` (which holds the build's total).
+    pub fn new(origin: impl Into<String>, store: &ContentStore) -> Unpacker {
         Unpacker {
             origin: origin.into(),
+            store: store.clone(),
             used: 0,
             max_file: MAX_FILE_SIZE,
             max_total: MAX_DATA_SIZE,
@@ -306,9 +335,7 @@ impl Unpacker {
         };
         let kind = match header.kind {
             EntryKind::Dir => NodeKind::Dir,
-            EntryKind::File => {
-                NodeKind::File(self.read_content(content, header.size, &raw)?.into())
-            }
+            EntryKind::File => NodeKind::File(self.read_content(content, header.size, &raw)?),
             EntryKind::Symlink => {
                 let t = target(header.link_target)?;
                 self.check_path(&t)?;
@@ -365,7 +392,7 @@ impl Unpacker {
         reader: &mut dyn Read,
         size: u64,
         path: &str,
-    ) -> Result<Vec<u8>, UnpackError> {
+    ) -> Result<Content, UnpackError> {
         let too_large = |what: String, size: u64, limit: u64| UnpackError::TooLarge {
             origin: self.origin.clone(),
             what,
@@ -384,22 +411,23 @@ impl Unpacker {
             ));
         }
         self.used = total;
-        let capacity = usize::try_from(size.min(MAX_PREALLOC)).unwrap_or(0);
-        let mut content = Vec::with_capacity(capacity);
-        reader
-            .take(size)
-            .read_to_end(&mut content)
-            .map_err(|source| UnpackError::Io {
+        self.store.read(reader, size).map_err(|error| match error {
+            StoreError::Read(source) => UnpackError::Io {
                 origin: self.origin.clone(),
                 source,
-            })?;
-        if (content.len() as u64) < size {
-            return Err(self.format_error(format!(
-                "file {path:?} ends after {} of its {size} bytes",
-                content.len()
-            )));
-        }
-        Ok(content)
+            },
+            StoreError::Short { got, .. } => self.format_error(format!(
+                "file {path:?} ends after {got} of its {size} bytes"
+            )),
+            over @ StoreError::OverTotal { .. } => UnpackError::OverBuildTotal {
+                origin: self.origin.clone(),
+                source: over,
+            },
+            spill @ StoreError::Spill { .. } => UnpackError::Spill {
+                origin: self.origin.clone(),
+                source: spill,
+            },
+        })
     }
 }
 
@@ -510,7 +538,7 @@ mod tests {
 
     #[test]
     fn confines_and_budgets() {
-        let mut u = Unpacker::new("pkg").with_limits(8, 10);
+        let mut u = Unpacker::new("pkg", &ContentStore::in_memory()).with_limits(8, 10);
         let e = u
             .add(file("./../../etc/x", 3), &mut &b"abc"[..])
             .expect("ok")
@@ -530,7 +558,7 @@ mod tests {
 
     #[test]
     fn refuses_unextractable_names() {
-        let mut u = Unpacker::new("pkg");
+        let mut u = Unpacker::new("pkg", &ContentStore::in_memory());
         for path in [
             "a\nb".to_string(),
             "x/".repeat(2100),
@@ -543,7 +571,7 @@ mod tests {
 
     #[test]
     fn short_content_is_a_format_error() {
-        let mut u = Unpacker::new("pkg");
+        let mut u = Unpacker::new("pkg", &ContentStore::in_memory());
         let err = u.add(file("f", 5), &mut &b"ab"[..]).expect_err("short");
         assert!(
             err.to_string().contains("ends after 2 of its 5 bytes"),
@@ -558,7 +586,7 @@ mod tests {
         h.user = Some("root".into());
         h.group = Some("adm".into());
         h.gid = 4;
-        let mut u = Unpacker::new("pkg");
+        let mut u = Unpacker::new("pkg", &ContentStore::in_memory());
         let e = u.add(h, &mut &b""[..]).expect("ok").expect("entry");
         assert_eq!(
             e.owner_names,

@@ -114,8 +114,8 @@ fn write_entry<W: Write>(builder: &mut tar::Builder<W>, key: &str, node: &Node) 
         }
         NodeKind::File(content) => {
             let mut header = base_header(node, EntryType::Regular);
-            header.set_size(content.len() as u64);
-            builder.append_data(&mut header, key, &content[..])
+            header.set_size(content.len());
+            builder.append_data(&mut header, key, content.reader())
         }
         NodeKind::Symlink(target) => {
             let mut header = base_header(node, EntryType::Symlink);

@@ -1,7 +1,7 @@
 //! Writing `.deb` files: an ar archive of `debian-binary`,
 //! `control.tar.gz` and `data.tar.xz`, as dpkg-deb builds them.
 
-use std::io::Write;
+use std::io::{Read, Write};
 
 /// One entry of a package's data.tar.
 #[derive(Debug, Clone)]
@@ -17,6 +17,11 @@ pub enum DebEntry {
     /// A path written byte for byte into the header, unchecked (for
     /// hostile packages: `../../etc/x`, `/abs`).
     RawFile(String, Vec<u8>),
+    /// A regular file of `size` zero bytes, streamed rather than held (for
+    /// package bombs: gigabytes that compress to almost nothing). A
+    /// package with one has its data member compressed with zstd, which
+    /// makes short work of zeros.
+    Zeros(String, u64),
     /// A directory with an owner: numeric ids and the user and group names
     /// dpkg-deb records beside them.
     OwnedDir {
@@ -122,56 +127,17 @@ pub fn build_deb(spec: &DebSpec) -> Vec<u8> {
         append_file(&mut b, "./md5sums", md5.as_bytes(), 0o644);
         gzip(&b.into_inner().unwrap())
     };
-    let data_tar = {
-        let mut b = tar::Builder::new(Vec::new());
-        append_dir(&mut b, "./");
-        let mut made = std::collections::BTreeSet::new();
-        for e in &spec.entries {
-            match e {
-                DebEntry::Dir(p) => {
-                    append_dir(&mut b, &dot(p));
-                    made.insert(dot(p));
-                }
-                DebEntry::File(p, c, mode) => {
-                    parents(&mut b, p, &mut made);
-                    append_file(&mut b, &dot(p), c, *mode);
-                }
-                DebEntry::Symlink(p, t) => {
-                    parents(&mut b, p, &mut made);
-                    let mut h = header(tar::EntryType::Symlink, 0o777, 0);
-                    b.append_link(&mut h, dot(p), t).unwrap();
-                }
-                DebEntry::Hardlink(p, t) => {
-                    parents(&mut b, p, &mut made);
-                    let mut h = header(tar::EntryType::Link, 0o644, 0);
-                    b.append_link(&mut h, dot(p), dot(t)).unwrap();
-                }
-                DebEntry::OwnedDir {
-                    path,
-                    uid,
-                    gid,
-                    user,
-                    group,
-                } => {
-                    parents(&mut b, path, &mut made);
-                    let mut h = header(tar::EntryType::Directory, 0o750, 0);
-                    h.set_uid(*uid);
-                    h.set_gid(*gid);
-                    h.set_username(user).unwrap();
-                    h.set_groupname(group).unwrap();
-                    b.append_data(&mut h, format!("{}/", dot(path)), std::io::empty())
-                        .unwrap();
-                }
-                DebEntry::RawFile(p, c) => {
-                    let mut h = header(tar::EntryType::Regular, 0o644, c.len() as u64);
-                    let name = &mut h.as_old_mut().name;
-                    name[..p.len()].copy_from_slice(p.as_bytes());
-                    h.set_cksum();
-                    b.append(&h, &c[..]).unwrap();
-                }
-            }
-        }
-        xz(&b.into_inner().unwrap())
+    let bomb = spec
+        .entries
+        .iter()
+        .any(|e| matches!(e, DebEntry::Zeros(..)));
+    let (data_name, data_tar) = if bomb {
+        let encoder = zstd::stream::write::Encoder::new(Vec::new(), 1).unwrap();
+        let b = data_entries(spec, tar::Builder::new(encoder));
+        ("data.tar.zst", b.into_inner().unwrap().finish().unwrap())
+    } else {
+        let b = data_entries(spec, tar::Builder::new(Vec::new()));
+        ("data.tar.xz", xz(&b.into_inner().unwrap()))
     };
     let mut out = Vec::new();
     {
@@ -179,7 +145,7 @@ pub fn build_deb(spec: &DebSpec) -> Vec<u8> {
         for (name, data) in [
             ("debian-binary", b"2.0\n".to_vec()),
             ("control.tar.gz", control_tar),
-            ("data.tar.xz", data_tar),
+            (data_name, data_tar),
         ] {
             let mut h = ar::Header::new(name.as_bytes().to_vec(), data.len() as u64);
             h.set_mode(0o100644);
@@ -189,11 +155,73 @@ pub fn build_deb(spec: &DebSpec) -> Vec<u8> {
     out
 }
 
+/// The data member's entries, written into `b`.
+fn data_entries<W: Write>(spec: &DebSpec, mut b: tar::Builder<W>) -> tar::Builder<W> {
+    append_dir(&mut b, "./");
+    let mut made = std::collections::BTreeSet::new();
+    for e in &spec.entries {
+        match e {
+            DebEntry::Dir(p) => {
+                append_dir(&mut b, &dot(p));
+                made.insert(dot(p));
+            }
+            DebEntry::File(p, c, mode) => {
+                parents(&mut b, p, &mut made);
+                append_file(&mut b, &dot(p), c, *mode);
+            }
+            DebEntry::Zeros(p, size) => {
+                parents(&mut b, p, &mut made);
+                let mut h = header(tar::EntryType::Regular, 0o644, *size);
+                b.append_data(&mut h, dot(p), std::io::repeat(0).take(*size))
+                    .unwrap();
+            }
+            DebEntry::Symlink(p, t) => {
+                parents(&mut b, p, &mut made);
+                let mut h = header(tar::EntryType::Symlink, 0o777, 0);
+                b.append_link(&mut h, dot(p), t).unwrap();
+            }
+            DebEntry::Hardlink(p, t) => {
+                parents(&mut b, p, &mut made);
+                let mut h = header(tar::EntryType::Link, 0o644, 0);
+                b.append_link(&mut h, dot(p), dot(t)).unwrap();
+            }
+            DebEntry::OwnedDir {
+                path,
+                uid,
+                gid,
+                user,
+                group,
+            } => {
+                parents(&mut b, path, &mut made);
+                let mut h = header(tar::EntryType::Directory, 0o750, 0);
+                h.set_uid(*uid);
+                h.set_gid(*gid);
+                h.set_username(user).unwrap();
+                h.set_groupname(group).unwrap();
+                b.append_data(&mut h, format!("{}/", dot(path)), std::io::empty())
+                    .unwrap();
+            }
+            DebEntry::RawFile(p, c) => {
+                let mut h = header(tar::EntryType::Regular, 0o644, c.len() as u64);
+                let name = &mut h.as_old_mut().name;
+                name[..p.len()].copy_from_slice(p.as_bytes());
+                h.set_cksum();
+                b.append(&h, &c[..]).unwrap();
+            }
+        }
+    }
+    b
+}
+
 fn dot(p: &str) -> String {
     format!("./{}", p.trim_start_matches("./").trim_start_matches('/'))
 }
 
-fn parents(b: &mut tar::Builder<Vec<u8>>, p: &str, made: &mut std::collections::BTreeSet<String>) {
+fn parents<W: Write>(
+    b: &mut tar::Builder<W>,
+    p: &str,
+    made: &mut std::collections::BTreeSet<String>,
+) {
     let clean = p.trim_start_matches("./").trim_start_matches('/');
     let mut cur = String::from(".");
     let parts: Vec<&str> = clean.split('/').collect();
@@ -216,12 +244,12 @@ fn header(kind: tar::EntryType, mode: u32, size: u64) -> tar::Header {
     h
 }
 
-fn append_dir(b: &mut tar::Builder<Vec<u8>>, p: &str) {
+fn append_dir<W: Write>(b: &mut tar::Builder<W>, p: &str) {
     let mut h = header(tar::EntryType::Directory, 0o755, 0);
     b.append_data(&mut h, p, std::io::empty()).unwrap();
 }
 
-fn append_file(b: &mut tar::Builder<Vec<u8>>, p: &str, c: &[u8], mode: u32) {
+fn append_file<W: Write>(b: &mut tar::Builder<W>, p: &str, c: &[u8], mode: u32) {
     let mut h = header(tar::EntryType::Regular, mode, c.len() as u64);
     b.append_data(&mut h, p, c).unwrap();
 }

@@ -61,7 +61,7 @@ impl Distro {
         let text = root
             .read_file("etc/os-release")
             .or_else(|| root.read_file("usr/lib/os-release"))?;
-        let text = String::from_utf8_lossy(text);
+        let text = String::from_utf8_lossy(&text);
         let mut id = None;
         let mut version_id = String::new();
         for line in text.lines() {

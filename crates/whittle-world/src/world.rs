@@ -5,7 +5,7 @@ use std::sync::Arc;
 use whittle_model::{PackageRecord, VersionScheme};
 use whittle_net::Fetcher;
 use whittle_recipe::{Accounts, Arch};
-use whittle_rootfs::RootFs;
+use whittle_rootfs::{ContentStore, RootFs};
 use whittle_solve::Rules;
 
 use crate::error::WorldError;
@@ -22,6 +22,9 @@ pub struct WorldContext {
     pub arch: Arch,
     /// Where progress and warnings go.
     pub reporter: Arc<dyn Reporter>,
+    /// Where unpacked file contents go (memory up to a budget, then a
+    /// spill file on disk), and the build's cap on their total.
+    pub contents: ContentStore,
 }
 
 /// What the recipe asks of the finishing steps.

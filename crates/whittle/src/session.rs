@@ -6,6 +6,7 @@ use std::sync::Arc;
 use whittle_cache::Cache;
 use whittle_net::Fetcher;
 use whittle_recipe::{Arch, BuildPlan};
+use whittle_rootfs::ContentStore;
 use whittle_world::{PackageWorld, Reporter, WorldContext, Worlds};
 
 use crate::error::BuildError;
@@ -17,12 +18,17 @@ pub struct SessionOptions {
     pub cache_dir: Option<PathBuf>,
     /// Build from the cache alone, without any network access.
     pub offline: bool,
+    /// Cap on the file contents one build unpacks, all packages and
+    /// architectures together; `None` takes
+    /// [`whittle_rootfs::DEFAULT_TOTAL_LIMIT`].
+    pub max_unpacked_size: Option<u64>,
 }
 
 /// The package world a recipe uses, ready to fetch. Cheap to share by
 /// reference across threads.
 pub struct Session {
     fetcher: Fetcher,
+    contents: ContentStore,
     world: Box<dyn PackageWorld>,
     reporter: Arc<dyn Reporter>,
 }
@@ -45,10 +51,18 @@ impl Session {
             path: root.display().to_string(),
             source,
         })?;
+        // Large file contents are spilled next to the cache: on disk (not
+        // a tmpfs), and on the file system the user chose for bulk data.
+        let contents = ContentStore::spilling_to(cache.root().join("spill")).with_total_limit(
+            options
+                .max_unpacked_size
+                .unwrap_or(whittle_rootfs::DEFAULT_TOTAL_LIMIT),
+        );
         let fetcher = Fetcher::new(cache, options.offline)?;
         let world = worlds.open(plan, &fetcher, reporter.as_ref())?;
         Ok(Session {
             fetcher,
+            contents,
             world,
             reporter,
         })
@@ -60,7 +74,13 @@ impl Session {
             fetcher: self.fetcher.clone(),
             arch,
             reporter: self.reporter.clone(),
+            contents: self.contents.clone(),
         }
+    }
+
+    /// Where the build's file contents are kept.
+    pub fn contents(&self) -> &ContentStore {
+        &self.contents
     }
 
     /// The package world.

@@ -5,7 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use whittle_model::PackageRecord;
-use whittle_rootfs::{NodeKind, RootFs};
+use whittle_rootfs::elf::dynamic_info;
+use whittle_rootfs::{Content, NodeKind, RootFs};
 use whittle_world::Installed;
 
 /// Most programs named per missing library.
@@ -121,12 +122,6 @@ pub fn missing_libraries(
 }
 
 /// The `DT_NEEDED` sonames of an ELF file; nothing for anything else.
-fn needed_libraries(content: &[u8]) -> Vec<String> {
-    if content.get(..4) != Some(b"\x7fELF") {
-        return Vec::new();
-    }
-    match goblin::elf::Elf::parse(content) {
-        Ok(elf) => elf.libraries.iter().map(|l| (*l).to_string()).collect(),
-        Err(_) => Vec::new(),
-    }
+fn needed_libraries(content: &Content) -> Vec<String> {
+    dynamic_info(content).map_or_else(Vec::new, |info| info.needed)
 }
