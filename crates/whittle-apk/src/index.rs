@@ -78,6 +78,19 @@ pub enum IndexError {
         /// What is wrong.
         reason: String,
     },
+    /// Every record of the `APKINDEX` text was malformed: the index is not
+    /// usable even though it is signed.
+    #[error(
+        "every record of the APKINDEX is malformed ({skipped} skipped, none usable); the \
+         first: {first}"
+    )]
+    AllMalformed {
+        /// How many records were skipped.
+        skipped: usize,
+        /// Why the first one was.
+        #[source]
+        first: Box<IndexError>,
+    },
 }
 
 /// Decode the gzip member at the start of `input` (at most `limit` bytes of
@@ -234,7 +247,62 @@ pub fn read_index_archive(bytes: &[u8], origin: &str) -> Result<IndexArchive, In
 /// Fields kept verbatim in [`PackageRecord::extra`].
 const EXTRA_FIELDS: &[char] = &['C', 'L', 'm', 'U', 'T', 't', 'c', 'I', 'o', 'q'];
 
-/// Parse `APKINDEX` text into package records.
+/// Parse `APKINDEX` text into package records, failing on the first
+/// malformed record; [`parse_index_text_skipping`] sets malformed records
+/// aside instead and says what each record holds.
+pub fn parse_index_text(
+    text: &str,
+    base_url: &str,
+    repo: usize,
+    arch: &str,
+    tag: Option<&str>,
+) -> Result<Vec<PackageRecord>, IndexError> {
+    let parsed = parse_index_text_skipping(text, base_url, repo, arch, tag);
+    match parsed.skipped.into_iter().next() {
+        Some(first) => Err(first.error),
+        None => Ok(parsed.records),
+    }
+}
+
+/// `APKINDEX` text read with its malformed records set aside.
+#[derive(Debug, Default)]
+pub struct ParsedIndex {
+    /// The records that parsed, in order.
+    pub records: Vec<PackageRecord>,
+    /// The records set aside, in order.
+    pub skipped: Vec<SkippedRecord>,
+}
+
+/// A record of an `APKINDEX` that was set aside.
+#[derive(Debug)]
+pub struct SkippedRecord {
+    /// Its `P:` (`(unnamed)` when it has none).
+    pub package: String,
+    /// What is wrong, naming the line and field.
+    pub error: IndexError,
+}
+
+impl ParsedIndex {
+    /// The parse, unless records were set aside and none was sound: an
+    /// index of nothing but malformed records is an error, not an empty
+    /// repository.
+    pub fn check_usable(mut self) -> Result<ParsedIndex, IndexError> {
+        if self.records.is_empty() && !self.skipped.is_empty() {
+            let skipped = self.skipped.len();
+            return Err(IndexError::AllMalformed {
+                skipped,
+                first: Box::new(self.skipped.swap_remove(0).error),
+            });
+        }
+        Ok(self)
+    }
+}
+
+/// Parse `APKINDEX` text into package records, setting each malformed
+/// record aside in [`ParsedIndex::skipped`] with why: a line that is not
+/// `X:value`, no `P:` or `V:`, or an `S:`, `I:` or `k:` that is not a
+/// number. The caller decides what a skipped record means (in a signed
+/// index: a warning).
 ///
 /// `base_url` is the repository URL (without the arch), `repo` its position
 /// in the recipe, `arch` the architecture directory the index was fetched
@@ -248,42 +316,74 @@ const EXTRA_FIELDS: &[char] = &['C', 'L', 'm', 'U', 'T', 't', 'c', 'I', 'o', 'q'
 /// packages "broken") is kept, with the atom as an unsatisfiable dependency
 /// on its raw text and the reason in `extra["broken"]`, so a solver reports
 /// it as uninstallable instead of the whole index failing.
-pub fn parse_index_text(
+pub fn parse_index_text_skipping(
     text: &str,
     base_url: &str,
     repo: usize,
     arch: &str,
     tag: Option<&str>,
-) -> Result<Vec<PackageRecord>, IndexError> {
+) -> ParsedIndex {
     let base = base_url.trim_end_matches('/');
-    let mut out = Vec::new();
+    let mut out = ParsedIndex::default();
     let mut fields: Vec<(char, &str, usize)> = Vec::new();
+    // The first malformed line of the record being read.
+    let mut bad_line: Option<IndexError> = None;
     let mut start_line = 1;
+    let mut end_record = |fields: &mut Vec<(char, &str, usize)>,
+                          bad_line: &mut Option<IndexError>,
+                          start_line: usize| {
+        let result = match bad_line.take() {
+            Some(e) => Err(e),
+            None => build_record(fields, start_line, base, repo, arch, tag),
+        };
+        match result {
+            Ok(record) => out.records.push(record),
+            Err(error) => out.skipped.push(SkippedRecord {
+                package: fields
+                    .iter()
+                    .find(|(k, v, _)| *k == 'P' && !v.trim().is_empty())
+                    .map_or("(unnamed)", |(_, v, _)| v.trim())
+                    .to_string(),
+                error,
+            }),
+        }
+        fields.clear();
+    };
     for (i, line) in text.lines().enumerate() {
         let line_no = i + 1;
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.trim().is_empty() {
-            if !fields.is_empty() {
-                out.push(build_record(&fields, start_line, base, repo, arch, tag)?);
-                fields.clear();
+            if !fields.is_empty() || bad_line.is_some() {
+                end_record(&mut fields, &mut bad_line, start_line);
             }
             start_line = line_no + 1;
             continue;
         }
         let mut chars = line.chars();
         let (Some(key), Some(':')) = (chars.next(), chars.next()) else {
-            return Err(IndexError::Record {
-                origin: base.to_string(),
-                line: line_no,
-                reason: format!("expected `X:value`, found {line:?}"),
-            });
+            if bad_line.is_none() {
+                bad_line = Some(IndexError::Record {
+                    origin: base.to_string(),
+                    line: line_no,
+                    reason: format!("expected `X:value`, found {:?}", shorten(line)),
+                });
+            }
+            continue;
         };
         fields.push((key, &line[key.len_utf8() + 1..], line_no));
     }
-    if !fields.is_empty() {
-        out.push(build_record(&fields, start_line, base, repo, arch, tag)?);
+    if !fields.is_empty() || bad_line.is_some() {
+        end_record(&mut fields, &mut bad_line, start_line);
     }
-    Ok(out)
+    out
+}
+
+/// At most 80 characters of `line`, for a message.
+fn shorten(line: &str) -> String {
+    match line.char_indices().nth(80) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line.to_string(),
+    }
 }
 
 fn build_record(

@@ -14,13 +14,13 @@ use whittle_recipe::Arch;
 use whittle_rootfs::RootFs;
 use whittle_solve::{ProviderOrder, Rules};
 use whittle_world::{
-    Distro, FinishInput, Installed, OpenContext, PackageFacts, PackageWorld, Payload, Unpacked,
-    WorldContext, WorldError, WorldKind,
+    Distro, FinishInput, Installed, OpenContext, PackageFacts, PackageWorld, Payload, Reporter,
+    Unpacked, WorldContext, WorldError, WorldKind,
 };
 
 use crate::entry::{ApkRepositories, ApkRepository};
 use crate::finish::{finish_root, write_database};
-use crate::index::{parse_index_text, read_index_archive};
+use crate::index::{parse_index_text_skipping, read_index_archive, ParsedIndex};
 use crate::keys::ApkKeyring;
 use crate::layout::prepare_root;
 use crate::unpack::{unpack_apk, Expect, UnpackError};
@@ -181,8 +181,14 @@ impl ApkWorld {
                 ));
             }
         }
-        parse_index_text(&archive.apkindex, &src.url, repo, arch, src.tag.as_deref())
-            .map_err(|e| WorldError::format(format!("could not parse {shown}")).because(e))
+        let parsed =
+            parse_index_text_skipping(&archive.apkindex, &src.url, repo, arch, src.tag.as_deref())
+                .check_usable()
+                .map_err(|e| WorldError::format(format!("could not parse {shown}")).because(e))?;
+        if !parsed.skipped.is_empty() {
+            warn_skipped(&shown, &parsed, self.ignore_signatures, &*cx.reporter);
+        }
+        Ok(parsed.records)
     }
 }
 
@@ -324,6 +330,37 @@ impl PackageWorld for ApkWorld {
                 .map(|m| format!("Person: {m}")),
         }
     }
+}
+
+/// The most skipped records of one index warned about one by one.
+const MAX_SKIP_WARNINGS: usize = 10;
+
+/// Warn about each record [`parse_index_text_skipping`] set aside (the
+/// first [`MAX_SKIP_WARNINGS`]), then give the count.
+fn warn_skipped(shown: &str, parsed: &ParsedIndex, unverified: bool, reporter: &dyn Reporter) {
+    let trust = if unverified {
+        "the rest of the (unverified) index is used"
+    } else {
+        "the index is signed, so the rest of it is used"
+    };
+    for s in parsed.skipped.iter().take(MAX_SKIP_WARNINGS) {
+        reporter.on_warning(&format!(
+            "{shown}: skipping package {} ({}); {trust}",
+            s.package, s.error
+        ));
+    }
+    let n = parsed.skipped.len();
+    reporter.on_warning(&format!(
+        "{shown}: {n} malformed record{} skipped{}, {} package record{} read",
+        if n == 1 { "" } else { "s" },
+        if n > MAX_SKIP_WARNINGS {
+            format!(" ({} not shown)", n - MAX_SKIP_WARNINGS)
+        } else {
+            String::new()
+        },
+        parsed.records.len(),
+        if parsed.records.len() == 1 { "" } else { "s" },
+    ));
 }
 
 /// The APK (Alpine, Wolfi) name of an architecture.

@@ -411,6 +411,13 @@ impl<'a> Paragraphs<'a> {
         }
     }
 
+    /// Number lines from `line` (for a text that is the later part of a
+    /// file, so messages give the line in the whole file).
+    pub(crate) fn starting_at_line(mut self, line: usize) -> Self {
+        self.line = line;
+        self
+    }
+
     /// Scan the next paragraph into `self.spans`; returns its start and end
     /// offsets in the text, or `None` at the end.
     fn next_raw(&mut self) -> Result<Option<(usize, usize)>, ControlError> {
@@ -490,6 +497,37 @@ impl<'a> Paragraphs<'a> {
             text: self.text,
             spans: &self.spans,
         }))
+    }
+
+    /// After an error, skip the rest of the paragraph it was found in (up
+    /// to and including the next blank line), so a reader that sets
+    /// malformed paragraphs aside can go on with the next one.
+    pub(crate) fn skip_rest_of_paragraph(&mut self) {
+        let bytes = self.text.as_bytes();
+        let len = bytes.len();
+        while self.pos < len {
+            let line_start = self.pos;
+            let line_end =
+                memchr::memchr(b'\n', &bytes[line_start..]).map_or(len, |i| line_start + i);
+            self.pos = (line_end + 1).min(len);
+            if line_end < len {
+                self.line += 1;
+            }
+            if is_blank_line(&bytes[line_start..line_end]) {
+                break;
+            }
+        }
+        self.failed = false;
+    }
+
+    /// A field of the paragraph being scanned when an error stopped it, if
+    /// that field came before the error (to name the paragraph's package).
+    pub(crate) fn partial_field(&self, name: &str) -> Option<&'a str> {
+        let text = self.text;
+        self.spans
+            .iter()
+            .find(|&&(s, c, _, _)| text[s..c].eq_ignore_ascii_case(name))
+            .map(|&(_, c, e, _)| trim_ws(&text[c + 1..e]))
     }
 
     fn next_paragraph(&mut self) -> Result<Option<Paragraph>, ControlError> {

@@ -3,8 +3,10 @@
 //!
 //! Nothing here checks signatures: [`parse_release`] takes the text that a
 //! verified `InRelease` signs (or a `Release` whose detached signature was
-//! checked), and [`parse_packages`] takes a `Packages` file whose SHA-256 the
-//! caller has compared with the [`Release::files`] entry.
+//! checked), and [`parse_packages_skipping`] takes a `Packages` file whose
+//! SHA-256 the caller has compared with the [`Release::files`] entry. One
+//! malformed stanza of such an index costs that package, not the whole
+//! index: it is set aside for the caller to warn about.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -81,6 +83,19 @@ pub enum IndexError {
         /// The relation error.
         #[source]
         source: RelationError,
+    },
+    /// Every stanza for the architecture was malformed: the index is not
+    /// usable even though it is signed.
+    #[error(
+        "every stanza of the Packages index for this architecture is malformed ({skipped} \
+         skipped, none usable); the first: {first}"
+    )]
+    AllMalformed {
+        /// How many stanzas were skipped.
+        skipped: usize,
+        /// Why the first one was.
+        #[source]
+        first: Box<IndexError>,
     },
     /// Decompression failed.
     #[error("cannot decompress {name}")]
@@ -252,16 +267,9 @@ pub const EXTRA_FIELDS: &[&str] = &[
 ];
 
 /// Parse a `Packages` index into records for `arch` (paragraphs whose
-/// `Architecture` is `arch` or `all`; others are skipped).
-///
-/// `base_url` is the repository root that `Filename` is relative to (the
-/// URL before `dists/`), without a trailing slash (one is tolerated); `repo`
-/// is stored in each record. Record fields: `depends` = `Pre-Depends` then
-/// `Depends`; `conflicts` = `Conflicts` then `Breaks`; `installed_size` =
-/// `Installed-Size` KiB × 1024; `source` from `Source: name [(version)]`
-/// (version defaults to the binary's), `None` when absent; `extra` holds
-/// [`EXTRA_FIELDS`]. Versions are not validated here (see
-/// [`crate::version::parse`]).
+/// `Architecture` is `arch` or `all`; others are skipped), failing on the
+/// first malformed stanza. [`parse_packages_skipping`] sets malformed
+/// stanzas aside instead; see it for what each record holds.
 ///
 /// Errors name the package and line.
 pub fn parse_packages(
@@ -270,18 +278,111 @@ pub fn parse_packages(
     repo: usize,
     arch: &str,
 ) -> Result<Vec<PackageRecord>, IndexError> {
+    let parsed = parse_packages_skipping(text, base_url, repo, arch);
+    match parsed.skipped.into_iter().next() {
+        Some(first) => Err(first.error),
+        None => Ok(parsed.records),
+    }
+}
+
+/// A `Packages` index read with its malformed stanzas set aside.
+#[derive(Debug, Default)]
+pub struct ParsedPackages {
+    /// The records of the sound stanzas for the architecture, in order.
+    pub records: Vec<PackageRecord>,
+    /// The stanzas set aside, in order.
+    pub skipped: Vec<SkippedStanza>,
+}
+
+/// A stanza of a `Packages` index that was set aside.
+#[derive(Debug)]
+pub struct SkippedStanza {
+    /// Its `Package` (`(unnamed)` when it has none, or when a syntax
+    /// error came before it).
+    pub package: String,
+    /// What is wrong, naming the line and field.
+    pub error: IndexError,
+}
+
+impl ParsedPackages {
+    /// Append the parse of a later part of the same index.
+    pub fn extend(&mut self, later: ParsedPackages) {
+        self.records.extend(later.records);
+        self.skipped.extend(later.skipped);
+    }
+
+    /// The parse, unless stanzas were set aside and none was sound: an
+    /// index of nothing but malformed stanzas is an error, not an empty
+    /// repository.
+    pub fn check_usable(mut self) -> Result<ParsedPackages, IndexError> {
+        if self.records.is_empty() && !self.skipped.is_empty() {
+            let skipped = self.skipped.len();
+            return Err(IndexError::AllMalformed {
+                skipped,
+                first: Box::new(self.skipped.swap_remove(0).error),
+            });
+        }
+        Ok(self)
+    }
+}
+
+/// Parse a `Packages` index into records for `arch` (paragraphs whose
+/// `Architecture` is `arch` or `all`; others are skipped), setting each
+/// malformed stanza aside in [`ParsedPackages::skipped`] with why: broken
+/// deb822 syntax (the stanza is skipped to its end), a missing `Package`,
+/// `Version`, `Architecture` or `Filename`, a version that is not a valid
+/// Debian version (Policy §5.6.12, [`crate::version::parse`]), or a field
+/// that does not parse. The caller decides what a skipped stanza means
+/// (a signed index whose digest matched: a warning).
+///
+/// `base_url` is the repository root that `Filename` is relative to (the
+/// URL before `dists/`), without a trailing slash (one is tolerated); `repo`
+/// is stored in each record. Record fields: `depends` = `Pre-Depends` then
+/// `Depends`; `conflicts` = `Conflicts` then `Breaks`; `installed_size` =
+/// `Installed-Size` KiB × 1024; `source` from `Source: name [(version)]`
+/// (version defaults to the binary's), `None` when absent; `extra` holds
+/// [`EXTRA_FIELDS`]. Versions in relationship fields are not validated
+/// (they are compared as dpkg compares any string).
+pub fn parse_packages_skipping(
+    text: &str,
+    base_url: &str,
+    repo: usize,
+    arch: &str,
+) -> ParsedPackages {
+    parse_packages_from_line(text, 1, base_url, repo, arch)
+}
+
+/// [`parse_packages_skipping`] of a text that starts at line `first_line`
+/// of the index (its later part, parsed on another core).
+pub(crate) fn parse_packages_from_line(
+    text: &str,
+    first_line: usize,
+    base_url: &str,
+    repo: usize,
+    arch: &str,
+) -> ParsedPackages {
     let base = base_url.trim_end_matches('/');
-    let mut out = Vec::new();
-    let mut paragraphs = Paragraphs::new(text);
+    let mut out = ParsedPackages::default();
+    let mut paragraphs = Paragraphs::new(text).starting_at_line(first_line);
     loop {
-        let next = paragraphs
-            .next_borrowed()
-            .map_err(|source| IndexError::Syntax {
-                what: "Packages index",
-                source,
-            })?;
-        let Some(paragraph) = next else {
-            break;
+        let paragraph = match paragraphs.next_borrowed() {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            Err(source) => {
+                let package = paragraphs
+                    .partial_field("Package")
+                    .unwrap_or("(unnamed)")
+                    .to_string();
+                out.skipped.push(SkippedStanza {
+                    package,
+                    error: IndexError::Syntax {
+                        what: "Packages index",
+                        source,
+                    },
+                });
+                paragraphs.skip_rest_of_paragraph();
+                continue;
+            }
         };
         let mut f = Fields {
             line: paragraph.line(),
@@ -290,15 +391,20 @@ pub fn parse_packages(
         for (name, value, line) in paragraph.fields() {
             f.take(name, value, line);
         }
-        let Some(pkg_arch) = f.get(key::ARCHITECTURE) else {
-            return Err(f.missing("Architecture"));
+        let result = match f.get(key::ARCHITECTURE) {
+            None => Err(f.missing("Architecture")),
+            Some(a) if a != arch && a != "all" => continue,
+            Some(_) => f.record(base, repo, arch),
         };
-        if pkg_arch != arch && pkg_arch != "all" {
-            continue;
+        match result {
+            Ok(record) => out.records.push(record),
+            Err(error) => out.skipped.push(SkippedStanza {
+                package: f.package().to_string(),
+                error,
+            }),
         }
-        out.push(f.record(base, repo, arch)?);
     }
-    Ok(out)
+    out
 }
 
 /// The `Packages` fields the parser uses, as slots: the named ones below,
@@ -424,6 +530,7 @@ impl<'a> Fields<'a> {
         let version = self
             .get(key::VERSION)
             .ok_or_else(|| self.missing("Version"))?;
+        crate::version::parse(version).map_err(|e| self.bad(key::VERSION, e.reason.to_string()))?;
         let filename = self
             .get(key::FILENAME)
             .ok_or_else(|| self.missing("Filename"))?;
@@ -445,6 +552,8 @@ impl<'a> Fields<'a> {
                         "expected `name` or `name (version)`".to_string(),
                     ));
                 }
+                crate::version::parse(v)
+                    .map_err(|e| self.bad(key::SOURCE, format!("source version: {}", e.reason)))?;
                 Some(SourceRef {
                     name: n.to_string(),
                     version: v.to_string(),

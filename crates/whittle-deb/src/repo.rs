@@ -14,12 +14,13 @@ use std::path::Path;
 
 use whittle_model::PackageRecord;
 use whittle_net::Fetcher;
-use whittle_sig::{cleartext_unverified, verify_cleartext, verify_detached, Keyring};
+use whittle_sig::{cleartext_unverified, verify_cleartext, verify_detached, Keyring, SigError};
 use whittle_world::{Reporter, WorldError};
 
 use crate::entry::DebRepository;
 use crate::index::{
-    decompress_index, parse_packages, parse_release, FileEntry, IndexError, Release,
+    decompress_index, parse_packages_from_line, parse_packages_skipping, parse_release, FileEntry,
+    ParsedPackages, Release,
 };
 use crate::snapshot::{self, SnapshotKey};
 use crate::sources::{find_suite, read_apt_sources, AptSource, SignedBy};
@@ -334,31 +335,73 @@ fn load_packages(
             index.plain.as_ref(),
         )?,
     };
-    let records = parse_in_halves(&String::from_utf8_lossy(&text), &src.url, repo, arch)
-        .map_err(|e| WorldError::format(format!("could not parse {url}")).because(e))?;
+    let parsed = parse_in_halves(&String::from_utf8_lossy(&text), &src.url, repo, arch)
+        .check_usable()
+        .map_err(|e| WorldError::format(format!("could not parse {shown}")).because(e))?;
+    if !parsed.skipped.is_empty() {
+        warn_skipped(&shown, &parsed, src.verify_signature, reporter);
+        // No snapshot: every build that reads this index warns again.
+        return Ok(parsed.records);
+    }
     if let Some(key) = &key {
-        if let Err(e) = snapshot::store(fetcher.cache(), key, &records) {
+        if let Err(e) = snapshot::store(fetcher.cache(), key, &parsed.records) {
             reporter.on_info(&format!("could not keep a parsed snapshot of {shown}: {e}"));
         }
     }
-    Ok(records)
+    Ok(parsed.records)
+}
+
+/// The most skipped stanzas of one index warned about one by one.
+const MAX_SKIP_WARNINGS: usize = 10;
+
+/// Warn about each stanza [`parse_packages_skipping`] set aside (the first
+/// [`MAX_SKIP_WARNINGS`]), then give the count.
+fn warn_skipped(shown: &str, parsed: &ParsedPackages, verified: bool, reporter: &dyn Reporter) {
+    let trust = if verified {
+        "the index is signed and its SHA-256 matched, so the rest of it is used"
+    } else {
+        "the rest of the (unverified) index is used"
+    };
+    for s in parsed.skipped.iter().take(MAX_SKIP_WARNINGS) {
+        let mut why = s.error.to_string();
+        let mut cause = std::error::Error::source(&s.error);
+        while let Some(c) = cause {
+            why.push_str(": ");
+            why.push_str(&c.to_string());
+            cause = c.source();
+        }
+        reporter.on_warning(&format!(
+            "{shown}: skipping package {} ({why}); {trust}",
+            s.package
+        ));
+    }
+    let n = parsed.skipped.len();
+    reporter.on_warning(&format!(
+        "{shown}: {n} malformed stanza{} skipped{}, {} package record{} read",
+        if n == 1 { "" } else { "s" },
+        if n > MAX_SKIP_WARNINGS {
+            format!(" ({} not shown)", n - MAX_SKIP_WARNINGS)
+        } else {
+            String::new()
+        },
+        parsed.records.len(),
+        if parsed.records.len() == 1 { "" } else { "s" },
+    ));
 }
 
 /// Parse an index on two cores: paragraphs are independent.
-fn parse_in_halves(
-    text: &str,
-    base_url: &str,
-    repo: usize,
-    arch: &str,
-) -> Result<Vec<PackageRecord>, IndexError> {
+fn parse_in_halves(text: &str, base_url: &str, repo: usize, arch: &str) -> ParsedPackages {
     let (first, second) = split_at_paragraph(text);
-    let (a, b) = rayon::join(
-        || parse_packages(first, base_url, repo, arch),
-        || parse_packages(second, base_url, repo, arch),
+    let (mut a, b) = rayon::join(
+        || parse_packages_skipping(first, base_url, repo, arch),
+        || {
+            // Messages about the second half name lines of the whole index.
+            let line = 1 + memchr::memchr_iter(b'\n', first.as_bytes()).count();
+            parse_packages_from_line(second, line, base_url, repo, arch)
+        },
     );
-    let mut records = a?;
-    records.extend(b?);
-    Ok(records)
+    a.extend(b);
+    a
 }
 
 /// Read a Release date (`Sat, 05 Dec 2026 14:33:08 UTC`, RFC 2822 in UTC)
@@ -488,13 +531,20 @@ fn fetch_release(
             verify_detached(&release, &sig, &src.keyring, &format!("{shown}/Release"))
         }
     }
-    .map_err(|e| {
-        WorldError::verification(format!(
+    .map_err(|e| match e {
+        // A document that is not a signed message at all (an error page, a
+        // cut-off download) was not tampered with: say what it is.
+        SigError::Malformed { .. } => WorldError::format(format!(
+            "{shown}/InRelease (or Release.gpg) is not a readable signed file, so nothing \
+             could be verified. Nothing was built."
+        ))
+        .because(e),
+        _ => WorldError::verification(format!(
             "the signature of {shown} is not valid for the keyring {}: the file was tampered \
              with or the keyring is wrong. Nothing was built.",
             src.keyring_origin
         ))
-        .because(e)
+        .because(e),
     })?;
     Ok(String::from_utf8_lossy(&verified.text).into_owned())
 }

@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use whittle_cache::{is_sha256_hex, sha256_hex, Cache, CacheError};
 use whittle_model::PackageRecord;
 
-use crate::index::{parse_packages, EXTRA_FIELDS};
+use crate::index::{parse_packages_skipping, ParsedPackages, EXTRA_FIELDS};
 
 /// Version of the snapshot layout; part of every key and header.
 pub const FORMAT: u32 = 1;
@@ -49,7 +49,7 @@ pub struct SnapshotKey {
 impl SnapshotKey {
     /// The snapshot of the index whose SHA-256 the signed `InRelease` lists
     /// as `index_sha256`, parsed for `arch` with `base_url` and `repo` as
-    /// [`parse_packages`] takes them. `None` when this build cannot
+    /// [`crate::index::parse_packages`] takes them. `None` when this build cannot
     /// fingerprint its parser (snapshots are then not used at all).
     pub fn new(index_sha256: &str, arch: &str, base_url: &str, repo: usize) -> Option<Self> {
         let fp = fingerprint()?;
@@ -223,27 +223,49 @@ pub fn decode(
     Ok(records)
 }
 
+/// What the parser reads differently than before, in ways [`SAMPLE`] may
+/// not show: bump it whenever a stanza would be accepted, set aside or
+/// read differently. (2: versions are validated and malformed stanzas are
+/// skipped instead of failing the index.)
+const PARSER_REVISION: u32 = 2;
+
 /// A digest of how this build turns `Packages` text into stored records:
-/// the snapshot format, [`EXTRA_FIELDS`], and both the `Debug` form (field
-/// names) and the postcard bytes (encoding) of the records parsed from
-/// `SAMPLE`, a paragraph using every field the parser reads. A change to
-/// the parser or to `PackageRecord` changes it, so old snapshots are not
-/// read by a whittle that would parse differently. Computed once.
+/// the snapshot format, [`PARSER_REVISION`], [`EXTRA_FIELDS`], and both
+/// the `Debug` form (field names) and the postcard bytes (encoding) of the
+/// records parsed from `SAMPLE` (stanzas using every field the parser
+/// reads, and malformed ones), with the packages it set aside. A change to
+/// the parser, to what it skips, or to `PackageRecord` changes it, so old
+/// snapshots are not read by a whittle that would parse differently.
+/// Computed once.
 pub fn fingerprint() -> Option<&'static str> {
     static FINGERPRINT: OnceLock<Option<String>> = OnceLock::new();
     FINGERPRINT
         .get_or_init(|| {
-            let records =
-                parse_packages(SAMPLE, "http://sample.invalid/debian", 7, "amd64").ok()?;
-            let encoded = postcard::to_stdvec(&records).ok()?;
-            let mut text = format!("{FORMAT}\n{EXTRA_FIELDS:?}\n{records:?}\n").into_bytes();
-            text.extend_from_slice(&encoded);
-            Some(sha256_hex(&text)[..32].to_string())
+            fingerprint_of(&parse_packages_skipping(
+                SAMPLE,
+                "http://sample.invalid/debian",
+                7,
+                "amd64",
+            ))
         })
         .as_deref()
 }
 
-/// Two `Packages` paragraphs covering every field the parser reads.
+/// The fingerprint of a parse of [`SAMPLE`] (see [`fingerprint`]).
+fn fingerprint_of(parsed: &ParsedPackages) -> Option<String> {
+    let encoded = postcard::to_stdvec(&parsed.records).ok()?;
+    let skipped: Vec<&str> = parsed.skipped.iter().map(|s| s.package.as_str()).collect();
+    let mut text = format!(
+        "{FORMAT}\n{PARSER_REVISION}\n{EXTRA_FIELDS:?}\n{:?}\n{skipped:?}\n",
+        parsed.records
+    )
+    .into_bytes();
+    text.extend_from_slice(&encoded);
+    Some(sha256_hex(&text)[..32].to_string())
+}
+
+/// Two `Packages` paragraphs covering every field the parser reads, then
+/// one malformed stanza per reason the parser sets one aside.
 const SAMPLE: &str = "\
 Package: sample
 Source: sample-src (1:2.0-1)
@@ -275,6 +297,42 @@ Version: 2.0-1
 Architecture: all
 Priority: optional
 Filename: /pool/main/s/sample/sample-doc_2.0-1_all.deb
+
+Package: bad-size
+Version: 1.0
+Architecture: amd64
+Filename: pool/b/bad-size_1.0_amd64.deb
+Size: abc
+
+Package: bad-version
+Version: :::
+Architecture: amd64
+Filename: pool/b/bad-version_amd64.deb
+
+Package: no-version
+Architecture: amd64
+Filename: pool/n/no-version_amd64.deb
+
+Package: bad-source-version
+Source: src (:::)
+Version: 1.0
+Architecture: amd64
+Filename: pool/b/bad-source-version_1.0_amd64.deb
+
+Package: bad-syntax
+Version: 1.0
+Architecture amd64
+Filename: pool/b/bad-syntax_1.0_amd64.deb
+
+Package: bad-depends
+Version: 1.0
+Architecture: amd64
+Depends: libc6 (>= 2.36
+Filename: pool/b/bad-depends_1.0_amd64.deb
+
+Package: other-arch
+Version: :::
+Architecture: arm64
 ";
 
 #[cfg(test)]
@@ -286,7 +344,62 @@ mod tests {
     }
 
     fn sample() -> Vec<PackageRecord> {
-        parse_packages(SAMPLE, "http://x.invalid/debian", 1, "amd64").unwrap()
+        parse_packages_skipping(SAMPLE, "http://x.invalid/debian", 1, "amd64").records
+    }
+
+    fn fingerprint_of_text(text: &str) -> Option<String> {
+        fingerprint_of(&parse_packages_skipping(
+            text,
+            "http://sample.invalid/debian",
+            7,
+            "amd64",
+        ))
+    }
+
+    #[test]
+    fn sample_covers_every_skip_reason() {
+        let parsed = parse_packages_skipping(SAMPLE, "http://x.invalid/debian", 1, "amd64");
+        let skipped: Vec<&str> = parsed.skipped.iter().map(|s| s.package.as_str()).collect();
+        assert_eq!(
+            skipped,
+            [
+                "bad-size",
+                "bad-version",
+                "no-version",
+                "bad-source-version",
+                "bad-syntax",
+                "bad-depends"
+            ]
+        );
+    }
+
+    #[test]
+    fn fingerprint_follows_the_record_set() {
+        let base = fingerprint_of_text(SAMPLE).unwrap();
+        assert_eq!(fingerprint(), Some(base.as_str()));
+        // A parser that accepted one of the stanzas it now sets aside, or
+        // read a field differently, produces other records: the
+        // fingerprint changes with them.
+        for (from, to) in [
+            (
+                "Version: :::\nArchitecture: amd64",
+                "Version: 1\nArchitecture: amd64",
+            ),
+            ("Size: abc", "Size: 1"),
+            ("Size: 4567", "Size: 4568"),
+            ("Priority: important", "Priority: optional"),
+            ("Architecture amd64", "Architecture: amd64"),
+        ] {
+            assert!(SAMPLE.contains(from), "{from}");
+            let other = fingerprint_of_text(&SAMPLE.replacen(from, to, 1)).unwrap();
+            assert_ne!(other, base, "{from} -> {to}");
+        }
+        // Stanzas for another architecture are not read at all.
+        let other_arch = SAMPLE.replace(
+            "Package: other-arch\nVersion: :::",
+            "Package: other-arch\nVersion: 1",
+        );
+        assert_eq!(fingerprint_of_text(&other_arch).unwrap(), base);
     }
 
     #[test]

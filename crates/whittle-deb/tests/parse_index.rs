@@ -9,7 +9,9 @@ use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 use whittle_deb::control::parse_paragraphs;
-use whittle_deb::index::{decompress_index, parse_packages, parse_release, IndexError, Release};
+use whittle_deb::index::{
+    decompress_index, parse_packages, parse_packages_skipping, parse_release, IndexError, Release,
+};
 use whittle_deb::relations::format_dependency;
 use whittle_deb::version;
 use whittle_model::{Op, PackageRecord, Provide, Requirement, SourceRef};
@@ -541,4 +543,127 @@ fn parse_real_noble() {
         }
     }
     assert!(total > 90_000, "{total}");
+}
+
+/// Debian Policy §5.6.12: `[epoch:]upstream[-revision]`, the epoch digits,
+/// the upstream starting with a digit, only `[A-Za-z0-9.+~-:]` in it and
+/// `[A-Za-z0-9.+~]` in the revision. A `Packages` stanza with any other
+/// `Version` (or `Source` version) is refused, naming the package.
+#[test]
+fn invalid_versions_are_refused_naming_the_package() {
+    for bad in [
+        ":::",
+        "abc",
+        "1.0_beta",
+        "a:1.0",
+        ":1.0",
+        "1:",
+        "1.0-",
+        "1 0",
+        "1.0-r/1",
+        "99999999999:1",
+    ] {
+        let text = PACKAGES.replace("Version: 2026f-0+deb12u1", &format!("Version: {bad}"));
+        let e = parse_packages(&text, "http://mirror.invalid/debian", 0, "amd64").unwrap_err();
+        assert!(
+            matches!(&e, IndexError::BadField { package, field: "Version", line: 27, .. } if package == "tzdata"),
+            "{bad}: {e:?}"
+        );
+        assert!(
+            e.to_string().contains("package tzdata: bad Version value"),
+            "{e}"
+        );
+    }
+    let text = PACKAGES.replace(
+        "Source: python3-defaults (3.11.2-1)",
+        "Source: python3-defaults (:::)",
+    );
+    let e = parse_packages(&text, "http://mirror.invalid/debian", 0, "amd64").unwrap_err();
+    assert!(
+        matches!(&e, IndexError::BadField { package, field: "Source", .. } if package == "python3"),
+        "{e:?}"
+    );
+    // Valid edge cases stay valid.
+    for good in ["0", "1:0", "1:2:3-4", "1.0~rc1+dfsg-1~bpo12+1", "2.3-4-5"] {
+        let text = PACKAGES.replace("Version: 2026f-0+deb12u1", &format!("Version: {good}"));
+        parse_packages(&text, "http://mirror.invalid/debian", 0, "amd64")
+            .unwrap_or_else(|e| panic!("{good}: {e}"));
+    }
+}
+
+/// One malformed stanza costs that package, not the index: the others are
+/// read and the bad one is set aside with its package, line and field.
+#[test]
+fn a_malformed_stanza_is_set_aside() {
+    let base = "http://mirror.invalid/debian";
+    for (from, to, field) in [
+        ("Size: 26300", "Size: abc", "Size"),
+        ("Version: 3.11.2-1+b1\n", "", "Version"),
+        ("Version: 3.11.2-1+b1", "Version: :::", "Version"),
+        (
+            "Depends: python3.11 (>= 3.11.2-1~)",
+            "Depends: python3.11 (>= 3.11.2-1~",
+            "Depends",
+        ),
+        ("SHA256: 33f6", "SHA256: zz33f6", "SHA256"),
+    ] {
+        let text = PACKAGES.replace(from, to);
+        let parsed = parse_packages_skipping(&text, base, 0, "amd64");
+        let names: Vec<&str> = parsed.records.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["tzdata"], "{field}");
+        assert_eq!(parsed.skipped.len(), 1, "{field}");
+        let skipped = &parsed.skipped[0];
+        assert_eq!(skipped.package, "python3");
+        let msg = skipped.error.to_string();
+        assert!(
+            msg.contains(field) && msg.contains("python3") && msg.contains("line "),
+            "{msg}"
+        );
+        // The strict parse still refuses the index, with the same error.
+        let strict = parse_packages(&text, base, 0, "amd64").unwrap_err();
+        assert_eq!(strict.to_string(), msg);
+    }
+}
+
+/// Broken deb822 inside a stanza skips to the end of that stanza; the
+/// stanzas after it are read, and line numbers stay those of the file.
+#[test]
+fn a_stanza_with_broken_syntax_is_skipped_to_its_end() {
+    let text = PACKAGES
+        .replace("Multi-Arch: allowed\n", "Multi-Arch allowed\n")
+        .replace("Size: 10\n", "Size: 10\nSize: 11\n");
+    let parsed = parse_packages_skipping(&text, "http://mirror.invalid/debian", 0, "amd64");
+    assert!(parsed.records.is_empty());
+    let skipped: Vec<(&str, String)> = parsed
+        .skipped
+        .iter()
+        .map(|s| {
+            let cause = std::error::Error::source(&s.error)
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            (s.package.as_str(), cause)
+        })
+        .collect();
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert_eq!(skipped[0].0, "python3");
+    assert!(skipped[0].1.starts_with("line 13:"), "{skipped:?}");
+    assert_eq!(skipped[1].0, "tzdata");
+    assert!(
+        skipped[1].1.starts_with("line 33:") && skipped[1].1.contains("Size"),
+        "{skipped:?}"
+    );
+    // Every stanza for the architecture malformed: an error.
+    let e = parsed.check_usable().unwrap_err();
+    assert!(
+        matches!(e, IndexError::AllMalformed { skipped: 2, .. }),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("every stanza"), "{e}");
+    // A continuation line with no field before it (the paragraph starts
+    // with a space) is skipped too.
+    let text = format!(" orphan continuation\n\n{PACKAGES}");
+    let parsed = parse_packages_skipping(&text, "http://mirror.invalid/debian", 0, "amd64");
+    assert_eq!(parsed.records.len(), 2);
+    assert_eq!(parsed.skipped.len(), 1);
+    assert_eq!(parsed.skipped[0].package, "(unnamed)");
 }

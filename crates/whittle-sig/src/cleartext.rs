@@ -2,6 +2,7 @@
 
 use pgp::composed::CleartextSignedMessage;
 
+use crate::error::without_byte_dumps;
 use crate::{Keyring, SigError, Verified};
 
 /// Verify a clearsigned document (Debian `InRelease`).
@@ -17,8 +18,8 @@ pub fn verify_cleartext(doc: &[u8], keyring: &Keyring, origin: &str) -> Result<V
         origin: origin.to_string(),
         reason,
     };
-    let (msg, _headers) = CleartextSignedMessage::from_armor(doc)
-        .map_err(|e| malformed(format!("not a valid clearsigned (InRelease) document: {e}")))?;
+    let (msg, _headers) =
+        CleartextSignedMessage::from_armor(doc).map_err(|e| malformed(diagnose(doc, &e)))?;
     // The text exactly as hashed: unescaped, trimmed, CRLF line endings.
     let signed = msg.signed_text();
     let signer_fingerprint = keyring.check(msg.signatures(), signed.as_bytes(), origin)?;
@@ -35,9 +36,87 @@ pub fn cleartext_unverified(doc: &[u8], origin: &str) -> Result<Vec<u8>, SigErro
     let (msg, _headers) =
         CleartextSignedMessage::from_armor(doc).map_err(|e| SigError::Malformed {
             origin: origin.to_string(),
-            reason: format!("not a valid clearsigned (InRelease) document: {e}"),
+            reason: diagnose(doc, &e),
         })?;
     Ok(output_text(doc, &msg))
+}
+
+const BEGIN_MESSAGE: &str = "-----BEGIN PGP SIGNED MESSAGE-----";
+const BEGIN_SIGNATURE: &str = "-----BEGIN PGP SIGNATURE-----";
+const END_SIGNATURE: &str = "-----END PGP SIGNATURE-----";
+
+/// What is wrong with a document rpgp refused, in words: the layout of RFC
+/// 4880 §7 (header line, armor headers, empty line, text, signature block)
+/// is checked line by line, and only when that finds nothing is rpgp's own
+/// complaint given, with any raw byte dump it holds cut out.
+fn diagnose(doc: &[u8], parser_error: &pgp::errors::Error) -> String {
+    const NOT_CLEARSIGNED: &str = "not an OpenPGP cleartext-signed message";
+    // A final line ending ends the last line; it does not start an empty one.
+    let doc = doc.strip_suffix(b"\n").unwrap_or(doc);
+    let mut lines = doc
+        .split(|&b| b == b'\n')
+        .map(|l| String::from_utf8_lossy(l).trim_end().to_string())
+        .skip_while(String::is_empty);
+    let Some(first) = lines.next() else {
+        return format!("{NOT_CLEARSIGNED}: the file is empty");
+    };
+    if first != BEGIN_MESSAGE {
+        let hint = if first.starts_with('<') {
+            " (it looks like HTML: is the server answering with an error page?)"
+        } else if first.starts_with("-----BEGIN PGP") {
+            " (it is another kind of OpenPGP block)"
+        } else {
+            ""
+        };
+        return format!(
+            "{NOT_CLEARSIGNED}: no `{BEGIN_MESSAGE}` line; the file starts with {}{hint}",
+            shown_line(&first)
+        );
+    }
+    // Armor headers (`Hash: SHA256`) up to the empty line.
+    let mut ended = false;
+    for line in lines.by_ref() {
+        if line.is_empty() {
+            ended = true;
+            break;
+        }
+        if !line.contains(": ") {
+            return format!(
+                "{NOT_CLEARSIGNED}: the armor header line {} is not `Name: value`, and no \
+                 empty line separates the headers from the signed text",
+                shown_line(&line)
+            );
+        }
+    }
+    if !ended {
+        return format!("{NOT_CLEARSIGNED}: the file ends inside its armor headers (cut off?)");
+    }
+    if !lines.by_ref().any(|l| l == BEGIN_SIGNATURE) {
+        return format!(
+            "the signed text is not followed by a `{BEGIN_SIGNATURE}` line: the file is cut \
+             off before its signature (a truncated download?)"
+        );
+    }
+    if !lines.by_ref().any(|l| l == END_SIGNATURE) {
+        return format!(
+            "the signature block has no `{END_SIGNATURE}` line: the file is cut off inside \
+             its signature (a truncated download?)"
+        );
+    }
+    format!(
+        "the signature block does not decode as OpenPGP signatures ({})",
+        without_byte_dumps(&parser_error.to_string())
+    )
+}
+
+/// A line for a message: quoted, control characters escaped, at most 60
+/// characters.
+fn shown_line(line: &str) -> String {
+    let mut shown: String = line.chars().take(60).collect();
+    if shown.len() < line.len() {
+        shown.push('…');
+    }
+    format!("{:?}", shown)
 }
 
 /// What gpgv writes: the unescaped text and the line ending before the

@@ -7,6 +7,7 @@ use pgp::{
     packet::Signature,
 };
 
+use crate::error::without_byte_dumps;
 use crate::{keyring::is_armored, Keyring, SigError, Verified};
 
 /// Verify a detached signature (`Release` + `Release.gpg`; the signature binary or
@@ -23,7 +24,10 @@ pub fn verify_detached(
 ) -> Result<Verified, SigError> {
     let malformed = |e: pgp::errors::Error| SigError::Malformed {
         origin: origin.to_string(),
-        reason: format!("cannot parse the detached signature: {e}"),
+        reason: format!(
+            "cannot parse the detached signature: {}",
+            without_byte_dumps(&e.to_string())
+        ),
     };
     let iter = if is_armored(signature) {
         DetachedSignature::from_armor_many_buf(Cursor::new(signature))

@@ -68,3 +68,42 @@ pub enum SigError {
         reason: String,
     },
 }
+
+/// `text` with every bracketed list of numbers (`[88, 49, …]`, a `Debug`
+/// of raw bytes some parser errors embed) replaced by `[…]`.
+pub(crate) fn without_byte_dumps(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find(']') {
+            Some(close)
+                if close > 0
+                    && after[..close]
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || b == b',' || b == b' ') =>
+            {
+                out.push_str("[…]");
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('[');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn byte_dumps_are_cut_out() {
+        assert_eq!(
+            super::without_byte_dumps("footer Error { input: [88, 49, 10], code: Tag } [a] [] [1]"),
+            "footer Error { input: […], code: Tag } [a] [] […]"
+        );
+    }
+}
