@@ -115,6 +115,7 @@ fn a_signed_index_with_bad_records_loads_the_rest_and_warns() {
         fetcher,
         arch: Arch::Amd64,
         reporter: warnings.clone(),
+        contents: whittle_rootfs::ContentStore::in_memory(),
     };
     let records = world.load_index(&cx, 0).unwrap();
     assert_eq!(names(&records), ["alpha", "omega"]);
