@@ -51,6 +51,10 @@ pub enum Command {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// Report shells, package managers, setuid files, world-writable and
+    /// non-root paths and script-only packages of an image; exit 1 when a
+    /// `--fail-on` category has findings, 2 when the image cannot be read.
+    Audit(crate::audit::AuditArgs),
 }
 
 /// Options shared by every subcommand that reads a recipe.
@@ -159,7 +163,7 @@ mod tests {
         argv.extend_from_slice(args);
         match Cli::try_parse_from(argv).expect("arguments parse").command {
             Command::ShowPackages { common, .. } => common,
-            Command::Build { .. } => panic!("not show-packages"),
+            _ => panic!("not show-packages"),
         }
     }
 

@@ -9,6 +9,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod args;
+mod audit;
 mod date;
 mod report;
 mod size;
@@ -26,6 +27,9 @@ use crate::report::TermReporter;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Audit(args) = &cli.command {
+        return audit::main(args);
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -98,6 +102,7 @@ fn run(cli: Cli) -> Result<()> {
             println!("{}", outcome.digest);
             Ok(())
         }
+        Command::Audit(_) => unreachable!("`whittle audit` is run from main"),
         Command::ShowPackages { recipe, common } => {
             let plan = load_plan(&recipe, &common)?;
             let reporter = Arc::new(TermReporter::quiet());

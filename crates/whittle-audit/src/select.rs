@@ -1,0 +1,397 @@
+//! Which image of an image set to audit: by tag (the layout's
+//! `org.opencontainers.image.ref.name` annotation, or docker's `RepoTags`)
+//! and by platform (the index descriptor's `platform`, else the config's
+//! `os`/`architecture`/`variant`). Formats: OCI image-spec `image-layout.md`,
+//! `image-index.md`, `manifest.md`; docker's `manifest.json` of
+//! `docker save`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::error::AuditError;
+use crate::platform::Platform;
+use crate::store::Store;
+
+const REF_NAME: &str = "org.opencontainers.image.ref.name";
+const CONTAINERD_NAME: &str = "io.containerd.image.name";
+/// How deep image indexes may nest.
+const MAX_DEPTH: usize = 4;
+
+/// The image chosen, and where its layers are.
+pub(crate) struct Selected {
+    pub platform: Platform,
+    /// The manifest's digest (OCI images; docker archives have none).
+    pub manifest: Option<String>,
+    /// The layers, bottom first.
+    pub layers: Vec<LayerRef>,
+    /// Every platform the set offers.
+    pub available: Vec<Platform>,
+}
+
+/// One layer: its member in the store and the digests to check it against.
+pub(crate) struct LayerRef {
+    pub member: String,
+    /// Digest of the (compressed) blob, from the manifest.
+    pub digest: Option<String>,
+    /// Size of the blob, from the manifest.
+    pub size: Option<u64>,
+    /// Digest of the uncompressed tar, from the config's `rootfs.diff_ids`.
+    pub diff_id: Option<String>,
+}
+
+#[derive(Deserialize, Clone)]
+struct Descriptor {
+    #[serde(default)]
+    digest: String,
+    #[serde(default)]
+    size: Option<u64>,
+    #[serde(default)]
+    platform: Option<PlatformJson>,
+    #[serde(default)]
+    annotations: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize, Clone)]
+struct PlatformJson {
+    #[serde(default)]
+    os: String,
+    #[serde(default)]
+    architecture: String,
+    #[serde(default)]
+    variant: Option<String>,
+}
+
+/// An image index or an image manifest: which one it is shows in which
+/// fields it has.
+#[derive(Deserialize)]
+struct IndexOrManifest {
+    #[serde(default)]
+    manifests: Option<Vec<Descriptor>>,
+    #[serde(default)]
+    config: Option<Descriptor>,
+    #[serde(default)]
+    layers: Option<Vec<Descriptor>>,
+}
+
+#[derive(Deserialize, Default)]
+struct ConfigJson {
+    #[serde(default)]
+    os: String,
+    #[serde(default)]
+    architecture: String,
+    #[serde(default)]
+    variant: Option<String>,
+    #[serde(default)]
+    rootfs: RootFsJson,
+}
+
+#[derive(Deserialize, Default)]
+struct RootFsJson {
+    #[serde(default)]
+    diff_ids: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct DockerEntry {
+    #[serde(rename = "Config")]
+    config: String,
+    #[serde(rename = "RepoTags", default)]
+    repo_tags: Option<Vec<String>>,
+    #[serde(rename = "Layers", default)]
+    layers: Vec<String>,
+}
+
+/// A candidate image: its platform and how to reach its layers.
+struct Candidate {
+    platform: Platform,
+    manifest: Option<String>,
+    layers: Vec<LayerRef>,
+}
+
+/// Choose the image of `store` tagged `tag` for `wanted` (default: the only
+/// one, else the host's).
+pub(crate) fn select(
+    store: &Store,
+    tag: Option<&str>,
+    wanted: Option<&Platform>,
+) -> Result<Selected, AuditError> {
+    let candidates = if store.has("index.json") {
+        oci_candidates(store, tag)?
+    } else if store.has("manifest.json") {
+        docker_candidates(store, tag)?
+    } else if let Some(cut) = store.missing_from_cut_archive() {
+        return Err(cut);
+    } else {
+        return Err(AuditError::NotAnImage {
+            path: store.image().to_path_buf(),
+            reason: "it has neither index.json (an OCI image layout) nor manifest.json (a docker-archive)".into(),
+        });
+    };
+    choose_platform(store, candidates, wanted)
+}
+
+fn choose_platform(
+    store: &Store,
+    candidates: Vec<Candidate>,
+    wanted: Option<&Platform>,
+) -> Result<Selected, AuditError> {
+    let available: Vec<Platform> = candidates.iter().map(|c| c.platform.clone()).collect();
+    let list = || {
+        let names: Vec<String> = available.iter().map(Platform::to_string).collect();
+        if names.is_empty() {
+            "no images".to_string()
+        } else {
+            names.join(", ")
+        }
+    };
+    let index = match wanted {
+        Some(w) => candidates
+            .iter()
+            .position(|c| c.platform.satisfies(w))
+            .ok_or_else(|| AuditError::NoSuchPlatform {
+                image: store.image().to_path_buf(),
+                wanted: w.to_string(),
+                available: list(),
+            })?,
+        None if candidates.len() == 1 => 0,
+        None => {
+            let host = Platform::host();
+            candidates
+                .iter()
+                .position(|c| c.platform.satisfies(&host))
+                .ok_or_else(|| match available.first() {
+                    Some(first) => AuditError::ChoosePlatform {
+                        image: store.image().to_path_buf(),
+                        host: host.to_string(),
+                        available: list(),
+                        example: first.to_string(),
+                    },
+                    None => AuditError::NotAnImage {
+                        path: store.image().to_path_buf(),
+                        reason: "its index lists no image manifests".into(),
+                    },
+                })?
+        }
+    };
+    let mut candidates = candidates;
+    let chosen = candidates.swap_remove(index);
+    Ok(Selected {
+        platform: chosen.platform,
+        manifest: chosen.manifest,
+        layers: chosen.layers,
+        available,
+    })
+}
+
+/// Whether a reference name is the tag asked for: the whole reference
+/// (`registry.example/app:1.0`) or its tag part (`1.0`).
+fn tag_matches(name: &str, tag: &str) -> bool {
+    if name == tag {
+        return true;
+    }
+    let last = name.rsplit('/').next().unwrap_or(name);
+    last.rsplit_once(':').is_some_and(|(_, t)| t == tag)
+}
+
+/// The tops of `index.json` the tag picks out (all of them without a tag,
+/// unless they carry different names).
+fn pick_tagged<T, F>(
+    store: &Store,
+    items: Vec<T>,
+    names: F,
+    tag: Option<&str>,
+) -> Result<Vec<T>, AuditError>
+where
+    F: Fn(&T) -> Vec<String>,
+{
+    let mut all: Vec<String> = items.iter().flat_map(&names).collect();
+    all.sort();
+    all.dedup();
+    let available = if all.is_empty() {
+        "no tags".to_string()
+    } else {
+        all.join(", ")
+    };
+    match tag {
+        Some(tag) => {
+            let picked: Vec<T> = items
+                .into_iter()
+                .filter(|i| names(i).iter().any(|n| tag_matches(n, tag)))
+                .collect();
+            if picked.is_empty() {
+                return Err(AuditError::NoSuchTag {
+                    image: store.image().to_path_buf(),
+                    tag: tag.to_string(),
+                    available,
+                });
+            }
+            Ok(picked)
+        }
+        None if all.len() > 1 => Err(AuditError::ChooseTag {
+            image: store.image().to_path_buf(),
+            available,
+        }),
+        None => Ok(items),
+    }
+}
+
+fn oci_candidates(store: &Store, tag: Option<&str>) -> Result<Vec<Candidate>, AuditError> {
+    let index: IndexOrManifest = store.read_json("index.json", "image index")?;
+    let tops = index.manifests.unwrap_or_default();
+    let tops = pick_tagged(
+        store,
+        tops,
+        |d| {
+            [REF_NAME, CONTAINERD_NAME]
+                .iter()
+                .filter_map(|k| d.annotations.get(*k).cloned())
+                .take(1)
+                .collect()
+        },
+        tag,
+    )?;
+    let mut out = Vec::new();
+    for top in &tops {
+        expand(store, top, "index.json", 0, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// Follow a descriptor down to image manifests.
+fn expand(
+    store: &Store,
+    desc: &Descriptor,
+    from: &str,
+    depth: usize,
+    out: &mut Vec<Candidate>,
+) -> Result<(), AuditError> {
+    // Attestations and other artefacts carry an `unknown` platform.
+    if desc.platform.as_ref().is_some_and(|p| p.os == "unknown") {
+        return Ok(());
+    }
+    let member = blob_member(store, &desc.digest, from)?;
+    if depth > MAX_DEPTH {
+        return Err(AuditError::NotAnImage {
+            path: store.image().to_path_buf(),
+            reason: format!("its image indexes nest deeper than {MAX_DEPTH} levels at {member}"),
+        });
+    }
+    let doc: IndexOrManifest = store.read_json(&member, "image index or manifest")?;
+    if let Some(children) = doc.manifests {
+        for child in &children {
+            expand(store, child, &member, depth + 1, out)?;
+        }
+        return Ok(());
+    }
+    let (Some(config_desc), Some(layers)) = (doc.config, doc.layers) else {
+        return Ok(()); // neither an index nor an image manifest
+    };
+    let config_member = blob_member(store, &config_desc.digest, &member)?;
+    let config: ConfigJson = store.read_json(&config_member, "image config")?;
+    let platform = match &desc.platform {
+        Some(p) => platform_of(&p.os, &p.architecture, p.variant.as_deref()),
+        None => platform_of(&config.os, &config.architecture, config.variant.as_deref()),
+    };
+    let diff_ids = diff_ids(&config, layers.len());
+    let mut refs = Vec::with_capacity(layers.len());
+    for (i, layer) in layers.iter().enumerate() {
+        refs.push(LayerRef {
+            member: blob_member(store, &layer.digest, &member)?,
+            digest: Some(layer.digest.clone()),
+            size: layer.size,
+            diff_id: diff_ids.get(i).cloned().flatten(),
+        });
+    }
+    out.push(Candidate {
+        platform,
+        manifest: Some(desc.digest.clone()),
+        layers: refs,
+    });
+    Ok(())
+}
+
+fn docker_candidates(store: &Store, tag: Option<&str>) -> Result<Vec<Candidate>, AuditError> {
+    let entries: Vec<DockerEntry> = store.read_json("manifest.json", "docker-archive manifest")?;
+    let entries = pick_tagged(
+        store,
+        entries,
+        |e| e.repo_tags.clone().unwrap_or_default(),
+        tag,
+    )?;
+    let mut out = Vec::new();
+    for entry in entries {
+        let config: ConfigJson = store.read_json(&entry.config, "image config")?;
+        let platform = platform_of(&config.os, &config.architecture, config.variant.as_deref());
+        let diff_ids = diff_ids(&config, entry.layers.len());
+        let layers = entry
+            .layers
+            .into_iter()
+            .enumerate()
+            .map(|(i, member)| LayerRef {
+                member,
+                digest: None,
+                size: None,
+                diff_id: diff_ids.get(i).cloned().flatten(),
+            })
+            .collect();
+        out.push(Candidate {
+            platform,
+            manifest: None,
+            layers,
+        });
+    }
+    Ok(out)
+}
+
+/// The config's diff IDs when there is one per layer (else none are
+/// checked: the count itself is then wrong, which runtimes refuse).
+fn diff_ids(config: &ConfigJson, layers: usize) -> Vec<Option<String>> {
+    if config.rootfs.diff_ids.len() == layers {
+        config.rootfs.diff_ids.iter().cloned().map(Some).collect()
+    } else {
+        vec![None; layers]
+    }
+}
+
+fn platform_of(os: &str, arch: &str, variant: Option<&str>) -> Platform {
+    Platform {
+        os: if os.is_empty() { "linux" } else { os }.to_string(),
+        architecture: arch.to_string(),
+        variant: variant.filter(|v| !v.is_empty()).map(str::to_string),
+    }
+}
+
+/// `blobs/sha256/<hex>` for a digest, checked to be well formed (it
+/// becomes a file name).
+pub(crate) fn blob_member(store: &Store, digest: &str, from: &str) -> Result<String, AuditError> {
+    match digest.strip_prefix("sha256:") {
+        Some(hex)
+            if hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) =>
+        {
+            Ok(format!("blobs/sha256/{hex}"))
+        }
+        _ => Err(AuditError::BadDigest {
+            image: store.image().to_path_buf(),
+            member: from.to_string(),
+            digest: digest.to_string(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tag_matches;
+
+    #[test]
+    fn tags_match_whole_or_tag_part() {
+        assert!(tag_matches("registry.example/app:1.0", "1.0"));
+        assert!(tag_matches(
+            "registry.example/app:1.0",
+            "registry.example/app:1.0"
+        ));
+        assert!(tag_matches("latest", "latest"));
+        assert!(!tag_matches("registry.example:5000/app", "5000/app"));
+        assert!(!tag_matches("registry.example/app:1.0", "1"));
+    }
+}
