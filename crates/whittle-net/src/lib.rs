@@ -18,8 +18,10 @@
 //! tests.
 #![deny(missing_docs)]
 
+mod download;
 mod error;
 mod fetcher;
+mod limits;
 mod location;
 mod redact;
 mod retry;
@@ -32,8 +34,9 @@ mod test_server;
 
 pub use error::NetError;
 pub use fetcher::{Fetcher, Progress};
+pub use limits::{Limits, MAX_METADATA_SIZE, MAX_STREAM_SIZE};
 pub use redact::redact;
 pub use tee::CachingReader;
 #[cfg(feature = "test-server")]
-pub use test_server::TestServer;
-pub use whittle_cache::{Cache, CacheError};
+pub use test_server::{Fault, TestServer};
+pub use whittle_cache::{Cache, CacheError, Trust};
