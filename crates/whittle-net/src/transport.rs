@@ -66,7 +66,7 @@ impl Transport {
                     url: redact(url),
                     reason,
                 }
-            } else if e.is_timeout() {
+            } else if e.is_timeout() && !e.is_connect() {
                 NetError::TooSlow {
                     url: redact(url),
                     detail: "the server did not answer in time".to_string(),
