@@ -448,7 +448,14 @@ fn fetch_package(
         let reporter = cx.reporter.clone();
         Box::new(move |bytes: u64, _total: Option<u64>| reporter.on_download_progress(token, bytes))
     };
-    let opened = cx.fetcher.open_unverified(url, Some(progress));
+    // No more than the signed index says (or the unpacker's bound).
+    let limit = record
+        .download
+        .size
+        .map_or(crate::unpack::MAX_APK_SIZE, |s| {
+            s.min(crate::unpack::MAX_APK_SIZE)
+        });
+    let opened = cx.fetcher.open_unverified(url, limit, Some(progress));
     let result = opened
         .map_err(|e| {
             WorldError::fetch(format!(

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::digest::{hash_reader, is_sha256_hex, sha256_hex, BlobReader};
 use crate::error::CacheError;
+use crate::keyed::{self, Secret, Trust};
 use crate::root;
 use crate::writer::BlobWriter;
 
@@ -19,12 +20,18 @@ const CACHEDIR_TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 /// Temporary files older than this are left over from crashed runs and removed on open.
 const STALE_TMP_AGE: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// The on-disk format version; entries of other versions are ignored.
+const BUCKET: &str = "v2";
+
 #[derive(Debug)]
 pub(crate) struct Inner {
     root: PathBuf,
     blobs: PathBuf,
     keyed: PathBuf,
     pub(crate) tmp: PathBuf,
+    trust: Trust,
+    /// Present when the cache is trusted.
+    secret: Option<Secret>,
 }
 
 /// A cheap-to-clone handle on a cache root; see the crate docs for the layout.
@@ -35,19 +42,26 @@ pub struct Cache {
 
 impl Cache {
     /// Open the cache at `root`, creating it if needed: writes `CACHEDIR.TAG` and the versioned
-    /// bucket directory `v1/` (with `blobs/sha256`, `keyed` and `tmp` inside).
+    /// bucket directory `v2/` (with `blobs/sha256`, `keyed`, `tmp` and the secret `key` inside),
+    /// and decides whether keyed entries are trusted ([`Cache::trust`]).
     pub fn open(root: impl Into<PathBuf>) -> Result<Cache, CacheError> {
         let root: PathBuf = root.into();
-        let bucket = root.join("v1");
-        let inner = Inner {
-            blobs: bucket.join("blobs").join("sha256"),
-            keyed: bucket.join("keyed"),
-            tmp: bucket.join("tmp"),
-            root,
-        };
-        for dir in [&inner.blobs, &inner.keyed, &inner.tmp] {
+        let bucket = root.join(BUCKET);
+        let blobs = bucket.join("blobs").join("sha256");
+        let keyed = bucket.join("keyed");
+        let tmp = bucket.join("tmp");
+        for dir in [&blobs, &keyed, &tmp] {
             fs_err::create_dir_all(dir)?;
         }
+        let (trust, secret) = keyed::load(&root, &bucket, &tmp);
+        let inner = Inner {
+            blobs,
+            keyed,
+            tmp,
+            root,
+            trust,
+            secret,
+        };
         let cache = Cache {
             inner: Arc::new(inner),
         };
@@ -74,6 +88,11 @@ impl Cache {
     /// The cache root directory.
     pub fn root(&self) -> &Path {
         &self.inner.root
+    }
+
+    /// Whether keyed entries ([`Cache::get_keyed`]) are used, and if not, why.
+    pub fn trust(&self) -> &Trust {
+        &self.inner.trust
     }
 
     /// Path of the blob with this sha256 (hex) if it is present and its content still hashes to
@@ -147,17 +166,34 @@ impl Cache {
     }
 
     /// Store small data under an arbitrary string key (e.g. an index URL), replacing any previous
-    /// value atomically. The file is `v1/keyed/<sha256(key)>`.
+    /// value atomically. The file is `v2/keyed/<sha256(key)>`: an HMAC-SHA256 of the key and data
+    /// under the cache's secret, then the data. In an untrusted cache nothing is stored.
     pub fn put_keyed(&self, key: &str, data: &[u8]) -> Result<(), CacheError> {
-        self.write_atomic(&self.keyed_path(key), data)
+        let Some(sealed) = self.inner.secret.as_ref().and_then(|s| s.seal(key, data)) else {
+            return Ok(());
+        };
+        self.write_atomic(&self.keyed_path(key), &sealed)
     }
 
-    /// Data previously stored with [`Cache::put_keyed`] under `key`, if any.
+    /// Data previously stored with [`Cache::put_keyed`] under `key`, if any and if its MAC
+    /// verifies. An entry that does not verify (edited or forged) is deleted and reported as
+    /// absent; in an untrusted cache every lookup is a miss.
     pub fn get_keyed(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
-        match fs_err::read(self.keyed_path(key)) {
-            Ok(data) => Ok(Some(data)),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.into()),
+        let Some(secret) = &self.inner.secret else {
+            return Ok(None);
+        };
+        let path = self.keyed_path(key);
+        let stored = match fs_err::read(&path) {
+            Ok(data) => data,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        match secret.open(key, stored) {
+            Some(data) => Ok(Some(data)),
+            None => {
+                remove_if_present(&path)?;
+                Ok(None)
+            }
         }
     }
 

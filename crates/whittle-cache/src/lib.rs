@@ -4,9 +4,10 @@
 //!
 //! ```text
 //! <root>/CACHEDIR.TAG            standard cache-directory tag (backup tools skip the tree)
-//! <root>/v1/blobs/sha256/<hex>   blobs named by the sha256 of their content
-//! <root>/v1/keyed/<sha256(key)>  small entries keyed by an arbitrary string (e.g. an index URL)
-//! <root>/v1/tmp/                 temporary files being filled; renamed into place atomically
+//! <root>/v2/blobs/sha256/<hex>   blobs named by the sha256 of their content
+//! <root>/v2/keyed/<sha256(key)>  small entries keyed by an arbitrary string (e.g. an index URL)
+//! <root>/v2/key                  32 random bytes, mode 0600: the secret keyed entries are MACed with
+//! <root>/v2/tmp/                 temporary files being filled; renamed into place atomically
 //! ```
 //!
 //! Every blob is re-hashed when it is reused ([`Cache::blob`]); a corrupt entry is deleted and
@@ -16,16 +17,24 @@
 //! blob at once: each writes its own uniquely named temporary file and the last rename wins with
 //! identical content.
 //!
+//! Keyed entries cannot be checked against their name, so each carries an HMAC-SHA256 of its key
+//! and data under the cache's secret; one that does not verify is deleted and treated as absent.
+//! A cache whose secret another user owns or may read, or whose root or bucket every user may
+//! write, is [`Trust::Untrusted`]: its keyed entries are ignored (blobs are still used, being
+//! verified by digest). Entries of the older `v1/` layout, which had no MACs, are ignored.
+//!
 //! The crate never touches the network; see `whittle-net` for fetching through the cache.
 #![deny(missing_docs)]
 
 mod cache;
 mod digest;
 mod error;
+mod keyed;
 mod root;
 mod writer;
 
 pub use cache::Cache;
 pub use digest::{is_sha256_hex, sha256_hex, BlobReader};
 pub use error::CacheError;
+pub use keyed::Trust;
 pub use writer::BlobWriter;

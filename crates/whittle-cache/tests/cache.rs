@@ -20,6 +20,13 @@ fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// No blob, keyed entry or temporary file under the cache at `root`.
+fn no_entries(root: &Path) -> bool {
+    ["v2/blobs", "v2/keyed", "v2/tmp"]
+        .iter()
+        .all(|d| files_under(&root.join(d)).is_empty())
+}
+
 #[test]
 fn open_creates_layout_and_tag() {
     let dir = tempfile::tempdir().unwrap();
@@ -28,7 +35,7 @@ fn open_creates_layout_and_tag() {
     assert_eq!(cache.root(), root);
     let tag = fs_err::read_to_string(root.join("CACHEDIR.TAG")).unwrap();
     assert!(tag.starts_with("Signature: 8a477f597d28d172789f06886806bc55"));
-    assert!(root.join("v1").is_dir());
+    assert!(root.join("v2").is_dir());
     // Re-opening is fine.
     Cache::open(&root).unwrap();
 }
@@ -53,7 +60,7 @@ fn atomic_fill_then_reuse() {
     // Upper-case digests address the same blob.
     assert_eq!(cache.blob(&sha.to_uppercase()).unwrap(), Some(path));
     // No temporary files remain.
-    assert!(files_under(&dir.path().join("v1/tmp")).is_empty());
+    assert!(files_under(&dir.path().join("v2/tmp")).is_empty());
 }
 
 #[test]
@@ -65,7 +72,7 @@ fn dropped_writer_leaves_nothing() {
     w.write_all(b"ab").unwrap();
     drop(w);
     assert!(cache.blob(&sha).unwrap().is_none());
-    assert!(files_under(&dir.path().join("v1")).is_empty());
+    assert!(no_entries(dir.path()));
 }
 
 #[test]
@@ -88,7 +95,7 @@ fn digest_mismatch_leaves_nothing() {
     let msg = err.to_string();
     assert!(msg.contains(&sha) && msg.contains(&sha256_hex(b"tampered content")));
     assert!(cache.blob(&sha).unwrap().is_none());
-    assert!(files_under(&dir.path().join("v1")).is_empty());
+    assert!(no_entries(dir.path()));
 }
 
 #[test]
@@ -111,7 +118,7 @@ fn size_mismatch_leaves_nothing() {
         ),
         "{err:?}"
     );
-    assert!(files_under(&dir.path().join("v1")).is_empty());
+    assert!(no_entries(dir.path()));
 }
 
 #[test]
@@ -185,7 +192,7 @@ fn concurrent_fills_all_succeed() {
     });
     let path = cache.blob(&sha).unwrap().unwrap();
     assert_eq!(fs_err::read(path).unwrap(), data);
-    assert!(files_under(&dir.path().join("v1/tmp")).is_empty());
+    assert!(files_under(&dir.path().join("v2/tmp")).is_empty());
 }
 
 #[test]
@@ -227,9 +234,12 @@ fn keyed_roundtrip_and_replace() {
     cache.put_keyed(key, b"two").unwrap();
     assert_eq!(cache.get_keyed(key).unwrap().as_deref(), Some(&b"two"[..]));
     assert_eq!(cache.get_keyed("other").unwrap(), None);
-    let stored = dir.path().join("v1/keyed").join(sha256_hex(key.as_bytes()));
-    assert_eq!(fs_err::read(stored).unwrap(), b"two");
-    assert!(files_under(&dir.path().join("v1/tmp")).is_empty());
+    // Stored as a 32-byte MAC, then the data.
+    let stored = dir.path().join("v2/keyed").join(sha256_hex(key.as_bytes()));
+    let stored = fs_err::read(stored).unwrap();
+    assert_eq!(stored.len(), 32 + 3);
+    assert!(stored.ends_with(b"two"));
+    assert!(files_under(&dir.path().join("v2/tmp")).is_empty());
 }
 
 #[test]

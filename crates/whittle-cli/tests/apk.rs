@@ -607,9 +607,9 @@ fn a_package_is_cached_once_and_reused_offline() {
             })
             .unwrap_or(0)
     };
-    assert_eq!(holding("v1/blobs/sha256"), 1, "the .apk is one blob");
+    assert_eq!(holding("v2/blobs/sha256"), 1, "the .apk is one blob");
     assert_eq!(
-        holding("v1/keyed"),
+        holding("v2/keyed"),
         0,
         "and not a second copy under its URL"
     );

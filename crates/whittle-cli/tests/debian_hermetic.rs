@@ -805,3 +805,103 @@ fn a_release_valid_in_the_future_is_accepted() {
     );
     assert_eq!(stdout(&ok), "hello 1.0\n");
 }
+
+/// The `.deb` paths the server was asked for, in order.
+fn deb_requests(srv: &whittle_net::TestServer) -> Vec<String> {
+    srv.requested_paths()
+        .into_iter()
+        .filter(|p| p.ends_with(".deb"))
+        .collect()
+}
+
+#[test]
+fn a_deb_cut_off_once_is_resumed_and_the_build_succeeds() {
+    let c = Case::new();
+    let srv = c.repo.serve();
+    srv.inject(".deb", 1, whittle_net::Fault::Truncate(200));
+    let out = c.build(&srv.url(), "hello", "", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let debs = deb_requests(&srv);
+    let mut unique = debs.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        debs.len(),
+        unique.len() + 1,
+        "one .deb fetched twice: {debs:?}"
+    );
+    assert!(c.out().exists());
+}
+
+#[test]
+fn a_deb_always_cut_off_fails_as_truncated_not_tampered() {
+    let c = Case::new();
+    let name = c.repo.deb_path("hello");
+    let name = name.file_name().unwrap().to_string_lossy().into_owned();
+    let srv = c.repo.serve();
+    srv.inject(&name, usize::MAX, whittle_net::Fault::Truncate(200));
+    let out = c.build(&srv.url(), "hello", "", &[]);
+    c.assert_failed_cleanly(&out, "hello 1.0-1");
+    let err = stderr(&out);
+    assert!(err.contains("did not complete"), "{err}");
+    assert!(err.contains("truncated: got 600 of"), "{err}");
+    assert!(
+        !err.contains("tampered") && !err.contains("SHA-256"),
+        "{err}"
+    );
+    let tries = deb_requests(&srv)
+        .iter()
+        .filter(|p| p.ends_with(&name))
+        .count();
+    assert_eq!(tries, 3, "three attempts");
+}
+
+#[test]
+fn an_edited_inrelease_in_the_cache_is_not_used_offline() {
+    let c = Case::new();
+    let srv = c.repo.serve();
+    let online = c.build(&srv.url(), "hello", "", &[]);
+    assert!(online.status.success(), "{}", stderr(&online));
+    let url = srv.url();
+    drop(srv);
+    let inrelease = format!("{url}/dists/stable/InRelease");
+    let entry =
+        c.cache()
+            .join("v2/keyed")
+            .join(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+                inrelease.as_bytes(),
+            )));
+    let mut stored = fs_err::read(&entry).unwrap();
+    let at = stored.len() - 2;
+    stored[at] ^= 0x20;
+    fs_err::write(&entry, &stored).unwrap();
+    fs_err::remove_file(c.out()).unwrap();
+    let out = c.build(&url, "hello", "", &["--offline"]);
+    c.assert_failed_cleanly(&out, "InRelease");
+    // A miss, not a copy that fails its signature check.
+    assert!(
+        stderr(&out).contains("not in the download cache"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!entry.exists(), "the edited entry was kept");
+}
+
+#[test]
+fn a_cache_with_a_readable_key_is_warned_about_and_still_builds() {
+    use std::os::unix::fs::PermissionsExt;
+    let c = Case::new();
+    let srv = c.repo.serve();
+    let first = c.build(&srv.url(), "hello", "", &[]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let key = c.cache().join("v2/key");
+    fs_err::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    fs_err::remove_file(c.out()).unwrap();
+    let out = c.build(&srv.url(), "hello", "", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("is not trusted") && err.contains("chmod 600"),
+        "{err}"
+    );
+}

@@ -260,7 +260,8 @@ fn now_epoch() -> i64 {
 }
 
 /// Unpack while the digest is checked underneath; if unpacking fails, read
-/// on to the end so a digest mismatch (the real cause) is what is reported.
+/// on to the end so a download fault or a digest mismatch (the real cause)
+/// is what is reported.
 fn unpack_checked(
     reader: &mut (dyn Read + Send),
     record: &PackageRecord,
@@ -273,18 +274,15 @@ fn unpack_checked(
             Err(WorldError::assembly(format!("could not unpack {}", record.label())).because(full))
         }
         Err(unpack_err) => {
-            // The real cause may be further on: read to the end so the
-            // verifying reader underneath reports a digest or size problem.
-            let drained = match unpack_err.io_error() {
-                Some(e) if e.kind() == io::ErrorKind::InvalidData => None,
-                _ => io::copy(reader, &mut io::sink()).err(),
-            };
-            let verdict = drained
+            // A verifying reader that failed keeps reporting its failure,
+            // so draining it finds the cause even when the unpacker
+            // wrapped or replaced the error it saw.
+            let drained = io::copy(reader, &mut io::sink()).err();
+            let net = drained
                 .as_ref()
-                .or(unpack_err.io_error())
-                .filter(|e| e.kind() == io::ErrorKind::InvalidData)
-                .map(|e| download_failed(record, e));
-            Err(match (verdict, drained) {
+                .and_then(net_error)
+                .or_else(|| unpack_err.io_error().and_then(net_error));
+            Err(match (net.map(|n| download_failed(record, n)), drained) {
                 (Some(failed), Some(cause)) => failed.because(cause),
                 (Some(failed), None) => failed.because(unpack_err),
                 (None, _) => {
@@ -294,6 +292,12 @@ fn unpack_checked(
             })
         }
     }
+}
+
+/// The download failure an I/O error from the fetcher carries, if any.
+fn net_error(e: &io::Error) -> Option<&whittle_net::NetError> {
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<whittle_net::NetError>())
 }
 
 /// What the engine places, from what the `.deb` held.
@@ -309,21 +313,20 @@ fn unpacked(record: &PackageRecord, contents: DebContents) -> Unpacked {
     }
 }
 
-/// A `.deb` whose bytes did not check out: tampering (wrong digest) is told
-/// apart from a download cut short.
-fn download_failed(record: &PackageRecord, e: &io::Error) -> WorldError {
-    let net = e
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<whittle_net::NetError>());
+/// A `.deb` whose download failed: tampering (a wrong digest, more bytes
+/// than signed) is told apart from a download cut short, too slow or
+/// broken off, which is a fault of the transfer.
+fn download_failed(record: &PackageRecord, e: &whittle_net::NetError) -> WorldError {
     let label = record.label();
-    match net {
-        Some(n) if !n.is_digest_mismatch() => WorldError::fetch(format!(
-            "the download of {label} was cut short or broke off; nothing was built: retry"
-        )),
-        _ => WorldError::verification(format!(
+    if e.is_digest_mismatch() {
+        WorldError::verification(format!(
             "{label} does not match the SHA-256 in the signed Packages index: the download was \
              corrupted or tampered with. Nothing was built; retry, or check the mirror."
-        )),
+        ))
+    } else {
+        WorldError::fetch(format!(
+            "the download of {label} did not complete; nothing was built: retry"
+        ))
     }
 }
 

@@ -61,7 +61,7 @@ fn damaged_or_misfiled_entries_are_not_used() {
     assert!(reuse::load(&cache, &other, "pkg", &ContentStore::in_memory()).is_none());
 
     // Every blob edited: the content no longer matches its digest.
-    let blobs = dir.path().join("v1/blobs/sha256");
+    let blobs = dir.path().join("v2/blobs/sha256");
     for e in fs_err::read_dir(&blobs).unwrap() {
         let path = e.unwrap().path();
         let mut data = fs_err::read(&path).unwrap();

@@ -92,7 +92,7 @@ impl Setup {
         let key = SnapshotKey::new(&entry.sha256, "amd64", &self.server.url(), 0).unwrap();
         let cache = self.fetcher.cache();
         let digest = String::from_utf8(cache.get_keyed(key.as_str()).unwrap().unwrap()).unwrap();
-        let path = cache.root().join("v1/blobs/sha256").join(digest);
+        let path = cache.root().join("v2/blobs/sha256").join(digest);
         (key, path)
     }
 }

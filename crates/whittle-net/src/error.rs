@@ -39,6 +39,59 @@ pub enum NetError {
         reason: String,
     },
 
+    /// The body ended (or the connection closed) before all the bytes the
+    /// server announced, or the signed metadata promised, arrived. Nothing
+    /// was cached. A fault of the transfer, not of the file.
+    #[error("download of {url} was truncated: got {got} of {expected} bytes; nothing was cached. Check your network and retry")]
+    Truncated {
+        /// The redacted URL.
+        url: String,
+        /// Bytes received.
+        got: u64,
+        /// Bytes announced by the server or promised by the signed metadata.
+        expected: u64,
+    },
+
+    /// The transfer was slower than the fetcher's minimum rate, or stalled
+    /// (see [`crate::Limits`]).
+    #[error("download of {url} is too slow: {detail}; check your network or use another mirror")]
+    TooSlow {
+        /// The redacted URL.
+        url: String,
+        /// How slow it was.
+        detail: String,
+    },
+
+    /// The body is larger than whittle accepts for this kind of file.
+    #[error("{url} is larger than the {} whittle accepts for {what}; nothing was kept. Check the repository URL: the server may be broken or hostile", human_size(*limit))]
+    TooLarge {
+        /// The redacted URL.
+        url: String,
+        /// The cap, in bytes.
+        limit: u64,
+        /// What kind of file it is ("signed metadata", "a package").
+        what: &'static str,
+    },
+
+    /// The same failure as an earlier read of this stream reported (a
+    /// stream that failed keeps failing); for failures that cannot be
+    /// copied as they were.
+    #[error("{message}")]
+    Again {
+        /// The earlier failure's message.
+        message: String,
+    },
+
+    /// The cache is not trusted for entries kept by URL (see
+    /// `Cache::trust`), so `--offline` cannot use them.
+    #[error("{url} cannot be taken from the download cache with --offline: {reason}")]
+    UntrustedCache {
+        /// The redacted URL.
+        url: String,
+        /// Why the cache is not trusted, and what to do.
+        reason: String,
+    },
+
     /// `--offline` was given and the file is not in the cache.
     #[error("{url} is not in the download cache and --offline was given: run once without --offline to fill the cache")]
     NotCached {
@@ -106,10 +159,15 @@ pub enum NetError {
 }
 
 impl NetError {
-    /// Whether retrying the same request might succeed (network trouble, 5xx, 408, 429).
+    /// Whether retrying the same request might succeed (network trouble, a
+    /// truncated or too slow body, 5xx, 408, 429). Never a 404, a wrong
+    /// digest or a body over its cap.
     pub fn is_transient(&self) -> bool {
         match self {
-            NetError::Connect { .. } | NetError::Transfer { .. } => true,
+            NetError::Connect { .. }
+            | NetError::Transfer { .. }
+            | NetError::Truncated { .. }
+            | NetError::TooSlow { .. } => true,
             NetError::Http { status, .. } => *status >= 500 || *status == 408 || *status == 429,
             _ => false,
         }
@@ -129,9 +187,85 @@ impl NetError {
         }
     }
 
+    /// A copy of this error, to report again from a stream that already
+    /// failed with it. Errors holding an I/O error keep only its message.
+    pub(crate) fn replay(&self) -> NetError {
+        let url = |u: &String| u.clone();
+        match self {
+            NetError::Http { url: u, status } => NetError::Http {
+                url: url(u),
+                status: *status,
+            },
+            NetError::NotFound { url: u } => NetError::NotFound { url: url(u) },
+            NetError::Connect { url: u, reason } => NetError::Connect {
+                url: url(u),
+                reason: reason.clone(),
+            },
+            NetError::Transfer { url: u, reason } => NetError::Transfer {
+                url: url(u),
+                reason: reason.clone(),
+            },
+            NetError::Truncated {
+                url: u,
+                got,
+                expected,
+            } => NetError::Truncated {
+                url: url(u),
+                got: *got,
+                expected: *expected,
+            },
+            NetError::TooSlow { url: u, detail } => NetError::TooSlow {
+                url: url(u),
+                detail: detail.clone(),
+            },
+            NetError::TooLarge {
+                url: u,
+                limit,
+                what,
+            } => NetError::TooLarge {
+                url: url(u),
+                limit: *limit,
+                what,
+            },
+            NetError::DigestMismatch {
+                url: u,
+                expected,
+                actual,
+            } => NetError::DigestMismatch {
+                url: url(u),
+                expected: expected.clone(),
+                actual: actual.clone(),
+            },
+            NetError::SizeMismatch {
+                url: u,
+                expected,
+                actual,
+                expected_sha256,
+                actual_sha256,
+            } => NetError::SizeMismatch {
+                url: url(u),
+                expected: *expected,
+                actual: *actual,
+                expected_sha256: expected_sha256.clone(),
+                actual_sha256: actual_sha256.clone(),
+            },
+            other => NetError::Again {
+                message: other.to_string(),
+            },
+        }
+    }
+
     /// Build the mismatch error for `url` from a failed cache commit, or wrap other cache errors.
+    /// Fewer bytes than the signed size is a truncated download, not a mismatch.
     pub(crate) fn from_commit(url: &str, e: CacheError) -> NetError {
         match e {
+            CacheError::SizeMismatch {
+                expected, actual, ..
+            } if actual < expected => NetError::Truncated {
+                url: crate::redact(url),
+                got: actual,
+                expected,
+            },
             CacheError::DigestMismatch {
                 expected, actual, ..
             } => NetError::DigestMismatch {
@@ -155,6 +289,16 @@ impl NetError {
             other => NetError::Cache(other),
         }
     }
+}
+
+/// `n` bytes as the largest binary unit that divides it (64 MiB, 1500 bytes).
+pub(crate) fn human_size(n: u64) -> String {
+    for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
+        if n >= 1 << shift && n % (1 << shift) == 0 {
+            return format!("{} {unit}", n >> shift);
+        }
+    }
+    format!("{n} bytes")
 }
 
 fn describe_received(actual: u64, sha256: Option<&str>) -> String {

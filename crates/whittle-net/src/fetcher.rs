@@ -3,23 +3,28 @@
 use std::io::Read;
 use std::sync::Arc;
 
-use whittle_cache::Cache;
+use whittle_cache::{Cache, Trust};
 
+use crate::download::{Download, Request};
 use crate::error::NetError;
+use crate::limits::{Limits, MAX_STREAM_SIZE};
 use crate::location::Location;
 use crate::redact;
-use crate::retry::with_retries;
-use crate::transport::{open_local, read_body, read_local, Body, Transport};
-use crate::verify::{ProgressReader, VerifyingReader};
+use crate::transport::{open_local, read_local, Body, Transport};
+use crate::verify::{CappedReader, ProgressReader, VerifyingReader};
 
 /// A progress callback: bytes so far, and the total if known.
 pub type Progress = Box<dyn FnMut(u64, Option<u64>) + Send>;
+
+/// What the cap on a file fetched whole is for, in messages.
+const METADATA: &str = "signed metadata";
 
 #[derive(Debug)]
 struct Inner {
     cache: Cache,
     offline: bool,
     transport: Transport,
+    limits: Limits,
 }
 
 /// Fetches URLs (http, https, file, local paths) through a [`Cache`]. Cheap to clone; `Send` and
@@ -35,16 +40,31 @@ fn absent_key(url: &str) -> String {
 }
 
 impl Fetcher {
-    /// A fetcher using `cache`. With `offline`, nothing is downloaded: only cached data and local
-    /// files are used.
+    /// A fetcher using `cache`, with the default [`Limits`]. With `offline`, nothing is
+    /// downloaded: only cached data and local files are used.
     pub fn new(cache: Cache, offline: bool) -> Result<Fetcher, NetError> {
+        Fetcher::build(cache, offline, Limits::default())
+    }
+
+    /// This fetcher with other size, time and retry limits (tests use short windows).
+    pub fn with_limits(self, limits: Limits) -> Result<Fetcher, NetError> {
+        Fetcher::build(self.inner.cache.clone(), self.inner.offline, limits)
+    }
+
+    fn build(cache: Cache, offline: bool, limits: Limits) -> Result<Fetcher, NetError> {
         Ok(Fetcher {
             inner: Arc::new(Inner {
-                transport: Transport::new(offline)?,
+                transport: Transport::new(offline, &limits)?,
                 cache,
                 offline,
+                limits,
             }),
         })
+    }
+
+    /// The limits every download of this fetcher keeps to.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
     }
 
     /// Whether this fetcher never touches the network.
@@ -57,7 +77,8 @@ impl Fetcher {
         &self.inner.cache
     }
 
-    /// Fetch a small file whose digest is not known in advance (e.g. `InRelease`).
+    /// Fetch a small file whose digest is not known in advance (e.g. `InRelease`), of at most
+    /// [`Limits::max_metadata_size`] bytes ([`NetError::TooLarge`] beyond).
     ///
     /// Online, the file is downloaded and remembered with [`Cache::put_keyed`] under `url`;
     /// offline, that copy is returned, or [`NetError::NotCached`]. Local files are read directly.
@@ -78,8 +99,9 @@ impl Fetcher {
         remember_absence: bool,
     ) -> Result<Option<Vec<u8>>, NetError> {
         let cache = &self.inner.cache;
+        let cap = self.inner.limits.max_metadata_size;
         if let Location::Local(path) = Location::parse(url)? {
-            return match read_local(url, &path) {
+            return match read_local(url, &path, cap, METADATA) {
                 Ok(data) => Ok(Some(data)),
                 Err(NetError::NotFound { .. }) => Ok(None),
                 Err(e) => Err(e),
@@ -92,12 +114,25 @@ impl Fetcher {
             if cache.get_keyed(&absent_key(url))?.is_some() {
                 return Ok(None);
             }
+            if let Trust::Untrusted { reason } = cache.trust() {
+                return Err(NetError::UntrustedCache {
+                    url: redact(url),
+                    reason: reason.clone(),
+                });
+            }
             return Err(NetError::NotCached { url: redact(url) });
         }
-        let fetched = with_retries(|| {
-            let mut body = self.inner.transport.get(url)?;
-            read_body(url, &mut body, None)
-        });
+        let request = Request {
+            url,
+            cap,
+            what: METADATA,
+            size: None,
+        };
+        let fetched = Download::start(&self.inner.transport, &self.inner.limits, &request)
+            .and_then(|mut download| {
+                let expected = download.len().unwrap_or(0).min(cap);
+                read_all(url, &mut download, expected)
+            });
         match fetched {
             Ok(data) => {
                 cache.put_keyed(url, &data)?;
@@ -111,67 +146,63 @@ impl Fetcher {
         }
     }
 
-    /// Fetch a file that must have this sha256 (and size, if given).
+    /// Fetch a file that must have this sha256 (and size, if given), whole.
     ///
     /// A cache hit (re-verified) is read from the cache; otherwise the file is downloaded, checked
-    /// and stored. Offline and not cached: [`NetError::NotCached`]. Local files are read and
-    /// checked but not copied into the cache.
+    /// and stored. Without a size, at most [`Limits::max_metadata_size`] bytes are read. Offline
+    /// and not cached: [`NetError::NotCached`]. Local files are read and checked but not copied
+    /// into the cache.
     pub fn fetch_verified(
         &self,
         url: &str,
         sha256: &str,
         size: Option<u64>,
     ) -> Result<Vec<u8>, NetError> {
-        let cache = &self.inner.cache;
-        let location = Location::parse(url)?;
-        if let Some(path) = cache.blob(sha256)? {
-            return Ok(fs_err::read(path).map_err(whittle_cache::CacheError::Fs)?);
-        }
-        if let Location::Local(path) = location {
-            let body = open_local(url, &path)?;
-            let mut reader =
-                VerifyingReader::new(body.reader, url, sha256, size, body.len, None, None);
-            let mut data = Vec::new();
-            reader
-                .read_to_end(&mut data)
-                .map_err(|e| into_net_error(url, e))?;
+        Location::parse(url)?;
+        if let Some(data) = self.inner.cache.read_blob(sha256)? {
             return Ok(data);
         }
-        if self.inner.offline {
-            return Err(NetError::NotCached { url: redact(url) });
-        }
-        with_retries(|| {
-            let mut body = self.inner.transport.get(url)?;
-            check_announced_len(url, sha256, size, &body)?;
-            let data = read_body(url, &mut body, size)?;
-            let mut writer = cache.blob_writer(sha256, size)?;
-            std::io::Write::write_all(&mut writer, &data).map_err(whittle_cache::CacheError::Fs)?;
-            writer.commit().map_err(|e| NetError::from_commit(url, e))?;
-            Ok(data)
-        })
+        let cap = size.unwrap_or(self.inner.limits.max_metadata_size);
+        let mut reader = self.open_verified_within(url, sha256, size, cap, None)?;
+        read_all(url, &mut reader, size.unwrap_or(0).min(cap))
     }
 
     /// Open a file whose digest is not known in advance for streaming, not
     /// through the cache (the caller checks it and may keep it with a
-    /// [`crate::CachingReader`]). Offline: [`NetError::NotCached`]. Local
+    /// [`crate::CachingReader`]). More than `max_size` bytes fail the read
+    /// with [`NetError::TooLarge`] (pass the size signed metadata gives, or
+    /// [`crate::MAX_STREAM_SIZE`]). Offline: [`NetError::NotCached`]. Local
     /// files are opened directly.
     pub fn open_unverified(
         &self,
         url: &str,
+        max_size: u64,
         progress: Option<Progress>,
     ) -> Result<Box<dyn Read + Send>, NetError> {
-        let body = match Location::parse(url)? {
-            Location::Local(path) => open_local(url, &path)?,
+        const WHAT: &str = "a package";
+        let (reader, len): (Box<dyn Read + Send>, _) = match Location::parse(url)? {
+            Location::Local(path) => {
+                let body = open_local(url, &path)?;
+                let capped = CappedReader::new(body.reader, url, max_size, WHAT);
+                (Box::new(capped), body.len)
+            }
             Location::Remote if self.inner.offline => {
                 return Err(NetError::NotCached { url: redact(url) })
             }
-            Location::Remote => with_retries(|| self.inner.transport.get(url))?,
+            Location::Remote => {
+                let request = Request {
+                    url,
+                    cap: max_size,
+                    what: WHAT,
+                    size: None,
+                };
+                let download =
+                    Download::start(&self.inner.transport, &self.inner.limits, &request)?;
+                let len = download.len();
+                (Box::new(download), len)
+            }
         };
-        Ok(Box::new(ProgressReader::new(
-            body.reader,
-            body.len,
-            progress,
-        )))
+        Ok(Box::new(ProgressReader::new(reader, len, progress)))
     }
 
     /// Open a (possibly big) file that must have this sha256 (and size, if given) for streaming.
@@ -180,13 +211,28 @@ impl Fetcher {
     /// teed into the cache; at EOF the digest and size are checked: a mismatch makes that read
     /// fail with an [`std::io::Error`] of kind `InvalidData` wrapping a [`NetError`] that names
     /// the URL and both digests, and nothing is cached; on success the blob is committed
-    /// atomically. A reader dropped before EOF leaves nothing in the cache. `progress` is called
+    /// atomically. A body longer than `size` is cut after one byte too many and refused
+    /// ([`NetError::SizeMismatch`]); one cut short is resumed, and if it stays short the read
+    /// fails with [`NetError::Truncated`]. Without a size, more than [`MAX_STREAM_SIZE`] bytes
+    /// are refused. A reader dropped before EOF leaves nothing in the cache. `progress` is called
     /// after every read with the bytes so far and the total, if known.
     pub fn open_verified(
         &self,
         url: &str,
         sha256: &str,
         size: Option<u64>,
+        progress: Option<Progress>,
+    ) -> Result<Box<dyn Read + Send>, NetError> {
+        let cap = size.unwrap_or(MAX_STREAM_SIZE);
+        self.open_verified_within(url, sha256, size, cap, progress)
+    }
+
+    fn open_verified_within(
+        &self,
+        url: &str,
+        sha256: &str,
+        size: Option<u64>,
+        cap: u64,
         progress: Option<Progress>,
     ) -> Result<Box<dyn Read + Send>, NetError> {
         let cache = &self.inner.cache;
@@ -202,11 +248,21 @@ impl Fetcher {
                 return Err(NetError::NotCached { url: redact(url) })
             }
             Location::Remote => {
-                let body = with_retries(|| {
-                    let body = self.inner.transport.get(url)?;
-                    check_announced_len(url, sha256, size, &body)?;
-                    Ok(body)
-                })?;
+                let request = Request {
+                    url,
+                    cap,
+                    what: "a file whose size is not in signed metadata",
+                    size,
+                };
+                let download =
+                    Download::start(&self.inner.transport, &self.inner.limits, &request)?;
+                check_announced_len(url, sha256, size, download.announced())?;
+                let len = download.len();
+                let body = Body {
+                    reader: Box::new(download),
+                    len,
+                    start: 0,
+                };
                 (body, Some(cache.blob_writer(sha256, size)?))
             }
         };
@@ -223,14 +279,24 @@ impl Fetcher {
     }
 }
 
+/// Read `reader` to its end (reserving `expected` bytes), unwrapping the
+/// [`NetError`] a failed read carries.
+fn read_all(url: &str, reader: &mut dyn Read, expected: u64) -> Result<Vec<u8>, NetError> {
+    let mut out = Vec::with_capacity(usize::try_from(expected.min(64 << 20)).unwrap_or(0));
+    reader
+        .read_to_end(&mut out)
+        .map_err(|e| into_net_error(url, e))?;
+    Ok(out)
+}
+
 /// Fail early when the server announces a length other than the expected size.
 fn check_announced_len(
     url: &str,
     sha256: &str,
     size: Option<u64>,
-    body: &Body,
+    announced: Option<u64>,
 ) -> Result<(), NetError> {
-    match (size, body.len) {
+    match (size, announced) {
         (Some(expected), Some(announced)) if expected != announced => Err(NetError::SizeMismatch {
             url: redact(url),
             expected,
@@ -244,7 +310,7 @@ fn check_announced_len(
 
 /// Unwrap the [`NetError`] a [`VerifyingReader`] failed with.
 fn into_net_error(url: &str, e: std::io::Error) -> NetError {
-    let message = e.to_string();
+    let message = crate::error::chain(&e, url);
     match e.into_inner().map(|inner| inner.downcast::<NetError>()) {
         Some(Ok(net)) => *net,
         _ => NetError::Transfer {

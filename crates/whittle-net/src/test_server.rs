@@ -1,42 +1,75 @@
-//! [`TestServer`]: a tiny read-only HTTP server over a directory, for tests.
+//! [`TestServer`]: a tiny read-only HTTP/1.1 server over a directory, for
+//! tests, that can misbehave on purpose ([`Fault`]).
+//!
+//! Raw TCP on purpose: a fault needs control over every byte and over how
+//! the connection ends. One thread per connection, one request per
+//! connection (`Connection: close`).
 
-use std::net::SocketAddr;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use tiny_http::{Method, Request, Response, Server};
+/// How a response misbehaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer with this HTTP status and an empty body.
+    Status(u16),
+    /// Announce the whole file's length, send this many body bytes, then
+    /// close the connection cleanly.
+    Truncate(usize),
+    /// Send this many body bytes, then reset the connection (RST).
+    Reset(usize),
+    /// Send the headers, then one body byte per interval.
+    Drip(Duration),
+    /// Send an endless body of zeros, without a length.
+    Endless,
+    /// Read the request and never answer.
+    Hang,
+}
+
+struct Rule {
+    suffix: String,
+    count: usize,
+    fault: Fault,
+}
 
 #[derive(Default)]
 struct Log {
     paths: Vec<String>,
-    /// Answer the next `fail_count` requests with `fail_status`.
-    fail_count: usize,
-    fail_status: u16,
+    rules: Vec<Rule>,
 }
 
 struct Shared {
     root: PathBuf,
     log: Mutex<Log>,
     stop: AtomicBool,
+    ranges: AtomicBool,
+    sent: AtomicU64,
 }
 
 impl Shared {
     fn log(&self) -> MutexGuard<'_, Log> {
         self.log.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
 }
 
 /// Serves a directory tree read-only over HTTP on `127.0.0.1` (ephemeral port) from a
 /// background thread; stops when dropped.
 ///
-/// `GET` and `HEAD` of a file under the directory answer 200 with its content; anything else
-/// (missing files, directories, paths escaping the directory) is 404, other methods 405.
-/// Every request is counted, and its path recorded, before it is answered.
+/// `GET` and `HEAD` of a file under the directory answer 200 with its content (206 for a
+/// `Range: bytes=N-` request, unless [`TestServer::set_ranges`] turned ranges off); anything
+/// else (missing files, directories, paths escaping the directory) is 404, other methods 405.
+/// Every request is counted, and its path recorded, before it is answered. Faults injected with
+/// [`TestServer::inject`] apply to the next matching requests.
 pub struct TestServer {
-    server: Arc<Server>,
     addr: SocketAddr,
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
@@ -49,28 +82,26 @@ impl TestServer {
         let dir = dir.as_ref();
         let root = fs_err::canonicalize(dir)
             .unwrap_or_else(|e| panic!("TestServer: cannot serve {}: {e}", dir.display()));
-        let server = Server::http("127.0.0.1:0")
+        let listener = TcpListener::bind("127.0.0.1:0")
             .unwrap_or_else(|e| panic!("TestServer: cannot bind 127.0.0.1:0: {e}"));
-        let addr = server
-            .server_addr()
-            .to_ip()
-            .unwrap_or_else(|| panic!("TestServer: not listening on an IP address"));
-        let server = Arc::new(server);
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("TestServer: no local address: {e}"));
         let shared = Arc::new(Shared {
             root,
             log: Mutex::new(Log::default()),
             stop: AtomicBool::new(false),
+            ranges: AtomicBool::new(true),
+            sent: AtomicU64::new(0),
         });
         let thread = {
-            let server = Arc::clone(&server);
             let shared = Arc::clone(&shared);
             std::thread::Builder::new()
                 .name("whittle-test-server".into())
-                .spawn(move || serve(&server, &shared))
+                .spawn(move || accept(&listener, &shared))
                 .unwrap_or_else(|e| panic!("TestServer: cannot spawn thread: {e}"))
         };
         TestServer {
-            server,
             addr,
             shared,
             thread: Some(thread),
@@ -105,74 +136,248 @@ impl TestServer {
     /// Answer the next `count` requests with HTTP `status` and an empty body (fault injection,
     /// e.g. to test retries on 5xx).
     pub fn fail_next(&self, count: usize, status: u16) {
-        let mut log = self.shared.log();
-        log.fail_count = count;
-        log.fail_status = status;
+        self.inject("", count, Fault::Status(status));
+    }
+
+    /// Apply `fault` to the next `count` requests whose path (before any `?`) ends with
+    /// `suffix` (`""` matches every request; `usize::MAX` means every time). Rules are tried in
+    /// the order they were added.
+    pub fn inject(&self, suffix: &str, count: usize, fault: Fault) {
+        self.shared.log().rules.push(Rule {
+            suffix: suffix.to_string(),
+            count,
+            fault,
+        });
+    }
+
+    /// Honour `Range` requests (the default) or answer them with the whole file.
+    pub fn set_ranges(&self, on: bool) {
+        self.shared.ranges.store(on, Ordering::SeqCst);
+    }
+
+    /// Body bytes written so far, over all responses.
+    pub fn bytes_sent(&self) -> u64 {
+        self.shared.sent.load(Ordering::SeqCst)
     }
 }
 
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
-        self.server.unblock();
+        // Wake the accept loop.
+        let _ = TcpStream::connect(self.addr);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
     }
 }
 
-fn serve(server: &Server, shared: &Shared) {
-    while !shared.stop.load(Ordering::SeqCst) {
-        if let Ok(Some(request)) = server.recv_timeout(Duration::from_millis(50)) {
-            respond(request, shared);
+fn accept(listener: &TcpListener, shared: &Arc<Shared>) {
+    for stream in listener.incoming() {
+        if shared.stopped() {
+            return;
         }
+        let Ok(stream) = stream else { continue };
+        let shared = Arc::clone(shared);
+        // Errors answering mean the client went away; nothing to do about it.
+        let _ = std::thread::Builder::new()
+            .name("whittle-test-conn".into())
+            .spawn(move || handle(stream, &shared));
     }
 }
 
-fn respond(request: Request, shared: &Shared) {
-    let raw_path = request.url().to_string();
-    let injected = {
+/// The parts of a request the server looks at.
+struct Parsed {
+    method: String,
+    target: String,
+    range_from: Option<u64>,
+}
+
+fn handle(mut stream: TcpStream, shared: &Shared) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = stream.set_nodelay(true);
+    let Some(request) = read_request(&mut stream) else {
+        return;
+    };
+    let fault = {
         let mut log = shared.log();
-        log.paths.push(raw_path.clone());
-        if log.fail_count > 0 {
-            log.fail_count -= 1;
-            Some(log.fail_status)
-        } else {
-            None
+        log.paths.push(request.target.clone());
+        let path = request.target.split(['?', '#']).next().unwrap_or_default();
+        let rule = log
+            .rules
+            .iter_mut()
+            .find(|r| r.count > 0 && path.ends_with(r.suffix.as_str()));
+        rule.map(|r| {
+            r.count = r.count.saturating_sub(1);
+            r.fault
+        })
+    };
+    let _ = respond(&mut stream, &request, fault, shared);
+}
+
+/// Read up to the blank line ending the headers (at most 64 KiB).
+fn read_request(stream: &mut TcpStream) -> Option<Parsed> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut buf).ok()?;
+        if n == 0 || head.len() > 64 << 10 {
+            return None;
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&head);
+    let mut lines = text.split("\r\n");
+    let mut first = lines.next()?.split(' ');
+    let method = first.next()?.to_string();
+    let target = first.next()?.to_string();
+    let range_from = lines
+        .filter_map(|l| l.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("range"))
+        .and_then(|(_, v)| {
+            v.trim()
+                .strip_prefix("bytes=")?
+                .strip_suffix('-')?
+                .parse()
+                .ok()
+        });
+    Some(Parsed {
+        method,
+        target,
+        range_from,
+    })
+}
+
+fn respond(
+    stream: &mut TcpStream,
+    request: &Parsed,
+    fault: Option<Fault>,
+    shared: &Shared,
+) -> std::io::Result<()> {
+    match fault {
+        Some(Fault::Status(status)) => return head(stream, status, Some(0), None),
+        Some(Fault::Hang) => {
+            while !shared.stopped() {
+                std::thread::sleep(Duration::from_millis(50));
+                // The client gave up: stop holding the connection.
+                if peer_closed(stream) {
+                    break;
+                }
+            }
+            return Ok(());
+        }
+        Some(Fault::Endless) => {
+            head(stream, 200, None, None)?;
+            let zeros = vec![0u8; 64 << 10];
+            while !shared.stopped() {
+                stream.write_all(&zeros)?;
+                shared.sent.fetch_add(zeros.len() as u64, Ordering::SeqCst);
+            }
+            return Ok(());
+        }
+        _ => {}
+    }
+    if !matches!(request.method.as_str(), "GET" | "HEAD") {
+        return head(stream, 405, Some(0), None);
+    }
+    let data = resolve(&shared.root, &request.target).and_then(|p| fs_err::read(p).ok());
+    let Some(data) = data else {
+        return head(stream, 404, Some(0), None);
+    };
+    let total = data.len() as u64;
+    let from = request
+        .range_from
+        .filter(|_| shared.ranges.load(Ordering::SeqCst));
+    let body = match from {
+        Some(from) if from < total => {
+            let range = format!("bytes {from}-{}/{total}", total - 1);
+            let start = usize::try_from(from).unwrap_or(data.len());
+            head(stream, 206, Some(total - from), Some(&range))?;
+            &data[start..]
+        }
+        Some(_) => return head(stream, 416, Some(0), None),
+        None => {
+            head(stream, 200, Some(total), None)?;
+            &data[..]
         }
     };
-    // Errors answering mean the client went away; nothing to do about it.
-    if let Some(status) = injected {
-        let _ = request.respond(Response::empty(status));
-        return;
+    if request.method == "HEAD" {
+        return Ok(());
     }
-    if !matches!(request.method(), Method::Get | Method::Head) {
-        let _ = request.respond(Response::empty(405));
-        return;
+    match fault {
+        Some(Fault::Truncate(n)) => {
+            write_counted(stream, &body[..n.min(body.len())], shared)?;
+            stream.shutdown(Shutdown::Both)
+        }
+        Some(Fault::Reset(n)) => {
+            write_counted(stream, &body[..n.min(body.len())], shared)?;
+            stream.flush()?;
+            // A zero linger turns the close into a reset.
+            socket2::SockRef::from(&*stream).set_linger(Some(Duration::ZERO))?;
+            Ok(())
+        }
+        Some(Fault::Drip(interval)) => {
+            for byte in body.chunks(1) {
+                if shared.stopped() {
+                    break;
+                }
+                write_counted(stream, byte, shared)?;
+                std::thread::sleep(interval);
+            }
+            Ok(())
+        }
+        // Whole files in one write: small writes stall on delayed ACKs on loopback.
+        _ => write_counted(stream, body, shared),
     }
-    // Whole files in one buffer: tiny_http streams a `File` in small writes,
-    // which on loopback stall on delayed ACKs (half a second per MiB).
-    let data = resolve(&shared.root, &raw_path).and_then(|p| fs_err::read(p).ok());
-    let _ = match data {
-        // `Connection: close`: with pooled keep-alive connections this
-        // one-thread server could leave a request unread until the
-        // client's read timeout.
-        Some(data) => request.respond(Response::from_data(data).with_header(close_header())),
-        None => request.respond(Response::empty(404)),
+}
+
+fn write_counted(stream: &mut TcpStream, bytes: &[u8], shared: &Shared) -> std::io::Result<()> {
+    stream.write_all(bytes)?;
+    shared.sent.fetch_add(bytes.len() as u64, Ordering::SeqCst);
+    Ok(())
+}
+
+/// Whether the client closed its end (a read returns EOF or a reset).
+fn peer_closed(stream: &mut TcpStream) -> bool {
+    if stream.set_nonblocking(true).is_err() {
+        return true;
+    }
+    let mut buf = [0u8; 64];
+    let closed = match stream.read(&mut buf) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => e.kind() != ErrorKind::WouldBlock,
     };
+    let _ = stream.set_nonblocking(false);
+    closed
 }
 
-fn close_header() -> tiny_http::Header {
-    tiny_http::Header {
-        field: "Connection"
-            .parse()
-            .unwrap_or_else(|()| unreachable_header()),
-        value: "close".parse().unwrap_or_else(|_| unreachable_header()),
+/// Write a status line and headers; `len: None` means a body delimited by closing.
+fn head(
+    stream: &mut TcpStream,
+    status: u16,
+    len: Option<u64>,
+    range: Option<&str>,
+) -> std::io::Result<()> {
+    let reason = match status {
+        200 => "OK",
+        206 => "Partial Content",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        416 => "Range Not Satisfiable",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Status",
+    };
+    let mut out = format!("HTTP/1.1 {status} {reason}\r\nConnection: close\r\n");
+    if let Some(len) = len {
+        out.push_str(&format!("Content-Length: {len}\r\n"));
     }
-}
-
-fn unreachable_header<T>() -> T {
-    panic!("TestServer: a constant header failed to parse")
+    if let Some(range) = range {
+        out.push_str(&format!("Content-Range: {range}\r\n"));
+    }
+    out.push_str("\r\n");
+    stream.write_all(out.as_bytes())
 }
 
 /// Map a request path to a regular file under `root`, refusing anything that escapes it.

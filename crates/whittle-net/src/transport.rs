@@ -2,39 +2,42 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::time::Duration;
 
 use reqwest::blocking::Client;
+use reqwest::header::{CONTENT_RANGE, RANGE};
 use reqwest::StatusCode;
 
 use crate::error::{chain, NetError};
+use crate::limits::Limits;
 use crate::redact;
 
-/// Per-operation timeout (connect, each read); a stalled transfer fails after this long.
-const IO_TIMEOUT: Duration = Duration::from_secs(60);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// An open body and its announced length.
+/// An open body: its reader, the whole file's length if known, and the
+/// offset in the file where this body starts (non-zero for a resumed
+/// transfer the server answered with `206 Partial Content`).
 pub(crate) struct Body {
     pub(crate) reader: Box<dyn Read + Send>,
     pub(crate) len: Option<u64>,
+    pub(crate) start: u64,
 }
 
-/// The HTTP client (absent when offline).
-#[derive(Debug)]
+/// The HTTP client (absent when offline). Cheap to clone.
+#[derive(Debug, Clone)]
 pub(crate) struct Transport {
     client: Option<Client>,
 }
 
 impl Transport {
-    pub(crate) fn new(offline: bool) -> Result<Transport, NetError> {
+    pub(crate) fn new(offline: bool, limits: &Limits) -> Result<Transport, NetError> {
         if offline {
             return Ok(Transport { client: None });
         }
+        // reqwest's blocking client applies `timeout` to waiting for the
+        // headers and to every single read of the body: it bounds a stall;
+        // the minimum rate is checked by `Download`.
         let client = Client::builder()
             .user_agent(concat!("whittle/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(IO_TIMEOUT)
+            .connect_timeout(limits.connect_timeout)
+            .timeout(limits.first_byte_timeout)
             .build()
             .map_err(|e| NetError::Client {
                 reason: chain(&e, ""),
@@ -44,19 +47,29 @@ impl Transport {
         })
     }
 
-    /// GET `url`; a 2xx answer yields its body, 404/410 [`NetError::NotFound`], anything else
-    /// [`NetError::Http`].
-    pub(crate) fn get(&self, url: &str) -> Result<Body, NetError> {
+    /// GET `url` from byte `from` on; a 2xx answer yields its body, 404/410
+    /// [`NetError::NotFound`], anything else [`NetError::Http`]. A server
+    /// that ignores the range answers 200 and the body starts at 0.
+    pub(crate) fn get(&self, url: &str, from: u64) -> Result<Body, NetError> {
         let Some(client) = &self.client else {
             return Err(NetError::NotCached { url: redact(url) });
         };
-        let response = client.get(url).send().map_err(|e| {
+        let mut request = client.get(url);
+        if from > 0 {
+            request = request.header(RANGE, format!("bytes={from}-"));
+        }
+        let response = request.send().map_err(|e| {
             let e = e.without_url();
             let reason = chain(&e, url);
             if e.is_builder() {
                 NetError::InvalidUrl {
                     url: redact(url),
                     reason,
+                }
+            } else if e.is_timeout() && !e.is_connect() {
+                NetError::TooSlow {
+                    url: redact(url),
+                    detail: "the server did not answer in time".to_string(),
                 }
             } else {
                 NetError::Connect {
@@ -75,12 +88,44 @@ impl Transport {
                 status: status.as_u16(),
             });
         }
-        let len = response.content_length();
+        let (start, len) = if status == StatusCode::PARTIAL_CONTENT {
+            let range = response
+                .headers()
+                .get(CONTENT_RANGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_content_range)
+                .ok_or_else(|| NetError::Transfer {
+                    url: redact(url),
+                    reason: "the server answered a partial download without a valid Content-Range"
+                        .to_string(),
+                })?;
+            range
+        } else {
+            (0, response.content_length())
+        };
         Ok(Body {
             reader: Box::new(response),
             len,
+            start,
         })
     }
+}
+
+/// `bytes FIRST-LAST/TOTAL` (TOTAL may be `*`): the first offset and the total.
+fn parse_content_range(value: &str) -> Option<(u64, Option<u64>)> {
+    let rest = value.trim().strip_prefix("bytes ")?;
+    let (span, total) = rest.split_once('/')?;
+    let (first, last) = span.split_once('-')?;
+    let first: u64 = first.trim().parse().ok()?;
+    let last: u64 = last.trim().parse().ok()?;
+    if last < first {
+        return None;
+    }
+    let total = match total.trim() {
+        "*" => None,
+        t => Some(t.parse().ok()?),
+    };
+    Some((first, total))
 }
 
 /// Open a local file; a missing file is [`NetError::NotFound`].
@@ -90,12 +135,30 @@ pub(crate) fn open_local(url: &str, path: &Path) -> Result<Body, NetError> {
     Ok(Body {
         reader: Box::new(file),
         len,
+        start: 0,
     })
 }
 
-/// Read a whole local file.
-pub(crate) fn read_local(url: &str, path: &Path) -> Result<Vec<u8>, NetError> {
-    fs_err::read(path).map_err(|error| local_error(url, error))
+/// Read a whole local file of at most `limit` bytes.
+pub(crate) fn read_local(
+    url: &str,
+    path: &Path,
+    limit: u64,
+    what: &'static str,
+) -> Result<Vec<u8>, NetError> {
+    let file = fs_err::File::open(path).map_err(|error| local_error(url, error))?;
+    let mut out = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|error| local_error(url, error))?;
+    if out.len() as u64 > limit {
+        return Err(NetError::TooLarge {
+            url: redact(url),
+            limit,
+            what,
+        });
+    }
+    Ok(out)
 }
 
 fn local_error(url: &str, error: std::io::Error) -> NetError {
@@ -109,24 +172,19 @@ fn local_error(url: &str, error: std::io::Error) -> NetError {
     }
 }
 
-/// Read a body to the end; `limit` stops reading once more than that many bytes arrived.
-pub(crate) fn read_body(
-    url: &str,
-    body: &mut Body,
-    limit: Option<u64>,
-) -> Result<Vec<u8>, NetError> {
-    let mut out = Vec::with_capacity(body.len.unwrap_or(0).min(64 << 20) as usize);
-    let reader = &mut body.reader;
-    let result = match limit {
-        Some(limit) => reader
-            .by_ref()
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut out),
-        None => reader.read_to_end(&mut out),
-    };
-    result.map_err(|e| NetError::Transfer {
-        url: redact(url),
-        reason: chain(&e, url),
-    })?;
-    Ok(out)
+#[cfg(test)]
+mod tests {
+    use super::parse_content_range;
+
+    #[test]
+    fn content_ranges() {
+        assert_eq!(
+            parse_content_range("bytes 100-199/200"),
+            Some((100, Some(200)))
+        );
+        assert_eq!(parse_content_range("bytes 5-9/*"), Some((5, None)));
+        assert_eq!(parse_content_range("bytes 9-5/10"), None);
+        assert_eq!(parse_content_range("items 0-1/2"), None);
+        assert_eq!(parse_content_range("bytes */200"), None);
+    }
 }

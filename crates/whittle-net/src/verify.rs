@@ -20,7 +20,8 @@ enum Sink {
 enum State {
     Reading(Box<Sink>),
     Verified,
-    Failed(String),
+    /// Failed for good: every later read reports the same error.
+    Failed(ErrorKind, NetError),
 }
 
 /// Wraps a body; at EOF verifies it and, for [`Sink::Cache`], commits the blob.
@@ -64,8 +65,7 @@ impl VerifyingReader {
 
     /// Fail for good with `error`: the blob writer (if any) is dropped, deleting its temp file.
     fn fail(&mut self, kind: ErrorKind, error: NetError) -> io::Error {
-        let message = error.to_string();
-        self.state = State::Failed(message);
+        self.state = State::Failed(kind, error.replay());
         io::Error::new(kind, error)
     }
 
@@ -79,6 +79,13 @@ impl VerifyingReader {
             Sink::Hash(hasher) => {
                 let actual = hex::encode(hasher.finalize());
                 if let Some(expected) = self.expected_size {
+                    if self.read < expected {
+                        return Err(NetError::Truncated {
+                            url: redact(&self.url),
+                            got: self.read,
+                            expected,
+                        });
+                    }
                     if expected != self.read {
                         return Err(NetError::SizeMismatch {
                             url: redact(&self.url),
@@ -107,18 +114,20 @@ impl Read for VerifyingReader {
         match &self.state {
             State::Reading(_) => {}
             State::Verified => return Ok(0),
-            State::Failed(message) => {
-                return Err(io::Error::new(ErrorKind::InvalidData, message.clone()))
-            }
+            State::Failed(kind, error) => return Err(io::Error::new(*kind, error.replay())),
         }
         let n = match self.inner.read(buf) {
             Ok(n) => n,
             Err(e) if e.kind() == ErrorKind::Interrupted => return Err(e),
             Err(e) => {
                 let kind = e.kind();
-                let error = NetError::Transfer {
-                    url: redact(&self.url),
-                    reason: crate::error::chain(&e, &self.url),
+                // A download failure passes through as it was classified.
+                let error = match e.get_ref().and_then(|i| i.downcast_ref::<NetError>()) {
+                    Some(net) => net.replay(),
+                    None => NetError::Transfer {
+                        url: redact(&self.url),
+                        reason: crate::error::chain(&e, &self.url),
+                    },
                 };
                 return Err(self.fail(kind, error));
             }
@@ -145,7 +154,7 @@ impl Read for VerifyingReader {
                     Ok(())
                 }
             },
-            State::Verified | State::Failed(_) => Ok(()),
+            State::Verified | State::Failed(..) => Ok(()),
         };
         if let Err(e) = sink_result {
             return Err(self.fail(ErrorKind::Other, e));
@@ -201,6 +210,51 @@ impl Read for ProgressReader {
                 progress(self.read, self.total);
             }
         }
+        Ok(n)
+    }
+}
+
+/// Passes at most `limit` bytes of a local file on; one more fails the
+/// read with [`NetError::TooLarge`].
+pub(crate) struct CappedReader {
+    inner: Box<dyn Read + Send>,
+    url: String,
+    limit: u64,
+    what: &'static str,
+    read: u64,
+}
+
+impl CappedReader {
+    pub(crate) fn new(
+        inner: Box<dyn Read + Send>,
+        url: &str,
+        limit: u64,
+        what: &'static str,
+    ) -> CappedReader {
+        CappedReader {
+            inner,
+            url: url.to_string(),
+            limit,
+            what,
+            read: 0,
+        }
+    }
+}
+
+impl Read for CappedReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let room = self.limit.saturating_add(1).saturating_sub(self.read);
+        if room == 0 {
+            let error = NetError::TooLarge {
+                url: redact(&self.url),
+                limit: self.limit,
+                what: self.what,
+            };
+            return Err(io::Error::new(ErrorKind::InvalidData, error));
+        }
+        let want = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.read += n as u64;
         Ok(n)
     }
 }

@@ -58,6 +58,9 @@ impl Session {
                 .max_unpacked_size
                 .unwrap_or(whittle_rootfs::DEFAULT_TOTAL_LIMIT),
         );
+        if let whittle_cache::Trust::Untrusted { reason } = cache.trust() {
+            reporter.on_warning(&format!("the download cache at {} is not trusted, so indexes and packages kept in it by URL are not reused (builds are slower and --offline cannot use them): {reason}", root.display()));
+        }
         let fetcher = Fetcher::new(cache, options.offline)?;
         let world = worlds.open(plan, &fetcher, reporter.as_ref())?;
         Ok(Session {
