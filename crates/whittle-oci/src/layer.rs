@@ -146,7 +146,10 @@ impl HashingFile {
     fn drain(&mut self) -> io::Result<()> {
         let mut file = self.temp.file();
         file.write_all(&self.buf).map_err(|e| {
-            io::Error::new(e.kind(), format!("writing {}: {e}", self.temp.path().display()))
+            io::Error::new(
+                e.kind(),
+                format!("writing {}: {e}", self.temp.path().display()),
+            )
         })?;
         self.buf.clear();
         Ok(())
@@ -168,7 +171,10 @@ impl Write for HashingFile {
         if data.len() >= self.buf.capacity() {
             let mut file = self.temp.file();
             file.write_all(data).map_err(|e| {
-                io::Error::new(e.kind(), format!("writing {}: {e}", self.temp.path().display()))
+                io::Error::new(
+                    e.kind(),
+                    format!("writing {}: {e}", self.temp.path().display()),
+                )
             })?;
         } else {
             self.buf.extend_from_slice(data);
@@ -489,7 +495,14 @@ mod tests {
     #[test]
     fn streamed_layers_are_byte_identical_to_in_memory_ones() {
         let scratch = tempfile::tempdir().unwrap();
-        for len in [0, 1, BLOCK_SIZE - 1, BLOCK_SIZE, 3 * BLOCK_SIZE + 5, 70 * BLOCK_SIZE + 3] {
+        for len in [
+            0,
+            1,
+            BLOCK_SIZE - 1,
+            BLOCK_SIZE,
+            3 * BLOCK_SIZE + 5,
+            70 * BLOCK_SIZE + 3,
+        ] {
             let tar = data(len);
             let memory = compress_layer(&tar);
             let (written, layer) = streamed(&tar, scratch.path());
@@ -546,9 +559,14 @@ mod tests {
         assert!(reuse_layer(&cached, &digest, &good.diff_id, scratch.path())
             .unwrap()
             .is_err());
-        assert!(reuse_layer(&scratch.path().join("gone"), &digest, &good.diff_id, scratch.path())
-            .unwrap()
-            .is_err());
+        assert!(reuse_layer(
+            &scratch.path().join("gone"),
+            &digest,
+            &good.diff_id,
+            scratch.path()
+        )
+        .unwrap()
+        .is_err());
         drop(reused);
         let left: Vec<_> = fs_err::read_dir(scratch.path())
             .unwrap()

@@ -83,9 +83,9 @@ pub use layer::{
     BLOCK_SIZE,
 };
 pub use layout::{check_layout, stage_layout, write_layout};
-pub use temp::{remove_temporaries, sweep_stale};
-pub use transaction::{CommitError, Transaction};
 pub use manifest::{
     image_digest, platform_tag, ImageSet, PlatformImage, MEDIA_TYPE_CONFIG, MEDIA_TYPE_INDEX,
     MEDIA_TYPE_LAYER_GZIP, MEDIA_TYPE_MANIFEST,
 };
+pub use temp::{remove_temporaries, sweep_stale};
+pub use transaction::{CommitError, Transaction};

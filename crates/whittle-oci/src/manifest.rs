@@ -6,9 +6,9 @@ use std::io::{self, Read};
 
 use serde::Serialize;
 
+use crate::blob::Blob;
 use crate::config::{config_json, ImageConfig, Platform};
 use crate::error::OciError;
-use crate::blob::Blob;
 use crate::layer::{sha256_digest, Layer};
 
 /// Media type of an OCI image manifest.

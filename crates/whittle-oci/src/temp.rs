@@ -302,25 +302,30 @@ mod tests {
         assert!(is_legacy_temp(".out.tar.Ab12Cd.tmp", &["out.tar"]));
         assert!(!is_legacy_temp(".out.tar.Ab12Cd.tmp", &["other.tar"]));
         assert!(is_legacy_temp(".whittle-sbom-Ab12Cd.tmp", &[]));
-        assert!(is_legacy_temp(&format!(".{}.Ab12Cd.tmp", "a".repeat(64)), &[]));
+        assert!(is_legacy_temp(
+            &format!(".{}.Ab12Cd.tmp", "a".repeat(64)),
+            &[]
+        ));
         assert!(!is_legacy_temp(".out.tar.Ab12C.tmp", &["out.tar"]));
     }
 
     #[test]
+    #[cfg(target_os = "linux")]
     fn dead_owners_are_swept_and_live_ones_kept() {
         let dir = tempfile::tempdir().unwrap();
         // A pid above the kernel's maximum (4194304) never exists.
         let dead = dir.path().join(".out.tar.whittle-99999999-0.tmp");
         fs_err::write(&dead, b"x").unwrap();
         let mine = TempFile::create(dir.path(), "out.tar", 0o600).unwrap();
-        let parent = dir
-            .path()
-            .join(format!(".out.tar.whittle-{}-0.tmp", std::os::unix::process::parent_id()));
+        let parent = dir.path().join(format!(
+            ".out.tar.whittle-{}-0.tmp",
+            std::os::unix::process::parent_id()
+        ));
         fs_err::write(&parent, b"x").unwrap();
         let fresh_legacy = dir.path().join(".out.tar.Ab12Cd.tmp");
         fs_err::write(&fresh_legacy, b"x").unwrap();
         let removed = sweep_stale(dir.path(), &["out.tar"]);
-        assert_eq!(removed, [dead.clone()]);
+        assert_eq!(removed, [dead]);
         assert!(mine.path().exists() && parent.exists() && fresh_legacy.exists());
         drop(mine);
         let mut left: Vec<_> = fs_err::read_dir(dir.path())

@@ -36,7 +36,10 @@ struct Step {
 enum Done {
     Nothing,
     Added(PathBuf),
-    Replaced { target: PathBuf, backup: Option<PathBuf> },
+    Replaced {
+        target: PathBuf,
+        backup: Option<PathBuf>,
+    },
 }
 
 /// Putting the outputs in place failed.
@@ -225,9 +228,8 @@ fn apply(step: Step) -> Result<Done, OciError> {
             .is_some_and(|m| m.is_file() && Some(m.len()) == len)
         {
             // The same blob is there already (content-addressed).
-            temp.remove().map_err(|p| {
-                OciError::at(p, io::Error::other("cannot remove a temporary file"))
-            })?;
+            temp.remove()
+                .map_err(|p| OciError::at(p, io::Error::other("cannot remove a temporary file")))?;
             return Ok(Done::Nothing);
         }
         temp.persist(&target)

@@ -712,7 +712,10 @@ fn an_invalid_layout_is_refused_before_anything_is_written() {
             matches!(&err, OciError::InvalidLayout { path, .. } if path.ends_with("index.json")),
             "{err:?}"
         );
-        assert!(text.contains("index.json") && text.contains("Repair or remove"), "{text}");
+        assert!(
+            text.contains("index.json") && text.contains("Repair or remove"),
+            "{text}"
+        );
         assert_eq!(dir_names(&layout), ["index.json"], "something was written");
         assert_eq!(fs_err::read(layout.join("index.json")).unwrap(), bad);
         assert!(check_layout(&layout).is_err());
@@ -751,7 +754,11 @@ fn a_failed_layout_update_removes_exactly_the_blobs_it_added() {
     fs_err::create_dir_all(sbom.join("in-the-way")).unwrap();
     let err = tx.commit().unwrap_err();
     assert!(err.unrestored.is_empty(), "{:?}", err.unrestored);
-    assert!(err.source.to_string().contains("sbom.json"), "{}", err.source);
+    assert!(
+        err.source.to_string().contains("sbom.json"),
+        "{}",
+        err.source
+    );
     assert_eq!(snapshot(&layout), before);
 
     // And when it works, the new image is there.
