@@ -662,6 +662,11 @@ fn peak_rss_of_a_large_file_image() {
                 .strip_prefix("Maximum resident set size (kbytes): ")
         })
         .unwrap();
+    for line in err.lines().filter(|l| {
+        l.starts_with("timings:") || l.contains("Elapsed (wall clock)") || l.contains("  layer ")
+    }) {
+        eprintln!("{}", line.trim());
+    }
     let archive = fs_err::metadata(dir.path().join("big.tar")).unwrap().len();
     eprintln!(
         "peak RSS {} MiB for a {mib} MiB file ({bin}; archive {} MiB)",
