@@ -95,6 +95,13 @@ impl Cache {
         &self.inner.trust
     }
 
+    /// The cache's directory for temporary files (`v2/tmp`): scratch space
+    /// on the cache's disk, where leftovers older than a day are removed
+    /// when a cache is opened.
+    pub fn tmp_dir(&self) -> &Path {
+        &self.inner.tmp
+    }
+
     /// Path of the blob with this sha256 (hex) if it is present and its content still hashes to
     /// it. The hash is recomputed on every call; a corrupt entry is deleted and `None` returned.
     pub fn blob(&self, sha256: &str) -> Result<Option<PathBuf>, CacheError> {

@@ -11,6 +11,7 @@
 mod args;
 mod audit;
 mod date;
+mod interrupt;
 mod report;
 mod size;
 mod worlds;
@@ -26,6 +27,10 @@ use crate::args::{Cli, Command, CommonArgs};
 use crate::report::TermReporter;
 
 fn main() -> ExitCode {
+    // First, before any thread starts: threads inherit the signal mask.
+    if let Err(e) = interrupt::install() {
+        eprintln!("warning: cannot handle SIGINT/SIGTERM ({e}); an interrupted build may leave temporary files");
+    }
     let cli = Cli::parse();
     if let Command::Audit(args) = &cli.command {
         return audit::main(args);
@@ -55,13 +60,16 @@ fn run(cli: Cli) -> Result<()> {
             allow_missing_entrypoint,
         } => {
             let plan = load_plan(&recipe, &common)?;
-            let reporter = Arc::new(TermReporter::new());
-            let session = open_session(&plan, &common, reporter.clone())?;
             let build_date = match build_date {
                 Some(d) => Some(date::parse_build_date(&d)?),
                 None => source_date_epoch()?,
             };
+            // The output and SBOM directory are checked before any
+            // repository is contacted.
             let (sbom_dir, sbom_prefix) = sbom_place(&output, sbom_path, no_sbom);
+            whittle::check_output(&output, sbom_dir.as_deref())?;
+            let reporter = Arc::new(TermReporter::new());
+            let session = open_session(&plan, &common, reporter.clone())?;
             let request = BuildRequest {
                 plan,
                 tag,

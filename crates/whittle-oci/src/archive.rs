@@ -1,17 +1,14 @@
-//! The combined OCI image-layout / docker-archive tar, and atomic file
-//! writes.
+//! The combined OCI image-layout / docker-archive tar.
 
-use std::io::{self, BufWriter, Write};
+use std::io;
 use std::path::Path;
 
 use serde::Serialize;
 
 use crate::error::OciError;
 use crate::layout::{index_json, OCI_LAYOUT};
-use crate::manifest::{platform_tag, render, validate, ImageSet, Rendered};
-
-/// Permissions of every file we create (before the umask).
-const FILE_MODE: u32 = 0o644;
+use crate::manifest::{platform_tag, render, validate, BlobData, ImageSet, Rendered};
+use crate::transaction::Transaction;
 
 /// One entry of docker's `manifest.json`.
 #[derive(Serialize)]
@@ -61,6 +58,15 @@ fn docker_manifest(set: &ImageSet, rendered: &Rendered<'_>) -> Result<Vec<u8>, s
 /// renamed; on error nothing is left at `path` (a file already there stays
 /// as it was) and the temp file is removed.
 pub fn write_archive(set: &ImageSet, path: &Path) -> Result<(), OciError> {
+    let mut tx = Transaction::new();
+    stage_archive(set, path, &mut tx)?;
+    tx.commit().map_err(|e| e.source)
+}
+
+/// [`write_archive`] as part of a [`Transaction`]: the archive is written
+/// to a temporary beside `path` and renamed over it when the transaction
+/// commits.
+pub fn stage_archive(set: &ImageSet, path: &Path, tx: &mut Transaction) -> Result<(), OciError> {
     validate(set)?;
     let rendered = render(set)?;
     let index = index_json(None, &rendered, &set.tag)?;
@@ -68,19 +74,19 @@ pub fn write_archive(set: &ImageSet, path: &Path) -> Result<(), OciError> {
     let mtime = u64::try_from(set.images[0].config.created_epoch).unwrap_or(0);
 
     // (path, None for a directory / Some(content) for a file), sorted.
-    let mut entries: Vec<(String, Option<&[u8]>)> = vec![
+    let mut entries: Vec<(String, Option<BlobData<'_>>)> = vec![
         ("blobs/".into(), None),
         ("blobs/sha256/".into(), None),
-        ("index.json".into(), Some(&index)),
-        ("manifest.json".into(), Some(&docker)),
-        ("oci-layout".into(), Some(OCI_LAYOUT)),
+        ("index.json".into(), Some(BlobData::Bytes(&index))),
+        ("manifest.json".into(), Some(BlobData::Bytes(&docker))),
+        ("oci-layout".into(), Some(BlobData::Bytes(OCI_LAYOUT))),
     ];
-    for (hex, bytes) in &rendered.blobs {
-        entries.push((blob_path(hex), Some(bytes)));
+    for (hex, data) in &rendered.blobs {
+        entries.push((blob_path(hex), Some(data.borrowed())));
     }
     entries.sort_by(|a, b| a.0.cmp(&b.0));
 
-    atomic_write(path, &mut |w| {
+    tx.stage_file(path, &mut |w| {
         let mut builder = tar::Builder::new(w);
         for (name, content) in &entries {
             let mut header = tar::Header::new_ustar();
@@ -99,57 +105,13 @@ pub fn write_archive(set: &ImageSet, path: &Path) -> Result<(), OciError> {
                 Some(data) => {
                     header.set_entry_type(tar::EntryType::Regular);
                     header.set_mode(0o644);
-                    header.set_size(data.len() as u64);
+                    header.set_size(data.len());
                     header.set_cksum();
-                    builder.append(&header, *data)?;
+                    builder.append(&header, data.reader())?;
                 }
             }
         }
         builder.into_inner()?;
         Ok(())
     })
-}
-
-/// Write a file atomically: into a temp file beside `path`, fsync, rename
-/// over `path`, then (best effort) fsync the directory. On any error the
-/// temp file is removed and `path` is untouched.
-pub(crate) fn atomic_write(
-    path: &Path,
-    write: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
-) -> Result<(), OciError> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| OciError::InvalidSet(format!("{} has no file name", path.display())))?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut prefix = std::ffi::OsString::from(".");
-    prefix.push(name);
-    prefix.push(".");
-
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(FILE_MODE));
-    }
-    let tmp = builder.tempfile_in(dir).map_err(|e| OciError::at(dir, e))?;
-    let tmp_path = tmp.path().to_path_buf();
-    {
-        let mut out = BufWriter::with_capacity(1 << 20, tmp.as_file());
-        write(&mut out)
-            .and_then(|()| out.flush())
-            .map_err(|e| OciError::at(&tmp_path, e))?;
-    }
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| OciError::at(&tmp_path, e))?;
-    // On failure the PersistError owns the temp file and deletes it on drop.
-    tmp.persist(path).map_err(|e| OciError::at(path, e.error))?;
-    if let Ok(d) = fs_err::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
 }

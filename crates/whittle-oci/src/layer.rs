@@ -1,8 +1,18 @@
-//! Layer compression and digests.
+//! Layers: the uncompressed tar written to a temporary file while its diff
+//! ID is computed, gzip-compressed from there in a streaming pass into
+//! another temporary file, or a compressed layer from elsewhere (a cache)
+//! adopted only once it decompresses to the tar just built.
+
+use std::io::{self, Read, Write};
+use std::path::Path;
 
 use flate2::{Compress, Compression, FlushCompress, Status};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
+
+use crate::blob::{Blob, BlobReader};
+use crate::error::OciError;
+use crate::temp::TempFile;
 
 /// The size of the blocks a layer is cut into for parallel compression
 /// (1 MiB). Part of the output format: changing it changes layer digests.
@@ -14,11 +24,18 @@ const LEVEL: u32 = 6;
 /// gzip header: magic, CM=deflate, no flags, mtime 0, XFL 0, OS 255.
 const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
 
+/// At most this many blocks are in memory at once while compressing (in
+/// and out), whatever the number of threads.
+const MAX_BATCH: usize = 32;
+
+/// Mode of temporary layer files: private to the user.
+const SCRATCH_MODE: u32 = 0o600;
+
 /// One compressed layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layer {
     /// The gzip-compressed layer tar.
-    pub blob: Vec<u8>,
+    pub blob: Blob,
     /// `sha256:<hex>` of `blob`.
     pub digest: String,
     /// `sha256:<hex>` of the uncompressed tar.
@@ -37,15 +54,16 @@ pub fn diff_id(tar: &[u8]) -> String {
     sha256_digest(tar)
 }
 
-/// gzip-compress an uncompressed layer tar on all cores (the current rayon
-/// pool) and compute its digests. The output does not depend on the number
-/// of threads; see the crate docs for the format.
+/// gzip-compress an uncompressed layer tar held in memory on all cores
+/// (the current rayon pool) and compute its digests; the layer stays in
+/// memory. Builds use [`LayerTar`] instead. The output does not depend on
+/// the number of threads; see the crate docs for the format.
 pub fn compress_layer(tar: &[u8]) -> Layer {
     let (blob, diff_id) = rayon::join(|| gzip(tar), || diff_id(tar));
     let digest = sha256_digest(&blob);
     Layer {
         size: blob.len() as u64,
-        blob,
+        blob: Blob::from_bytes(blob),
         digest,
         diff_id,
     }
@@ -55,34 +73,305 @@ pub fn compress_layer(tar: &[u8]) -> Layer {
 /// blocks deflated independently (sync flush between them), one gzip
 /// member, CRC-32s combined. Any gzip reader decompresses it.
 pub fn gzip(data: &[u8]) -> Vec<u8> {
-    let blocks: Vec<&[u8]> = if data.is_empty() {
-        vec![data]
-    } else {
-        data.chunks(BLOCK_SIZE).collect()
-    };
-    let last = blocks.len() - 1;
-    let parts: Vec<(Vec<u8>, crc32fast::Hasher)> = blocks
-        .par_iter()
-        .enumerate()
-        .map(|(i, block)| {
-            let mut crc = crc32fast::Hasher::new();
-            crc.update(block);
-            (deflate_block(block, i == last), crc)
-        })
-        .collect();
-
-    let total: usize = parts.iter().map(|(p, _)| p.len()).sum();
-    let mut out = Vec::with_capacity(GZIP_HEADER.len() + total + 8);
-    out.extend_from_slice(&GZIP_HEADER);
-    let mut crc = crc32fast::Hasher::new();
-    for (part, block_crc) in &parts {
-        out.extend_from_slice(part);
-        crc.combine(block_crc);
-    }
-    out.extend_from_slice(&crc.finalize().to_le_bytes());
-    // ISIZE is the input length modulo 2^32 (RFC 1952).
-    out.extend_from_slice(&((data.len() as u64 & 0xffff_ffff) as u32).to_le_bytes());
+    let mut out = Vec::with_capacity(data.len() / 2 + 64);
+    // Reading a slice and writing a Vec cannot fail.
+    let _ = gzip_stream(&mut &data[..], data.len() as u64, &mut out);
     out
+}
+
+/// [`gzip`] as a streaming pass: `len` bytes read from `input` (which must
+/// have that many) become the same gzip bytes, written to `out`. Blocks are
+/// compressed in parallel a batch at a time, so memory stays at a few dozen
+/// blocks whatever the size.
+pub fn gzip_stream(input: &mut dyn Read, len: u64, out: &mut dyn Write) -> io::Result<()> {
+    let block = BLOCK_SIZE as u64;
+    let blocks = len.div_ceil(block).max(1);
+    let batch = (rayon::current_num_threads() * 2).clamp(2, MAX_BATCH) as u64;
+    out.write_all(&GZIP_HEADER)?;
+    let mut crc = crc32fast::Hasher::new();
+    let mut next = 0u64;
+    while next < blocks {
+        let count = (blocks - next).min(batch);
+        let mut inputs = Vec::with_capacity(count as usize);
+        for index in next..next + count {
+            let size = if index + 1 == blocks {
+                len - index * block
+            } else {
+                block
+            };
+            let mut buf = vec![0u8; size as usize];
+            input.read_exact(&mut buf)?;
+            inputs.push(buf);
+        }
+        let parts: Vec<(Vec<u8>, crc32fast::Hasher)> = inputs
+            .par_iter()
+            .enumerate()
+            .map(|(i, data)| {
+                let mut crc = crc32fast::Hasher::new();
+                crc.update(data);
+                (deflate_block(data, next + i as u64 + 1 == blocks), crc)
+            })
+            .collect();
+        drop(inputs);
+        for (part, block_crc) in &parts {
+            out.write_all(part)?;
+            crc.combine(block_crc);
+        }
+        next += count;
+    }
+    out.write_all(&crc.finalize().to_le_bytes())?;
+    // ISIZE is the input length modulo 2^32 (RFC 1952).
+    out.write_all(&((len & 0xffff_ffff) as u32).to_le_bytes())?;
+    Ok(())
+}
+
+/// A temporary file filled through a buffer while its SHA-256 is computed.
+struct HashingFile {
+    temp: TempFile,
+    buf: Vec<u8>,
+    hasher: Sha256,
+    len: u64,
+}
+
+impl HashingFile {
+    fn create(dir: &Path, stem: &str) -> io::Result<HashingFile> {
+        Ok(HashingFile {
+            temp: TempFile::create(dir, stem, SCRATCH_MODE)?,
+            buf: Vec::with_capacity(1 << 20),
+            hasher: Sha256::new(),
+            len: 0,
+        })
+    }
+
+    fn drain(&mut self) -> io::Result<()> {
+        let mut file = self.temp.file();
+        file.write_all(&self.buf).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("writing {}: {e}", self.temp.path().display()),
+            )
+        })?;
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// The file, the `sha256:` digest and length of what was written.
+    fn finish(mut self) -> io::Result<(TempFile, String, u64)> {
+        self.drain()?;
+        let digest = format!("sha256:{}", hex::encode(self.hasher.finalize()));
+        Ok((self.temp, digest, self.len))
+    }
+}
+
+impl Write for HashingFile {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.buf.len() + data.len() > self.buf.capacity() {
+            self.drain()?;
+        }
+        if data.len() >= self.buf.capacity() {
+            let mut file = self.temp.file();
+            file.write_all(data).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("writing {}: {e}", self.temp.path().display()),
+                )
+            })?;
+        } else {
+            self.buf.extend_from_slice(data);
+        }
+        self.hasher.update(data);
+        self.len += data.len() as u64;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.drain()
+    }
+}
+
+/// An uncompressed layer tar being written to a temporary file in a scratch
+/// directory (removed when dropped), hashed as it goes: give it to a tar
+/// writer as its `Write`, then [`LayerTar::finish`].
+pub struct LayerTar(HashingFile);
+
+impl LayerTar {
+    /// Start a layer tar in `scratch` (a directory on a disk with room for
+    /// the whole tar: the cache's temporary directory).
+    pub fn create(scratch: &Path) -> io::Result<LayerTar> {
+        HashingFile::create(scratch, "layer.tar").map(LayerTar)
+    }
+
+    /// The tar is complete: flush it and compute its diff ID.
+    pub fn finish(self) -> io::Result<WrittenTar> {
+        let (file, diff_id, len) = self.0.finish()?;
+        Ok(WrittenTar { file, diff_id, len })
+    }
+}
+
+impl Write for LayerTar {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.0.write(data)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// A complete uncompressed layer tar in a temporary file (removed when
+/// dropped).
+#[derive(Debug)]
+pub struct WrittenTar {
+    file: TempFile,
+    diff_id: String,
+    len: u64,
+}
+
+impl WrittenTar {
+    /// `sha256:<hex>` of the tar.
+    pub fn diff_id(&self) -> &str {
+        &self.diff_id
+    }
+
+    /// Its length in bytes.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether it is empty (never, for a tar).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// A reader over the tar.
+    pub fn reader(&self) -> BlobReader<'_> {
+        BlobReader::File {
+            file: self.file.file(),
+            pos: 0,
+            end: self.len,
+        }
+    }
+
+    /// gzip-compress it into a new temporary file in `scratch`, streaming,
+    /// with the same bytes [`compress_layer`] gives for the same tar.
+    pub fn compress(&self, scratch: &Path) -> Result<Layer, OciError> {
+        let mut out =
+            HashingFile::create(scratch, "layer.tar.gz").map_err(|e| OciError::at(scratch, e))?;
+        let path = out.temp.path().to_path_buf();
+        gzip_stream(&mut self.reader(), self.len, &mut out).map_err(|e| OciError::at(&path, e))?;
+        let (file, digest, size) = out.finish().map_err(|e| OciError::at(&path, e))?;
+        Ok(Layer {
+            blob: Blob::from_file(file, size),
+            digest,
+            diff_id: self.diff_id.clone(),
+            size,
+        })
+    }
+}
+
+/// A reader that copies what it reads into a [`HashingFile`], keeping
+/// apart a failure to read the source from one to write the copy.
+struct Tee<'a> {
+    source: &'a mut dyn Read,
+    copy: HashingFile,
+    read_error: Option<io::Error>,
+    write_error: Option<io::Error>,
+}
+
+impl Read for Tee<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = match self.source.read(buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Err(e),
+            Err(e) => {
+                let report = io::Error::new(e.kind(), e.to_string());
+                self.read_error = Some(e);
+                return Err(report);
+            }
+        };
+        if let Err(e) = self.copy.write_all(&buf[..n]) {
+            let report = io::Error::new(e.kind(), e.to_string());
+            self.write_error = Some(e);
+            return Err(report);
+        }
+        Ok(n)
+    }
+}
+
+/// Adopt a compressed layer from `source` (a cache entry claiming to be
+/// `digest` for the tar whose diff ID is `diff_id`): copy it into a
+/// temporary file in `scratch` and, in the same pass, check that the copy
+/// is `digest` and decompresses to `diff_id`. `Ok(Err(why))` when it is not
+/// (or cannot be read): the caller compresses the tar instead. `Err` only
+/// when the copy cannot be written.
+pub fn reuse_layer(
+    source: &Path,
+    digest: &str,
+    diff_id: &str,
+    scratch: &Path,
+) -> Result<Result<Layer, String>, OciError> {
+    let mut file = match fs_err::File::open(source) {
+        Ok(f) => f,
+        Err(e) => return Ok(Err(format!("it cannot be read: {e}"))),
+    };
+    let copy =
+        HashingFile::create(scratch, "layer.tar.gz").map_err(|e| OciError::at(scratch, e))?;
+    let mut tee = Tee {
+        source: &mut file,
+        copy,
+        read_error: None,
+        write_error: None,
+    };
+    let mut tar = Sha256::new();
+    let decoded = {
+        let mut gz = flate2::bufread::GzDecoder::new(io::BufReader::new(&mut tee));
+        let decoded = io::copy(&mut gz, &mut HashSink(&mut tar));
+        // Anything after the gzip member (read ahead into the buffer, or
+        // still unread) is part of the blob but not of the layer: refused.
+        decoded.and_then(|_| io::copy(&mut gz.into_inner(), &mut io::sink()))
+    };
+    if let Some(e) = tee.write_error.take() {
+        return Err(OciError::at(tee.copy.temp.path(), e));
+    }
+    if let Some(e) = tee.read_error.take() {
+        return Ok(Err(format!("it cannot be read: {e}")));
+    }
+    match decoded {
+        Err(e) => return Ok(Err(format!("it is not a valid gzip stream ({e})"))),
+        Ok(0) => {}
+        Ok(n) => return Ok(Err(format!("{n} bytes follow its gzip stream"))),
+    }
+    let path = tee.copy.temp.path().to_path_buf();
+    let (file, actual, size) = tee.copy.finish().map_err(|e| OciError::at(&path, e))?;
+    if actual != digest {
+        return Ok(Err(format!("its content is {actual}, not {digest}")));
+    }
+    let tar = format!("sha256:{}", hex::encode(tar.finalize()));
+    if tar != diff_id {
+        return Ok(Err(format!(
+            "it decompresses to the tar {tar}, not to the layer just built ({diff_id})"
+        )));
+    }
+    Ok(Ok(Layer {
+        blob: Blob::from_file(file, size),
+        digest: actual,
+        diff_id: diff_id.to_string(),
+        size,
+    }))
+}
+
+/// A `Write` that only hashes.
+struct HashSink<'a>(&'a mut Sha256);
+
+impl Write for HashSink<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.0.update(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Raw-deflate one block. A non-final block ends with a sync flush (an
@@ -184,5 +473,105 @@ mod tests {
         let gz = gzip(b"hello");
         assert_eq!(&gz[..10], &GZIP_HEADER);
         assert_eq!(gunzip(&gz), b"hello");
+    }
+
+    fn data(len: usize) -> Vec<u8> {
+        (0..len as u64)
+            .map(|i| ((i * 2_654_435_761) >> 13) as u8 & if i % 3 == 0 { 0xff } else { 0x0f })
+            .collect()
+    }
+
+    fn streamed(tar: &[u8], scratch: &Path) -> (WrittenTar, Layer) {
+        let mut w = LayerTar::create(scratch).unwrap();
+        // Uneven writes, as a tar writer makes them.
+        for chunk in tar.chunks(777) {
+            w.write_all(chunk).unwrap();
+        }
+        let written = w.finish().unwrap();
+        let layer = written.compress(scratch).unwrap();
+        (written, layer)
+    }
+
+    #[test]
+    fn streamed_layers_are_byte_identical_to_in_memory_ones() {
+        let scratch = tempfile::tempdir().unwrap();
+        for len in [
+            0,
+            1,
+            BLOCK_SIZE - 1,
+            BLOCK_SIZE,
+            3 * BLOCK_SIZE + 5,
+            70 * BLOCK_SIZE + 3,
+        ] {
+            let tar = data(len);
+            let memory = compress_layer(&tar);
+            let (written, layer) = streamed(&tar, scratch.path());
+            assert_eq!(written.diff_id(), memory.diff_id, "{len}");
+            assert_eq!(written.len(), len as u64);
+            assert_eq!(layer.digest, memory.digest, "{len}");
+            assert_eq!(layer.size, memory.size, "{len}");
+            assert_eq!(layer.blob.to_vec().unwrap(), memory.blob.to_vec().unwrap());
+            assert!(layer.blob.path().is_some_and(Path::exists));
+            drop(written);
+            let path = layer.blob.path().unwrap().to_path_buf();
+            drop(layer);
+            assert!(!path.exists(), "a layer's temporary file outlived it");
+        }
+        assert_eq!(fs_err::read_dir(scratch.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_reused_layer_must_decompress_to_the_tar() {
+        let scratch = tempfile::tempdir().unwrap();
+        let tar = data(2 * BLOCK_SIZE + 9);
+        let good = compress_layer(&tar);
+        let cached = scratch.path().join("cached");
+        fs_err::write(&cached, good.blob.to_vec().unwrap()).unwrap();
+        let reused = reuse_layer(&cached, &good.digest, &good.diff_id, scratch.path())
+            .unwrap()
+            .unwrap();
+        assert_eq!(reused.digest, good.digest);
+        assert_eq!(reused.blob.to_vec().unwrap(), good.blob.to_vec().unwrap());
+
+        // Another tar's layer, stored with its own (consistent) digest.
+        let other = compress_layer(&data(1000));
+        fs_err::write(&cached, other.blob.to_vec().unwrap()).unwrap();
+        let why = reuse_layer(&cached, &other.digest, &good.diff_id, scratch.path())
+            .unwrap()
+            .unwrap_err();
+        assert!(why.contains("decompresses to"), "{why}");
+        // A digest that does not match the content.
+        let why = reuse_layer(&cached, &good.digest, &good.diff_id, scratch.path())
+            .unwrap()
+            .unwrap_err();
+        assert!(why.contains("content is"), "{why}");
+        // Bytes after the gzip member count.
+        let mut padded = good.blob.to_vec().unwrap();
+        padded.extend_from_slice(b"junk");
+        fs_err::write(&cached, &padded).unwrap();
+        let digest = sha256_digest(&padded);
+        assert!(reuse_layer(&cached, &digest, &good.diff_id, scratch.path())
+            .unwrap()
+            .is_err_and(|why| why.contains("follow its gzip")));
+        // Not gzip at all, and missing.
+        fs_err::write(&cached, b"not gzip").unwrap();
+        let digest = sha256_digest(b"not gzip");
+        assert!(reuse_layer(&cached, &digest, &good.diff_id, scratch.path())
+            .unwrap()
+            .is_err());
+        assert!(reuse_layer(
+            &scratch.path().join("gone"),
+            &digest,
+            &good.diff_id,
+            scratch.path()
+        )
+        .unwrap()
+        .is_err());
+        drop(reused);
+        let left: Vec<_> = fs_err::read_dir(scratch.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["cached"]);
     }
 }

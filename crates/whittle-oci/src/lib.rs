@@ -6,7 +6,13 @@
 //! is deterministic: the same [`ImageSet`] gives byte-identical blobs,
 //! digests and archives on every run, on any number of threads.
 //!
-//! * [`compress_layer`] gzips a layer tar on all cores, pigz-style: the tar
+//! * [`LayerTar`] takes a layer tar as it is written, into a temporary file
+//!   (hashing it for the diff ID), and [`WrittenTar::compress`] gzips it from
+//!   there into another in a streaming pass, so layers never sit on the heap;
+//!   [`reuse_layer`] adopts a compressed layer from a cache only if it
+//!   decompresses to the tar just built. [`compress_layer`] does the same
+//!   for a tar in memory.
+//! * Layers are gzipped on all cores, pigz-style: the tar
 //!   is cut into fixed [`BLOCK_SIZE`] blocks, each block is raw-deflated on
 //!   its own and ended with a sync flush (the last one with the final
 //!   block), the pieces are concatenated into one gzip member and the
@@ -20,7 +26,14 @@
 //!   archive (`oci-layout`, `index.json`, `blobs/sha256/…`, readable as
 //!   `oci-archive:`) and a docker-archive (`manifest.json`, readable by
 //!   `docker load`, `podman load` and `docker-archive:`), atomically.
-//! * [`write_layout`] adds the image to an OCI image-layout directory.
+//! * [`write_layout`] adds the image to an OCI image-layout directory: new
+//!   blobs first, `index.json` swapped last.
+//! * [`Transaction`] makes several outputs (the image, its SBOMs) one
+//!   change: all are written to temporaries beside their targets, then
+//!   renamed into place together ([`stage_archive`], [`stage_layout`],
+//!   [`Transaction::stage_file`]); a failure leaves every target as it was.
+//!   [`remove_temporaries`] removes this process's temporaries (for a
+//!   SIGINT handler) and [`sweep_stale`] those of crashed runs.
 //!
 //! # Why not `oci-spec` types for the JSON
 //!
@@ -52,18 +65,27 @@
 #![deny(missing_docs)]
 
 mod archive;
+mod blob;
 mod config;
 mod error;
 mod layer;
 mod layout;
 mod manifest;
+mod temp;
+mod transaction;
 
-pub use archive::write_archive;
+pub use archive::{stage_archive, write_archive};
+pub use blob::{Blob, BlobReader};
 pub use config::{rfc3339, ImageConfig, Platform};
 pub use error::OciError;
-pub use layer::{compress_layer, diff_id, gzip, Layer, BLOCK_SIZE};
-pub use layout::write_layout;
+pub use layer::{
+    compress_layer, diff_id, gzip, gzip_stream, reuse_layer, Layer, LayerTar, WrittenTar,
+    BLOCK_SIZE,
+};
+pub use layout::{check_layout, stage_layout, write_layout};
 pub use manifest::{
     image_digest, platform_tag, ImageSet, PlatformImage, MEDIA_TYPE_CONFIG, MEDIA_TYPE_INDEX,
     MEDIA_TYPE_LAYER_GZIP, MEDIA_TYPE_MANIFEST,
 };
+pub use temp::{remove_temporaries, sweep_stale};
+pub use transaction::{CommitError, Transaction};

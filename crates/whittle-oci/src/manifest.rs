@@ -1,11 +1,12 @@
 //! Image manifests and image indexes, and the set of blobs an image set
 //! consists of.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Read};
 
 use serde::Serialize;
 
+use crate::blob::Blob;
 use crate::config::{config_json, ImageConfig, Platform};
 use crate::error::OciError;
 use crate::layer::{sha256_digest, Layer};
@@ -143,9 +144,47 @@ pub(crate) struct RenderedImage<'a> {
     pub layer_hexes: Vec<String>,
 }
 
+/// The content of one blob: JSON made here, or a layer.
+pub(crate) enum BlobData<'a> {
+    Owned(Vec<u8>),
+    Bytes(&'a [u8]),
+    Layer(&'a Blob),
+}
+
+impl BlobData<'_> {
+    pub fn len(&self) -> u64 {
+        match self {
+            BlobData::Owned(b) => b.len() as u64,
+            BlobData::Bytes(b) => b.len() as u64,
+            BlobData::Layer(b) => b.len(),
+        }
+    }
+
+    /// The same content, borrowed.
+    pub fn borrowed(&self) -> BlobData<'_> {
+        match self {
+            BlobData::Owned(b) => BlobData::Bytes(b),
+            BlobData::Bytes(b) => BlobData::Bytes(b),
+            BlobData::Layer(b) => BlobData::Layer(b),
+        }
+    }
+
+    pub fn reader(&self) -> Box<dyn Read + '_> {
+        match self {
+            BlobData::Owned(b) => Box::new(&b[..]),
+            BlobData::Bytes(b) => Box::new(*b),
+            BlobData::Layer(b) => Box::new(b.reader()),
+        }
+    }
+
+    pub fn copy_to(&self, out: &mut dyn io::Write) -> io::Result<()> {
+        io::copy(&mut self.reader(), out).map(drop)
+    }
+}
+
 /// All blobs of a set, keyed by sha256 hex, plus what points at them.
 pub(crate) struct Rendered<'a> {
-    pub blobs: BTreeMap<String, Cow<'a, [u8]>>,
+    pub blobs: BTreeMap<String, BlobData<'a>>,
     pub top: Top<'a>,
     pub images: Vec<RenderedImage<'a>>,
 }
@@ -179,7 +218,7 @@ pub(crate) fn validate(set: &ImageSet) -> Result<(), OciError> {
                     layer.digest, layer.diff_id
                 ));
             }
-            if layer.size != layer.blob.len() as u64 {
+            if layer.size != layer.blob.len() {
                 return invalid(format!(
                     "layer {} has size {} but its blob has {} bytes",
                     layer.digest,
@@ -198,7 +237,7 @@ fn hex_of(digest: &str) -> String {
 
 /// Build every config, manifest and (for several images) the index.
 pub(crate) fn render(set: &ImageSet) -> Result<Rendered<'_>, serde_json::Error> {
-    let mut blobs: BTreeMap<String, Cow<'_, [u8]>> = BTreeMap::new();
+    let mut blobs: BTreeMap<String, BlobData<'_>> = BTreeMap::new();
     let mut images = Vec::with_capacity(set.images.len());
     let mut manifests = Vec::with_capacity(set.images.len());
     for image in &set.images {
@@ -232,14 +271,14 @@ pub(crate) fn render(set: &ImageSet) -> Result<Rendered<'_>, serde_json::Error> 
         let manifest_digest = sha256_digest(&manifest);
         let layer_hexes: Vec<String> = image.layers.iter().map(|l| hex_of(&l.digest)).collect();
         for (layer, hex) in image.layers.iter().zip(&layer_hexes) {
-            blobs.insert(hex.clone(), Cow::Borrowed(&layer.blob));
+            blobs.insert(hex.clone(), BlobData::Layer(&layer.blob));
         }
         images.push(RenderedImage {
             platform: &image.config.platform,
             config_hex: hex_of(&config_digest),
             layer_hexes,
         });
-        blobs.insert(hex_of(&config_digest), Cow::Owned(config));
+        blobs.insert(hex_of(&config_digest), BlobData::Owned(config));
         manifests.push((
             manifest_digest,
             manifest.len() as u64,
@@ -247,7 +286,7 @@ pub(crate) fn render(set: &ImageSet) -> Result<Rendered<'_>, serde_json::Error> 
         ));
         blobs.insert(
             hex_of(&manifests[manifests.len() - 1].0),
-            Cow::Owned(manifest),
+            BlobData::Owned(manifest),
         );
     }
     let top = if let [(digest, size, platform)] = manifests.as_slice() {
@@ -276,7 +315,7 @@ pub(crate) fn render(set: &ImageSet) -> Result<Rendered<'_>, serde_json::Error> 
         let index = serde_json::to_vec(&index)?;
         let digest = sha256_digest(&index);
         let size = index.len() as u64;
-        blobs.insert(hex_of(&digest), Cow::Owned(index));
+        blobs.insert(hex_of(&digest), BlobData::Owned(index));
         Top {
             media_type: MEDIA_TYPE_INDEX,
             digest,
@@ -345,7 +384,7 @@ mod tests {
         assert_eq!(r.top.media_type, MEDIA_TYPE_MANIFEST);
         assert_eq!(r.blobs.len(), 3);
         let m: oci_spec::image::ImageManifest =
-            serde_json::from_slice(&r.blobs[&hex_of(&r.top.digest)]).unwrap();
+            serde_json::from_reader(r.blobs[&hex_of(&r.top.digest)].reader()).unwrap();
         assert_eq!(m.layers().len(), 1);
         assert_eq!(
             m.annotations().as_ref().unwrap()["org.opencontainers.image.title"],
@@ -360,7 +399,7 @@ mod tests {
         // Shared layer stored once: 1 layer + 2 configs + 2 manifests + index.
         assert_eq!(r.blobs.len(), 6);
         let i: oci_spec::image::ImageIndex =
-            serde_json::from_slice(&r.blobs[&hex_of(&r.top.digest)]).unwrap();
+            serde_json::from_reader(r.blobs[&hex_of(&r.top.digest)].reader()).unwrap();
         let archs: Vec<String> = i
             .manifests()
             .iter()

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use whittle_oci::{
-    compress_layer, image_digest, write_archive, write_layout, ImageConfig, ImageSet, OciError,
-    Platform, PlatformImage, BLOCK_SIZE,
+    check_layout, compress_layer, image_digest, stage_layout, write_archive, write_layout,
+    ImageConfig, ImageSet, OciError, Platform, PlatformImage, Transaction, BLOCK_SIZE,
 };
 use whittle_test_env::host::{require_tool, skip};
 
@@ -177,19 +177,20 @@ fn gzip_round_trips_and_gzip_t_accepts_it() {
     for (i, &len) in sizes.iter().enumerate() {
         let input = data(len, i as u64);
         let layer = compress_layer(&input);
-        assert_eq!(gunzip(&layer.blob), input, "round trip of {len} bytes");
-        assert_eq!(layer.size, layer.blob.len() as u64);
+        let blob = layer.blob.to_vec().unwrap();
+        assert_eq!(gunzip(&blob), input, "round trip of {len} bytes");
+        assert_eq!(layer.size, blob.len() as u64);
         assert_eq!(layer.diff_id, whittle_oci::diff_id(&input));
-        assert_eq!(&layer.blob[..10], &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+        assert_eq!(&blob[..10], &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
         if len > 1000 {
             assert!(
-                layer.blob.len() < len / 2,
+                blob.len() < len / 2,
                 "{len} bytes compressed to {}",
-                layer.blob.len()
+                blob.len()
             );
         }
         let file = dir.path().join(format!("{len}.gz"));
-        fs_err::write(&file, &layer.blob).unwrap();
+        fs_err::write(&file, &blob).unwrap();
         if require_tool("gzip") {
             run(Command::new("gzip").arg("-t").arg(&file));
             let out = run(Command::new("gzip").arg("-dc").arg(&file));
@@ -223,7 +224,7 @@ fn compression_does_not_depend_on_thread_count() {
     let default = compress_layer(&input);
     assert_eq!(one, four);
     assert_eq!(one, default);
-    assert_eq!(gunzip(&one.blob), input);
+    assert_eq!(gunzip(&one.blob.to_vec().unwrap()), input);
 }
 
 fn archive_entries(path: &Path) -> Vec<(String, tar::Header, Vec<u8>)> {
@@ -670,6 +671,105 @@ fn write_archive_failures_leave_nothing_behind() {
     assert!(write_archive(&bad, &good).is_err());
     assert_eq!(fs_err::read(&good).unwrap(), before);
     assert!(dir_names(dir.path()).iter().all(|n| !n.ends_with(".tmp")));
+}
+
+/// Every file under `dir` with its content, sorted.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs_err::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p.clone());
+                out.push((p, Vec::new()));
+            } else {
+                out.push((p.clone(), fs_err::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn an_invalid_layout_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, bad) in [
+        &b"{not json"[..],
+        br#"{"schemaVersion":2,"manifests":[1]}"#,
+        br#"{"manifests":[]}"#,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let layout = dir.path().join(format!("layout{i}"));
+        fs_err::create_dir_all(&layout).unwrap();
+        fs_err::write(layout.join("index.json"), bad).unwrap();
+        let err = write_layout(&set(&["amd64"]), &layout).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(&err, OciError::InvalidLayout { path, .. } if path.ends_with("index.json")),
+            "{err:?}"
+        );
+        assert!(
+            text.contains("index.json") && text.contains("Repair or remove"),
+            "{text}"
+        );
+        assert_eq!(dir_names(&layout), ["index.json"], "something was written");
+        assert_eq!(fs_err::read(layout.join("index.json")).unwrap(), bad);
+        assert!(check_layout(&layout).is_err());
+    }
+    let layout = dir.path().join("bad-oci-layout");
+    fs_err::create_dir_all(&layout).unwrap();
+    fs_err::write(layout.join("oci-layout"), b"{}").unwrap();
+    assert!(write_layout(&set(&["amd64"]), &layout).is_err());
+    assert_eq!(dir_names(&layout), ["oci-layout"]);
+}
+
+#[test]
+fn a_failed_layout_update_removes_exactly_the_blobs_it_added() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("layout");
+    fs_err::create_dir_all(&layout).unwrap();
+    write_layout(&set(&["amd64"]), &layout).unwrap();
+    let before = snapshot(&layout);
+    // A new image sharing the layers: new config, manifest, index entry.
+    let mut second = set(&["amd64", "arm64"]);
+    second.images[0].config.env.push("MORE=1".into());
+
+    // Dropped before commit (a later output failed): nothing changes.
+    let mut tx = Transaction::new();
+    stage_layout(&second, &layout, &mut tx).unwrap();
+    assert_ne!(snapshot(&layout), before, "temporaries are in the layout");
+    assert!(tx.abort().is_empty());
+    assert_eq!(snapshot(&layout), before);
+
+    // The commit fails after index.json was swapped (the SBOM's rename
+    // fails): new blobs removed, index.json and old blobs as they were.
+    let mut tx = Transaction::new();
+    stage_layout(&second, &layout, &mut tx).unwrap();
+    let sbom = dir.path().join("sbom.json");
+    tx.stage_file(&sbom, &mut |w| w.write_all(b"{}")).unwrap();
+    fs_err::create_dir_all(sbom.join("in-the-way")).unwrap();
+    let err = tx.commit().unwrap_err();
+    assert!(err.unrestored.is_empty(), "{:?}", err.unrestored);
+    assert!(
+        err.source.to_string().contains("sbom.json"),
+        "{}",
+        err.source
+    );
+    assert_eq!(snapshot(&layout), before);
+
+    // And when it works, the new image is there.
+    let mut tx = Transaction::new();
+    stage_layout(&second, &layout, &mut tx).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(index_entries(&layout).len(), 1);
+    assert!(snapshot(&layout).len() > before.len());
+    assert!(snapshot(&layout)
+        .iter()
+        .all(|(p, _)| !p.to_string_lossy().ends_with(".tmp")));
 }
 
 /// User + system CPU time of this process (Linux), to see through a busy box.

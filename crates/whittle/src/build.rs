@@ -1,11 +1,11 @@
 //! `whittle build`: every step from recipe to written image, in order.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use whittle_model::PackageRecord;
-use whittle_oci::{image_digest, write_archive, write_layout, ImageSet, PlatformImage};
+use whittle_oci::{image_digest, ImageSet, PlatformImage};
 use whittle_recipe::{Arch, BuildPlan};
 use whittle_world::FinishInput;
 
@@ -15,6 +15,7 @@ use crate::image::{config, layers};
 use crate::install::install;
 use crate::layering::{plan_by_origin, single_layer};
 use crate::mutate::apply_paths;
+use crate::output::{self, write_outputs, Sbom};
 use crate::place::map_owner_names;
 use crate::resolve::{resolve_all, Resolution};
 use crate::sbom::sbom_input;
@@ -100,11 +101,18 @@ struct Built {
     sbom: whittle_sbom::SbomInput,
 }
 
-/// Build the image the request describes and write it atomically.
+/// Build the image the request describes and write it, with its SBOMs, as
+/// one change (see the `output` module).
 pub fn build(session: &Session, req: &BuildRequest) -> Result<BuildOutcome, BuildError> {
     let archs = req.archs.clone().unwrap_or_else(|| req.plan.archs.clone());
     // Everything that can be checked before any work is.
     let output_is_dir = check_output(&req.output, req.sbom_dir.as_deref())?;
+    output::sweep(
+        req,
+        output_is_dir,
+        session.fetcher().cache().tmp_dir(),
+        session.reporter(),
+    );
     // Build date: the request's, else the newest time in any platform's packages.
     let mut timings = Timings::default();
     let started = Instant::now();
@@ -144,27 +152,12 @@ pub fn build(session: &Session, req: &BuildRequest) -> Result<BuildOutcome, Buil
         tag: req.tag.clone(),
     };
     let digest = image_digest(&set);
+    let sboms = sbom_documents(req, &built, &per_arch_digests, &digest, epoch);
     session
         .reporter()
         .on_step(&format!("writing {}", req.output.display()));
-    let written = if output_is_dir {
-        write_layout(&set, &req.output)
-    } else {
-        write_archive(&set, &req.output)
-    };
-    written.map_err(|source| BuildError::Output {
-        path: req.output.display().to_string(),
-        source,
-    })?;
-    let sboms = match write_sboms(req, &built, &per_arch_digests, &digest, epoch) {
-        Ok(s) => s,
-        Err(e) => {
-            if !output_is_dir {
-                let _ = fs_err::remove_file(&req.output);
-            }
-            return Err(e);
-        }
-    };
+    write_outputs(&set, &req.output, output_is_dir, &sboms)?;
+    let sboms = sboms.into_iter().map(|s| s.path).collect();
     timings.output = output_started.elapsed().as_secs_f64();
     Ok(BuildOutcome {
         timings,
@@ -230,7 +223,7 @@ fn build_platform(
     session
         .reporter()
         .on_step(&format!("writing {} layer(s) ({arch})", plans.len()));
-    let written = layers(&root, &plans, session.fetcher())?;
+    let written = layers(&root, &plans, session)?;
     timings.layers += step.elapsed().as_secs_f64();
     let config = config(plan, arch, build_epoch, env, user);
     let image = PlatformImage {
@@ -275,33 +268,30 @@ fn image_env(plan: &BuildPlan, world_env: Vec<(String, String)>) -> BTreeMap<Str
     env
 }
 
-fn write_sboms(
+/// The SBOMs of the build: one per architecture, and one for the index
+/// when there are several.
+fn sbom_documents(
     req: &BuildRequest,
     built: &[Built],
     digests: &[String],
     index_digest: &str,
     epoch: i64,
-) -> Result<Vec<PathBuf>, BuildError> {
+) -> Vec<Sbom> {
     let Some(dir) = &req.sbom_dir else {
-        return Ok(Vec::new());
+        return Vec::new();
     };
-    let mut written = Vec::new();
-    let write = |path: &Path, text: &str| {
-        whittle_sbom::write_atomic(path, text).map_err(|source| BuildError::Sbom {
-            path: path.display().to_string(),
-            source,
-        })
-    };
+    let mut out = Vec::new();
     for (b, digest) in built.iter().zip(digests) {
         let mut input = b.sbom.clone();
         input.image_digest = Some(digest.clone());
-        let path = dir.join(format!(
-            "{}sbom-{}.spdx.json",
-            req.sbom_prefix,
-            b.outcome.arch.oci_arch()
-        ));
-        write(&path, &whittle_sbom::spdx_json(&input))?;
-        written.push(path);
+        out.push(Sbom {
+            path: dir.join(format!(
+                "{}sbom-{}.spdx.json",
+                req.sbom_prefix,
+                b.outcome.arch.oci_arch()
+            )),
+            text: whittle_sbom::spdx_json(&input),
+        });
     }
     if built.len() > 1 {
         let per_arch: Vec<(String, String)> = built
@@ -310,12 +300,10 @@ fn write_sboms(
             .map(|(b, d)| (b.outcome.arch.oci_arch().to_string(), d.clone()))
             .collect();
         let tool = format!("whittle-{}", env!("CARGO_PKG_VERSION"));
-        let path = dir.join(format!("{}sbom-index.spdx.json", req.sbom_prefix));
-        write(
-            &path,
-            &whittle_sbom::spdx_index_json(&req.tag, index_digest, &per_arch, epoch, &tool),
-        )?;
-        written.push(path);
+        out.push(Sbom {
+            path: dir.join(format!("{}sbom-index.spdx.json", req.sbom_prefix)),
+            text: whittle_sbom::spdx_index_json(&req.tag, index_digest, &per_arch, epoch, &tool),
+        });
     }
-    Ok(written)
+    out
 }

@@ -12,7 +12,11 @@ use whittle_rootfs::{NodeKind, RootFs};
 use crate::error::BuildError;
 
 /// Refuse an output (and SBOM directory) that cannot be written, before
-/// the build starts. Returns whether the output is an OCI layout directory.
+/// the build starts: a missing or unwritable directory, a path that is
+/// neither a `.tar` nor a directory, an OCI layout whose `index.json` or
+/// `oci-layout` is invalid. Returns whether the output is an OCI layout
+/// directory. [`crate::build`] calls it first; a front end may call it
+/// earlier still, before opening repositories.
 pub fn check_output(output: &Path, sbom_dir: Option<&Path>) -> Result<bool, BuildError> {
     let bad = |path: &Path, reason: String| BuildError::OutputPath {
         path: path.to_path_buf(),
@@ -36,6 +40,12 @@ pub fn check_output(output: &Path, sbom_dir: Option<&Path>) -> Result<bool, Buil
         }
     };
     writable(&dir).map_err(|reason| bad(output, reason))?;
+    if is_dir {
+        // An invalid index.json or oci-layout is refused before any work,
+        // so nothing is written into a layout that cannot take the image.
+        whittle_oci::check_layout(output)
+            .map_err(|e| bad(output, format!("{e}. Nothing was written there")))?;
+    }
     if let Some(sboms) = sbom_dir {
         writable(sboms).map_err(|reason| {
             bad(

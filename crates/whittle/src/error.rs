@@ -134,25 +134,64 @@ pub enum BuildError {
         #[source]
         source: std::io::Error,
     },
+    /// A layer could not be compressed (or its cached copy checked) into
+    /// the scratch directory.
+    #[error("could not write layer `{layer}`")]
+    Layer {
+        /// The layer.
+        layer: String,
+        /// Why (names the file).
+        #[source]
+        source: whittle_oci::OciError,
+    },
     /// The image could not be written.
-    #[error("could not write the image to {path}. Nothing was left at {path}; check the path and free space.")]
+    #[error(
+        "could not write the image to {path}. {left} Check the path and the free space there."
+    )]
     Output {
         /// Output path.
         path: String,
+        /// What was left behind (checked).
+        left: Leftovers,
         /// Why.
         #[source]
         source: whittle_oci::OciError,
     },
-    /// The SBOM could not be written.
-    #[error("could not write the SBOM {path}. The image was removed again; check the --sbom-path directory.")]
+    /// An SBOM could not be written, so neither was the image.
+    #[error("could not write the SBOM {path}, so the image was not written either. {left} Check the SBOM directory (--sbom-path) and the free space there.")]
     Sbom {
         /// SBOM path.
         path: String,
+        /// What was left behind (checked).
+        left: Leftovers,
         /// Why.
         #[source]
-        source: std::io::Error,
+        source: whittle_oci::OciError,
     },
     /// Worker threads could not be started.
     #[error("could not start worker threads")]
     Threads(#[source] rayon::ThreadPoolBuildError),
+}
+
+/// What a failed output step could not clean up: temporaries it could not
+/// remove, or targets it could not put back as they were. Empty when the
+/// cleanup was checked to be complete.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Leftovers(pub Vec<PathBuf>);
+
+impl std::fmt::Display for Leftovers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str(
+                "Nothing was changed: the previous outputs are as they were and every temporary \
+                 file was removed (checked).",
+            );
+        }
+        let list: Vec<String> = self.0.iter().map(|p| p.display().to_string()).collect();
+        write!(
+            f,
+            "These could not be removed or put back as they were; check them by hand: {}.",
+            list.join(", ")
+        )
+    }
 }
