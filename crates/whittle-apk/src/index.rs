@@ -82,7 +82,7 @@ pub enum IndexError {
     /// usable even though it is signed.
     #[error(
         "every record of the APKINDEX is malformed ({skipped} skipped, none usable); the \
-         first: {first}"
+         first is below"
     )]
     AllMalformed {
         /// How many records were skipped.

@@ -88,7 +88,7 @@ pub enum IndexError {
     /// usable even though it is signed.
     #[error(
         "every stanza of the Packages index for this architecture is malformed ({skipped} \
-         skipped, none usable); the first: {first}"
+         skipped, none usable); the first is below"
     )]
     AllMalformed {
         /// How many stanzas were skipped.
