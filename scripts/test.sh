@@ -12,3 +12,4 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 scripts/check-world-seam.sh
 cargo test --workspace --all-features
+scripts/fuzz.sh short
