@@ -7,5 +7,11 @@ use whittle_apk::keys::ApkKeyring;
 use whittle_apk::unpack::{unpack_apk, Expect};
 
 fuzz_target!(|data: &[u8]| {
-    let _ = unpack_apk(data, &Expect::default(), &ApkKeyring::new(), "fuzz.apk");
+    let _ = unpack_apk(
+        data,
+        &Expect::default(),
+        &ApkKeyring::new(),
+        "fuzz.apk",
+        &whittle_rootfs::ContentStore::in_memory().with_total_limit(64 << 20),
+    );
 });

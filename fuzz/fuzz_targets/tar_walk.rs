@@ -6,7 +6,10 @@ use libfuzzer_sys::fuzz_target;
 use whittle_rootfs::unpack::{unpack_tar, Unpacker, MAX_NAME_LEN, MAX_PATH_LEN};
 
 fuzz_target!(|data: &[u8]| {
-    let mut unpacker = Unpacker::new("fuzz.tar");
+    let mut unpacker = Unpacker::new(
+        "fuzz.tar",
+        &whittle_rootfs::ContentStore::in_memory().with_total_limit(64 << 20),
+    );
     if unpack_tar(data, &mut unpacker, |_, _| Ok(())).is_err() {
         return;
     }
