@@ -332,35 +332,22 @@ impl PackageWorld for ApkWorld {
     }
 }
 
-/// The most skipped records of one index warned about one by one.
-const MAX_SKIP_WARNINGS: usize = 10;
-
-/// Warn about each record [`parse_index_text_skipping`] set aside (the
-/// first [`MAX_SKIP_WARNINGS`]), then give the count.
+/// Warn about each record [`parse_index_text_skipping`] set aside.
 fn warn_skipped(shown: &str, parsed: &ParsedIndex, unverified: bool, reporter: &dyn Reporter) {
     let trust = if unverified {
         "the rest of the (unverified) index is used"
     } else {
         "the index is signed, so the rest of it is used"
     };
-    for s in parsed.skipped.iter().take(MAX_SKIP_WARNINGS) {
-        reporter.on_warning(&format!(
-            "{shown}: skipping package {} ({}); {trust}",
-            s.package, s.error
-        ));
-    }
-    let n = parsed.skipped.len();
-    reporter.on_warning(&format!(
-        "{shown}: {n} malformed record{} skipped{}, {} package record{} read",
-        if n == 1 { "" } else { "s" },
-        if n > MAX_SKIP_WARNINGS {
-            format!(" ({} not shown)", n - MAX_SKIP_WARNINGS)
-        } else {
-            String::new()
-        },
+    whittle_world::warn_skipped(
+        reporter,
+        shown,
+        "record",
+        trust,
+        &parsed.skipped,
         parsed.records.len(),
-        if parsed.records.len() == 1 { "" } else { "s" },
-    ));
+        |s| (s.package.to_string(), s.error.to_string()),
+    );
 }
 
 /// The APK (Alpine, Wolfi) name of an architecture.

@@ -351,42 +351,32 @@ fn load_packages(
     Ok(parsed.records)
 }
 
-/// The most skipped stanzas of one index warned about one by one.
-const MAX_SKIP_WARNINGS: usize = 10;
-
-/// Warn about each stanza [`parse_packages_skipping`] set aside (the first
-/// [`MAX_SKIP_WARNINGS`]), then give the count.
+/// Warn about each stanza [`parse_packages_skipping`] set aside, with the
+/// whole chain of why.
 fn warn_skipped(shown: &str, parsed: &ParsedPackages, verified: bool, reporter: &dyn Reporter) {
     let trust = if verified {
         "the index is signed and its SHA-256 matched, so the rest of it is used"
     } else {
         "the rest of the (unverified) index is used"
     };
-    for s in parsed.skipped.iter().take(MAX_SKIP_WARNINGS) {
-        let mut why = s.error.to_string();
-        let mut cause = std::error::Error::source(&s.error);
-        while let Some(c) = cause {
-            why.push_str(": ");
-            why.push_str(&c.to_string());
-            cause = c.source();
-        }
-        reporter.on_warning(&format!(
-            "{shown}: skipping package {} ({why}); {trust}",
-            s.package
-        ));
-    }
-    let n = parsed.skipped.len();
-    reporter.on_warning(&format!(
-        "{shown}: {n} malformed stanza{} skipped{}, {} package record{} read",
-        if n == 1 { "" } else { "s" },
-        if n > MAX_SKIP_WARNINGS {
-            format!(" ({} not shown)", n - MAX_SKIP_WARNINGS)
-        } else {
-            String::new()
-        },
+    whittle_world::warn_skipped(
+        reporter,
+        shown,
+        "stanza",
+        trust,
+        &parsed.skipped,
         parsed.records.len(),
-        if parsed.records.len() == 1 { "" } else { "s" },
-    ));
+        |s| {
+            let mut why = s.error.to_string();
+            let mut cause = std::error::Error::source(&s.error);
+            while let Some(c) = cause {
+                why.push_str(": ");
+                why.push_str(&c.to_string());
+                cause = c.source();
+            }
+            (s.package.to_string(), why)
+        },
+    );
 }
 
 /// Parse an index on two cores: paragraphs are independent.

@@ -31,5 +31,5 @@ pub use error::{FailureKind, WorldError};
 pub use package::{Distro, Installed, PackageFacts, Unpacked};
 pub use payload::Payload;
 pub use registry::{OpenContext, WorldKind, Worlds};
-pub use reporter::{NullReporter, Reporter};
+pub use reporter::{warn_skipped, NullReporter, Reporter, MAX_SKIP_WARNINGS};
 pub use world::{FinishInput, PackageWorld, WorldContext};

@@ -27,3 +27,38 @@ pub trait Reporter: Send + Sync {
 pub struct NullReporter;
 
 impl Reporter for NullReporter {}
+
+/// The most skipped index entries warned about one by one.
+pub const MAX_SKIP_WARNINGS: usize = 10;
+
+/// Warn about entries of the index `shown` that its parser set aside: the
+/// first [`MAX_SKIP_WARNINGS`] one by one (`describe` gives the package and
+/// why), then the count beside the `records` read. `unit` names an entry
+/// (`stanza`, `record`); `trust` says why the rest is still used.
+pub fn warn_skipped<T>(
+    reporter: &dyn Reporter,
+    shown: &str,
+    unit: &str,
+    trust: &str,
+    skipped: &[T],
+    records: usize,
+    describe: impl Fn(&T) -> (String, String),
+) {
+    for s in skipped.iter().take(MAX_SKIP_WARNINGS) {
+        let (package, why) = describe(s);
+        reporter.on_warning(&format!(
+            "{shown}: skipping package {package} ({why}); {trust}"
+        ));
+    }
+    let n = skipped.len();
+    reporter.on_warning(&format!(
+        "{shown}: {n} malformed {unit}{} skipped{}, {records} package record{} read",
+        if n == 1 { "" } else { "s" },
+        if n > MAX_SKIP_WARNINGS {
+            format!(" ({} not shown)", n - MAX_SKIP_WARNINGS)
+        } else {
+            String::new()
+        },
+        if records == 1 { "" } else { "s" },
+    ));
+}
