@@ -25,7 +25,7 @@ use whittle_rootfs::{Content, ContentStore, NodeKind};
 use crate::unpack::DebContents;
 
 /// Version of the layout; part of every key.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// zstd level: fast to write on a cold build, fast to read on a warm one.
 const ZSTD_LEVEL: i32 = 3;
@@ -38,6 +38,7 @@ struct Record {
     control: String,
     md5sums: Option<String>,
     conffiles: Option<String>,
+    scripts: Vec<(String, String)>,
     data_size: u64,
     data_blob: String,
 }
@@ -73,6 +74,7 @@ pub fn load(
         control: record.control,
         md5sums: record.md5sums,
         conffiles: record.conffiles,
+        scripts: record.scripts,
         entries,
         data_size,
     })
@@ -93,6 +95,7 @@ pub fn store(cache: &Cache, deb_sha256: &str, contents: &DebContents) -> io::Res
         control: contents.control.clone(),
         md5sums: contents.md5sums.clone(),
         conffiles: contents.conffiles.clone(),
+        scripts: contents.scripts.clone(),
         data_size: contents.data_size,
         data_blob,
     };

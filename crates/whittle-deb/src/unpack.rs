@@ -32,6 +32,9 @@ pub struct DebContents {
     pub md5sums: Option<String>,
     /// The `conffiles` control file, if the package has one.
     pub conffiles: Option<String>,
+    /// The maintainer scripts whittle reads (never runs): `preinst` and
+    /// `postinst`, by name, verbatim (lossily decoded if not UTF-8).
+    pub scripts: Vec<(String, String)>,
     /// The data archive's entries in archive order, by their cleaned
     /// relative path (`usr/bin/python3.11`); the `./` entry itself is left out.
     /// Hard links carry the cleaned path of their target.
@@ -223,6 +226,7 @@ pub fn unpack_deb<R: Read>(
         control: text,
         md5sums: control.md5sums,
         conffiles: control.conffiles,
+        scripts: control.scripts,
         entries,
         data_size,
     })
@@ -311,7 +315,11 @@ struct ControlFiles {
     control: Option<String>,
     md5sums: Option<String>,
     conffiles: Option<String>,
+    scripts: Vec<(String, String)>,
 }
+
+/// The maintainer scripts kept: the ones that run on a fresh install.
+const KEPT_SCRIPTS: [&str; 2] = ["preinst", "postinst"];
 
 fn read_control(decoder: Box<dyn Read + '_>, ctx: &Ctx<'_>) -> Result<ControlFiles, UnpackError> {
     let mut files = ControlFiles::default();
@@ -322,13 +330,23 @@ fn read_control(decoder: Box<dyn Read + '_>, ctx: &Ctx<'_>) -> Result<ControlFil
             continue;
         }
         let path = clean_relative(&String::from_utf8_lossy(&entry.path_bytes()));
+        let size = entry.size();
+        if KEPT_SCRIPTS.contains(&path.as_str()) {
+            if size > MAX_CONTROL_FILE {
+                return Err(ctx.too_large(path, size, MAX_CONTROL_FILE));
+            }
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).map_err(|e| ctx.io(e))?;
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            files.scripts.push((path, text));
+            continue;
+        }
         let slot = match path.as_str() {
             "control" => &mut files.control,
             "md5sums" => &mut files.md5sums,
             "conffiles" => &mut files.conffiles,
             _ => continue,
         };
-        let size = entry.size();
         if size > MAX_CONTROL_FILE {
             return Err(ctx.too_large(path, size, MAX_CONTROL_FILE));
         }
@@ -337,6 +355,7 @@ fn read_control(decoder: Box<dyn Read + '_>, ctx: &Ctx<'_>) -> Result<ControlFil
         *slot = Some(text);
     }
     drain_tar(tar, ctx)?;
+    files.scripts.sort();
     Ok(files)
 }
 

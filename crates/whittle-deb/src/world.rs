@@ -102,6 +102,8 @@ pub struct DebPayload {
     pub md5sums: Option<String>,
     /// The `conffiles` control file, if any.
     pub conffiles: Option<String>,
+    /// `preinst` and `postinst`, by name, verbatim: read, never run.
+    pub scripts: Vec<(String, String)>,
 }
 
 impl DebWorld {
@@ -309,6 +311,7 @@ fn unpacked(record: &PackageRecord, contents: DebContents) -> Unpacked {
             control: contents.control,
             md5sums: contents.md5sums,
             conffiles: contents.conffiles,
+            scripts: contents.scripts,
         }),
     }
 }
