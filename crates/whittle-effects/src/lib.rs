@@ -20,3 +20,11 @@ pub use effect::{
 };
 pub use host::{Host, PathState};
 pub use report::{Action, Class, ScriptReport};
+
+pub mod apply;
+pub mod script;
+pub mod sysusers;
+pub mod tmpfiles;
+
+pub use apply::{Applied, Applier, ApplyOptions, EffectsError};
+pub use script::{read_script, Script};
