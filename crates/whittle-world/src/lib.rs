@@ -32,4 +32,4 @@ pub use package::{Distro, Installed, PackageFacts, Unpacked};
 pub use payload::Payload;
 pub use registry::{OpenContext, WorldKind, Worlds};
 pub use reporter::{warn_skipped, NullReporter, Reporter, MAX_SKIP_WARNINGS};
-pub use world::{FinishInput, PackageWorld, WorldContext};
+pub use world::{EffectsSetup, FinishInput, PackageWorld, ScriptSource, WorldContext};

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use whittle_effects::Placed;
 use whittle_model::{PackageRecord, VersionScheme};
 use whittle_net::Fetcher;
 use whittle_recipe::{Accounts, Arch};
@@ -36,6 +37,32 @@ pub struct FinishInput<'a> {
     pub epoch: i64,
 }
 
+/// One maintainer script of a package, for the engine to read (never run).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptSource {
+    /// Its name in reports (`preinst`, `postinst`, `%post`).
+    pub name: String,
+    /// Its text.
+    pub text: String,
+    /// The arguments a fresh install runs it with (`configure`, `""`).
+    pub args: Vec<String>,
+}
+
+/// How a world wants script effects applied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EffectsSetup {
+    /// Where the alternatives database goes (`/var/lib/dpkg/alternatives`).
+    pub alternatives_db: Option<String>,
+    /// Where the stat-override database goes (`/var/lib/dpkg/statoverride`).
+    pub statoverride_db: Option<String>,
+    /// Whether `tmpfiles.d` lines under `/run` are applied: the image keeps
+    /// what it ships in `/run` (no runtime mounts a tmpfs there by default).
+    pub keep_run: bool,
+    /// Commands whose effect the world produces by other means, as
+    /// (prefix of the expanded command, why).
+    pub elsewhere: Vec<(String, String)>,
+}
+
 /// One package world, set up for one recipe (see
 /// [`WorldKind::open`](crate::WorldKind::open)). The engine calls, per
 /// architecture:
@@ -48,8 +75,11 @@ pub struct FinishInput<'a> {
 /// 2. [`install`](Self::install) for every chosen package (in parallel),
 ///    placing the entries in the tree from [`new_root`](Self::new_root) in
 ///    name order with the shared conflict rule;
-/// 3. [`finish`](Self::finish): what the packages' scripts would have done
-///    (accounts among them);
+/// 3. [`finish`](Self::finish): accounts and the caches the world rebuilds
+///    natively; then the engine reads every package's
+///    [`scripts`](Self::scripts) (and its `sysusers.d`/`tmpfiles.d` files)
+///    in dependency order and applies their effects, then the world's
+///    [`builtin_effects`](Self::builtin_effects);
 /// 4. maps owner names from the archives through the accounts now in the
 ///    tree, then [`write_database`](Self::write_database);
 /// 5. [`facts`](Self::facts) for the SBOM, and
@@ -100,6 +130,28 @@ pub trait PackageWorld: Send + Sync {
         installed: &[Installed],
         input: &FinishInput<'_>,
     ) -> Result<Vec<String>, WorldError>;
+
+    /// How this world's script effects are applied (its package
+    /// manager's database locations). Default: no databases.
+    fn effects_setup(&self) -> EffectsSetup {
+        EffectsSetup::default()
+    }
+
+    /// The scripts of `pkg` that a fresh install runs, in the order they
+    /// run, for the engine to read. Default: none.
+    fn scripts(&self, pkg: &Installed) -> Vec<ScriptSource> {
+        let _ = pkg;
+        Vec::new()
+    }
+
+    /// Effects the world adds after every package's scripts were read
+    /// (what a script does through a program whittle replaces natively,
+    /// e.g. a Java trust store, or a default file the world's images
+    /// need). Default: none.
+    fn builtin_effects(&self, root: &RootFs, installed: &[Installed]) -> Vec<Placed> {
+        let _ = (root, installed);
+        Vec::new()
+    }
 
     /// Write the package database scanners read, from the final tree
     /// (owners already mapped).
