@@ -51,6 +51,18 @@ pub enum Command {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// Print how each package's install scripts were treated, command by
+    /// command: emulated (its effect is in the image), harmless, or not
+    /// emulated (and why). Nothing is written.
+    ShowScripts {
+        /// The recipe (YAML).
+        recipe: PathBuf,
+        #[command(flatten)]
+        common: CommonArgs,
+        /// Print only the commands whose effect the image lacks.
+        #[arg(long)]
+        not_emulated: bool,
+    },
     /// Report shells, package managers, setuid files, world-writable and
     /// non-root paths and script-only packages of an image; exit 1 when a
     /// `--fail-on` category has findings, 2 when the image cannot be read.

@@ -13,6 +13,7 @@ mod audit;
 mod date;
 mod interrupt;
 mod report;
+mod script_report;
 mod size;
 mod worlds;
 
@@ -111,6 +112,26 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Audit(_) => unreachable!("`whittle audit` is run from main"),
+        Command::ShowScripts {
+            recipe,
+            common,
+            not_emulated,
+        } => {
+            let plan = load_plan(&recipe, &common)?;
+            let reporter = Arc::new(TermReporter::quiet());
+            let session = open_session(&plan, &common, reporter.clone())?;
+            let archs = common.archs()?.unwrap_or_else(|| plan.archs.clone());
+            let explained = whittle::explain_scripts(&session, &plan, &archs)?;
+            reporter.finish();
+            let many = explained.len() > 1;
+            for (i, (arch, reports)) in explained.iter().enumerate() {
+                if many {
+                    println!("{}# {arch}", if i > 0 { "\n" } else { "" });
+                }
+                print!("{}", script_report::render(reports, not_emulated));
+            }
+            Ok(())
+        }
         Command::ShowPackages { recipe, common } => {
             let plan = load_plan(&recipe, &common)?;
             let reporter = Arc::new(TermReporter::quiet());

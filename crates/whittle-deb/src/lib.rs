@@ -30,6 +30,7 @@ pub mod license;
 pub mod relations;
 pub mod repo;
 pub mod reuse;
+pub mod scripts;
 pub mod snapshot;
 pub mod sources;
 pub mod unpack;

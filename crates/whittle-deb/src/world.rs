@@ -10,8 +10,8 @@ use whittle_recipe::Arch;
 use whittle_rootfs::{ContentStore, Node, RootFs};
 use whittle_solve::Rules;
 use whittle_world::{
-    Distro, FinishInput, Installed, OpenContext, PackageFacts, PackageWorld, Payload, Unpacked,
-    WorldContext, WorldError, WorldKind,
+    Distro, EffectsSetup, FinishInput, Installed, OpenContext, PackageFacts, PackageWorld, Payload,
+    ScriptSource, Unpacked, WorldContext, WorldError, WorldKind,
 };
 
 use crate::entry::DebRepository;
@@ -19,6 +19,7 @@ use crate::finish::{finish_root, write_database};
 use crate::license::declared_license;
 use crate::repo::{load_suite, resolve_suites, SuiteSource};
 use crate::reuse;
+use crate::scripts::{builtin_effects, effects_setup, fresh_install_scripts};
 use crate::unpack::{unpack_deb, DebContents};
 use crate::version::DebVersionScheme;
 
@@ -223,6 +224,22 @@ impl PackageWorld for DebWorld {
         input: &FinishInput<'_>,
     ) -> Result<Vec<String>, WorldError> {
         finish_root(root, input)
+    }
+
+    fn effects_setup(&self, cx: &WorldContext) -> EffectsSetup {
+        effects_setup(deb_arch(cx.arch))
+    }
+
+    fn scripts(&self, pkg: &Installed) -> Vec<ScriptSource> {
+        fresh_install_scripts(pkg.payload.get::<DebPayload>())
+    }
+
+    fn builtin_effects(
+        &self,
+        root: &RootFs,
+        installed: &[Installed],
+    ) -> Vec<whittle_effects::Placed> {
+        builtin_effects(root, installed)
     }
 
     fn write_database(

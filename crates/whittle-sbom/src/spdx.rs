@@ -48,6 +48,10 @@ pub struct SbomPackage {
     /// Excluded by the recipe: treated as provided by the solver but not
     /// installed. Listed, but not CONTAINed by the image.
     pub excluded: bool,
+    /// What its install scripts would have done that the image lacks
+    /// (`postinst line 41: ucf … (why)`), for an auditor; written into
+    /// the package's comment.
+    pub not_emulated: Vec<String>,
 }
 
 /// Everything needed for the SBOM of one image (one architecture).
@@ -450,6 +454,17 @@ fn package(p: &SbomPackage, id: &str, refs: &mut LicenseRefs) -> Package {
     pkg.license_declared = license::normalize(p.license_declared.as_deref(), refs);
     if let Some(text) = p.copyright_text.as_deref().filter(|t| !t.trim().is_empty()) {
         pkg.copyright_text = text.to_string();
+    }
+    if !p.not_emulated.is_empty() {
+        let list: Vec<String> = p
+            .not_emulated
+            .iter()
+            .map(|a| one_line(a.as_str()))
+            .collect();
+        comments.push(format!(
+            "install script actions not emulated in the image: {}",
+            list.join("; ")
+        ));
     }
     if !comments.is_empty() {
         pkg.comment = Some(comments.join("; "));

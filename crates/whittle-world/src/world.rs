@@ -51,6 +51,9 @@ pub struct ScriptSource {
 /// How a world wants script effects applied.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EffectsSetup {
+    /// The architecture as the package manager names it (`amd64`), for
+    /// `dpkg --print-architecture` in scripts.
+    pub arch: String,
     /// Where the alternatives database goes (`/var/lib/dpkg/alternatives`).
     pub alternatives_db: Option<String>,
     /// Where the stat-override database goes (`/var/lib/dpkg/statoverride`).
@@ -133,7 +136,8 @@ pub trait PackageWorld: Send + Sync {
 
     /// How this world's script effects are applied (its package
     /// manager's database locations). Default: no databases.
-    fn effects_setup(&self) -> EffectsSetup {
+    fn effects_setup(&self, cx: &WorldContext) -> EffectsSetup {
+        let _ = cx;
         EffectsSetup::default()
     }
 

@@ -10,6 +10,7 @@ use whittle_recipe::{Arch, BuildPlan};
 use whittle_world::FinishInput;
 
 use crate::checks::{check_output, check_programs, run_as_user};
+use crate::effects::{apply_script_effects, EffectsInput, ScriptOutcome};
 use crate::error::BuildError;
 use crate::image::{config, layers};
 use crate::install::install;
@@ -20,7 +21,7 @@ use crate::place::map_owner_names;
 use crate::resolve::{resolve_all, Resolution};
 use crate::sbom::sbom_input;
 use crate::session::Session;
-use crate::warnings::{missing_libraries, unwanted_programs};
+use crate::warnings::{missing_libraries, missing_locales, unwanted_programs};
 
 /// What to build and where to put it.
 #[derive(Debug, Clone)]
@@ -61,6 +62,9 @@ pub struct PlatformOutcome {
     pub layers: Vec<(String, String, bool)>,
     /// Number of entries in the root filesystem.
     pub entries: usize,
+    /// What reading each package's install scripts found, in the order
+    /// read (see `whittle show-scripts`).
+    pub scripts: Vec<whittle_effects::ScriptReport>,
 }
 
 /// Where a build's time went, in seconds (all architectures together).
@@ -186,20 +190,23 @@ fn build_platform(
     let mut root = placed.root;
     let build_epoch = *epoch.get_or_insert(placed.newest_mtime);
     let world = session.world();
-    // What the packages' scripts would have done (accounts among it), then
-    // owners by name through those accounts, then the package database.
-    let input = FinishInput {
-        accounts: &plan.accounts,
-        epoch: build_epoch,
-    };
-    for w in world.finish(&cx, &mut root, &placed.installed, &input)? {
-        session.reporter().on_warning(&w);
-    }
-    map_owner_names(&mut root, &placed.named_owners);
-    world.write_database(&cx, &mut root, &placed.installed, &input)?;
-    apply_paths(&mut root, &plan.paths, build_epoch)?;
-    let user = run_as_user(plan, &root)?;
     let env = image_env(plan, world.default_env());
+    let scripts = finish_root(
+        session,
+        &cx,
+        plan,
+        &mut root,
+        (&placed.installed, &placed.named_owners),
+        &env,
+        build_epoch,
+    )?;
+    for w in &scripts.warnings {
+        session.reporter().on_warning(w);
+    }
+    for line in scripts.reports.iter().filter_map(|r| r.summary()) {
+        session.reporter().on_warning(&line);
+    }
+    let user = run_as_user(plan, &root)?;
     if check_entrypoint {
         check_programs(plan, &root, &env)?;
     }
@@ -210,6 +217,7 @@ fn build_platform(
             &placed.installed,
             &resolution.excluded,
         ))
+        .chain(missing_locales(&root, &env))
     {
         session.reporter().on_warning(&w);
     }
@@ -235,6 +243,7 @@ fn build_platform(
         &root,
         &placed.installed,
         &resolution.excluded,
+        &scripts.reports,
         (tag, None, arch.oci_arch()),
         build_epoch,
     );
@@ -250,14 +259,58 @@ fn build_platform(
                 .map(|(p, (l, reused))| (p.name.clone(), l.digest.clone(), *reused))
                 .collect(),
             entries: root.len(),
+            scripts: scripts.reports,
         },
         sbom,
     })
 }
 
+/// Everything after placing the packages' files: what their scripts would
+/// have done (the world's native steps, accounts among them, then every
+/// package's scripts read in dependency order), owners by name through the
+/// accounts now in the tree, the package database, then the recipe's
+/// `paths:`.
+pub(crate) fn finish_root(
+    session: &Session,
+    cx: &whittle_world::WorldContext,
+    plan: &BuildPlan,
+    root: &mut whittle_rootfs::RootFs,
+    packages: (&[whittle_world::Installed], &[crate::place::NamedOwner]),
+    env: &BTreeMap<String, String>,
+    epoch: i64,
+) -> Result<ScriptOutcome, BuildError> {
+    let world = session.world();
+    let (installed, named_owners) = packages;
+    let input = FinishInput {
+        accounts: &plan.accounts,
+        epoch,
+    };
+    for w in world.finish(cx, root, installed, &input)? {
+        session.reporter().on_warning(&w);
+    }
+    let scripts = apply_script_effects(
+        world,
+        root,
+        installed,
+        &EffectsInput {
+            epoch,
+            setup: world.effects_setup(cx),
+            choices: &BTreeMap::new(), // MERGE: &plan.alternatives
+            path: env.get("PATH").map_or("", String::as_str),
+        },
+    )?;
+    map_owner_names(root, named_owners);
+    world.write_database(cx, root, installed, &input)?;
+    apply_paths(root, &plan.paths, epoch)?;
+    Ok(scripts)
+}
+
 /// The image's environment: PATH, the world's defaults (the CA bundle),
 /// then the recipe's, which wins.
-fn image_env(plan: &BuildPlan, world_env: Vec<(String, String)>) -> BTreeMap<String, String> {
+pub(crate) fn image_env(
+    plan: &BuildPlan,
+    world_env: Vec<(String, String)>,
+) -> BTreeMap<String, String> {
     let mut env: BTreeMap<String, String> = BTreeMap::new();
     env.insert(
         "PATH".to_string(),

@@ -85,6 +85,10 @@ pub enum BuildError {
         /// What went wrong.
         message: String,
     },
+    /// The effects of the packages' scripts (or the recipe's
+    /// `alternatives:`) cannot be applied.
+    #[error(transparent)]
+    Effects(#[from] whittle_effects::EffectsError),
     /// `run-as` names a user neither the recipe nor the image defines.
     #[error("`run-as: {run_as}` names no user of the recipe or of the image's /etc/passwd (users there: {known}). Add the user under accounts.users, or give a numeric uid.")]
     UnknownRunAs {

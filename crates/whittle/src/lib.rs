@@ -8,7 +8,8 @@
 //!        ─► checks ─► image (layers, config) ─► sbom
 //! ```
 //!
-//! [`build`] runs all of it; [`show_packages`] stops after resolving. The
+//! [`build`] runs all of it; [`show_packages`] stops after resolving;
+//! [`explain_scripts`] after reading the packages' install scripts. The
 //! engine knows no package world by name: the front end registers the
 //! worlds it offers in a [`Worlds`] list. The engine never prints: progress and warnings go to a
 //! [`Reporter`].
@@ -16,7 +17,9 @@
 
 mod build;
 mod checks;
+mod effects;
 mod error;
+mod explain;
 mod image;
 mod install;
 mod layering;
@@ -30,9 +33,12 @@ mod warnings;
 
 pub use build::{build, BuildOutcome, BuildRequest, PlatformOutcome, Timings};
 pub use checks::check_output;
+pub use effects::ScriptOutcome;
 pub use error::{BuildError, Leftovers};
+pub use explain::explain_scripts;
 pub use resolve::{show_packages, Resolution};
 pub use session::{Session, SessionOptions};
+pub use whittle_effects::{Action, Class, ScriptReport};
 pub use whittle_oci::remove_temporaries;
 pub use whittle_recipe::{Arch, BuildPlan, PackageRequest, RepositorySpec};
 pub use whittle_world::{NullReporter, Reporter, WorldKind, Worlds};

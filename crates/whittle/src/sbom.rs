@@ -1,5 +1,6 @@
 //! The SPDX document of one architecture's image.
 
+use whittle_effects::ScriptReport;
 use whittle_model::PackageRecord;
 use whittle_rootfs::RootFs;
 use whittle_sbom::{SbomInput, SbomPackage};
@@ -11,6 +12,7 @@ pub fn sbom_input(
     root: &RootFs,
     installed: &[Installed],
     excluded: &[PackageRecord],
+    scripts: &[ScriptReport],
     image: (&str, Option<String>, &str),
     epoch: i64,
 ) -> SbomInput {
@@ -20,13 +22,15 @@ pub fn sbom_input(
         .iter()
         .map(|p| {
             let facts = world.facts(root, p, distro.as_ref());
-            package(
+            let mut pkg = package(
                 &p.record,
                 facts.purl.to_string(),
                 facts.license,
                 facts.supplier,
                 false,
-            )
+            );
+            pkg.not_emulated = not_emulated(scripts, &p.record.name);
+            pkg
         })
         .collect();
     for rec in excluded {
@@ -43,6 +47,24 @@ pub fn sbom_input(
         tool: format!("whittle-{}", env!("CARGO_PKG_VERSION")),
         packages,
     }
+}
+
+/// The script actions of `name` whose effect the image lacks, one line each
+/// (`postinst line 41: ucf … (why)`).
+fn not_emulated(scripts: &[ScriptReport], name: &str) -> Vec<String> {
+    scripts
+        .iter()
+        .filter(|r| r.package == name)
+        .flat_map(|r| {
+            r.not_emulated().map(move |a| {
+                let why = match &a.class {
+                    whittle_effects::Class::NotEmulated { why } => why.as_str(),
+                    _ => "",
+                };
+                format!("{} line {}: {} ({why})", r.script, a.line, a.command)
+            })
+        })
+        .collect()
 }
 
 fn package(
@@ -70,5 +92,6 @@ fn package(
             .collect(),
         download_location: (!rec.download.url.is_empty()).then(|| rec.download.url.clone()),
         excluded,
+        not_emulated: Vec::new(),
     }
 }
