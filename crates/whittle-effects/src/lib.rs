@@ -22,6 +22,7 @@ pub use host::{Host, PathState};
 pub use report::{Action, Class, ScriptReport};
 
 pub mod apply;
+pub mod java_keystore;
 pub mod script;
 pub mod sysusers;
 pub mod tmpfiles;
