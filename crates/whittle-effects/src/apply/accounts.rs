@@ -36,6 +36,11 @@ fn allocate(used: &BTreeSet<u32>, range: IdRange) -> Result<u32, String> {
     found.ok_or_else(|| format!("no free id left in {}-{}", range.first, range.last))
 }
 
+/// The id in dpkg's `#ID` notation.
+pub(super) fn hash_id(name: &str) -> Option<u32> {
+    name.strip_prefix('#')?.parse().ok()
+}
+
 /// A name that fits the colon-separated files.
 fn check_name(kind: &str, name: &str) -> Result<(), String> {
     if name.is_empty() || name.contains([':', ',', '\n', ' ', '/']) {
@@ -100,25 +105,22 @@ impl Applier<'_> {
         self.write_lines(path, &lines)
     }
 
-    /// The uid of `who`.
+    /// The uid of `who` (`#ID`, as dpkg-statoverride writes ids, is an id).
     pub(super) fn user_id(&self, who: &Who) -> Result<u32, String> {
         match who {
             Who::Id(id) => Ok(*id),
-            Who::Name(name) => self
-                .accounts()
-                .user(name)
-                .map(|(uid, _)| uid)
+            Who::Name(name) => hash_id(name)
+                .or_else(|| self.accounts().user(name).map(|(uid, _)| uid))
                 .ok_or_else(|| format!("user {name} does not exist")),
         }
     }
 
-    /// The gid of `who`.
+    /// The gid of `who` (`#ID` is an id).
     pub(super) fn group_id_of(&self, who: &Who) -> Result<u32, String> {
         match who {
             Who::Id(id) => Ok(*id),
-            Who::Name(name) => self
-                .accounts()
-                .group(name)
+            Who::Name(name) => hash_id(name)
+                .or_else(|| self.accounts().group(name))
                 .ok_or_else(|| format!("group {name} does not exist")),
         }
     }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use crate::effect::Who;
 
+use super::accounts::hash_id;
 use super::Applier;
 
 /// One override as the database spells it.
@@ -22,7 +23,14 @@ pub(super) struct Override {
 impl Applier<'_> {
     /// How the database names an owner: its name, else `#ID`.
     fn db_name(&self, who: &Who, file: &str, what: &str) -> Result<String, String> {
+        let by_id = |id: u32| {
+            self.name_of_id(file, id)
+                .unwrap_or_else(|| format!("#{id}"))
+        };
         match who {
+            Who::Name(name) if hash_id(name).is_some() => {
+                Ok(hash_id(name).map_or_else(String::new, by_id))
+            }
             Who::Name(name) => {
                 let known = if what == "user" {
                     self.accounts().user(name).is_some()

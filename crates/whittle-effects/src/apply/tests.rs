@@ -497,6 +497,7 @@ fn stat_override_applies_and_writes_dpkg_database() {
             over("/var/log/nginx", "root", "adm", 0o640),
             over("/usr/lib/x/helper", "root", "1234", 0o4754),
             over("/etc/ssl/private", "0", "shadow", 0o710),
+            over("/usr/x", "#1234", "#4", 0o755),
         ],
     )
     .unwrap();
@@ -504,7 +505,7 @@ fn stat_override_applies_and_writes_dpkg_database() {
     assert_eq!((log.mode, log.uid, log.gid), (0o640, 0, 4));
     assert_eq!(
         text(&fs, "var/lib/dpkg/statoverride"),
-        "root shadow 710 /etc/ssl/private\nroot #1234 4754 /usr/lib/x/helper\nroot adm 640 /var/log/nginx\n"
+        "root shadow 710 /etc/ssl/private\nroot #1234 4754 /usr/lib/x/helper\n#1234 adm 755 /usr/x\nroot adm 640 /var/log/nginx\n"
     );
 
     let mut applier = Applier::new(&mut fs, options());
