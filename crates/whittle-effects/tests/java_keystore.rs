@@ -161,4 +161,34 @@ fn keytool_reads_a_store_of_the_hosts_ca_bundle() {
         linked,
         "{listing}"
     );
+
+    // ca-certificates-java's own store on this host, when there is one:
+    // every alias of ours names the same certificate there.
+    let theirs = Path::new("/etc/ssl/certs/java/cacerts");
+    if !theirs.exists() {
+        whittle_test_env::host::skip("no /etc/ssl/certs/java/cacerts on the host to compare with");
+        return;
+    }
+    let theirs = fingerprints(&keytool_list(&fs_err::read(theirs).unwrap()));
+    let ours = fingerprints(&listing);
+    assert_eq!(ours.len(), linked);
+    for (alias, fingerprint) in &ours {
+        assert_eq!(theirs.get(alias), Some(fingerprint), "{alias}");
+    }
+}
+
+/// Alias → SHA-256 fingerprint, from `keytool -list` output.
+fn fingerprints(listing: &str) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut alias = None;
+    for line in listing.lines() {
+        if line.contains("trustedCertEntry") {
+            alias = line.split_once(", ").map(|(a, _)| a.to_string());
+        } else if let Some(f) = line.strip_prefix("Certificate fingerprint (SHA-256): ") {
+            if let Some(a) = alias.take() {
+                out.insert(a, f.to_string());
+            }
+        }
+    }
+    out
 }
