@@ -8,7 +8,8 @@
 //! stat overrides and trust stores. The recipe adds its own. [`apply`]
 //! applies them to the tree, in the order given, deterministically. Every
 //! command read is classified in a [`ScriptReport`], so a build says which
-//! script actions an image lacks.
+//! script actions an image lacks. [`java_keystore`] writes the Java trust
+//! store ca-certificates-java would build, byte by byte.
 
 pub mod effect;
 pub mod host;
@@ -22,6 +23,7 @@ pub use host::{Host, PathState};
 pub use report::{Action, Class, ScriptReport};
 
 pub mod apply;
+pub mod java_keystore;
 pub mod script;
 pub mod sysusers;
 pub mod tmpfiles;
