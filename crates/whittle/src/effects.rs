@@ -18,6 +18,9 @@ use crate::error::BuildError;
 const SYSUSERS_DIR: &str = "usr/lib/sysusers.d/";
 const TMPFILES_DIR: &str = "usr/lib/tmpfiles.d/";
 
+/// A configuration file as (file name, text).
+type ConfigFile = (String, String);
+
 /// What reading and applying the scripts gave.
 #[derive(Debug, Clone, Default)]
 pub struct ScriptOutcome {
@@ -68,7 +71,7 @@ pub fn apply_script_effects(
     };
     let mut reports = Vec::new();
     // Configuration files are read from the tree before the applier holds it.
-    let configs: Vec<(Vec<(String, String)>, Vec<(String, String)>)> = installed
+    let configs: Vec<(Vec<ConfigFile>, Vec<ConfigFile>)> = installed
         .iter()
         .map(|p| {
             (
@@ -193,8 +196,8 @@ fn describe(placed: &Placed) -> String {
 
 /// The files a package ships in one configuration directory, as (file
 /// name, text), in name order.
-fn config_files(root: &RootFs, pkg: &Installed, dir: &str) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = pkg
+fn config_files(root: &RootFs, pkg: &Installed, dir: &str) -> Vec<ConfigFile> {
+    let mut out: Vec<ConfigFile> = pkg
         .keys
         .iter()
         .filter_map(|key| {

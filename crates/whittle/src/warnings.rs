@@ -163,7 +163,7 @@ fn builtin_locale(name: &str) -> bool {
         Some((b, c)) => (b, Some(normalize_codeset(c.split('@').next().unwrap_or(c)))),
         None => (name, None),
     };
-    matches!(base, "" | "C" | "POSIX") && codeset.as_deref().map_or(true, |c| c == "utf8")
+    matches!(base, "" | "C" | "POSIX") && codeset.as_deref().is_none_or(|c| c == "utf8")
 }
 
 /// glibc's codeset normalisation: letters lowercased, digits kept,
