@@ -140,10 +140,6 @@ impl Interp<'_> {
             self.not_emulated(line, shown, format!("operand not known: {unknown}"));
             return Flow::Normal;
         }
-        if let Some(t) = self.query(&argv) {
-            self.status = t;
-            return Flow::Normal;
-        }
         if let Some(out) = output {
             let stdin = self.stdin(&redirects);
             match self.produced(&argv, stdin) {
@@ -154,6 +150,10 @@ impl Interp<'_> {
                     self.not_emulated(line, shown, why);
                 }
             }
+            return Flow::Normal;
+        }
+        if let Some(t) = self.query(&argv) {
+            self.status = t;
             return Flow::Normal;
         }
         let outcome = known::classify(self, &argv);
@@ -436,12 +436,13 @@ impl Interp<'_> {
                 _ => continue,
             };
             let path = self.expand_one(w);
+            let shown = path.clone().unwrap_or_else(|_| w.value.clone());
             found = match path.as_deref() {
                 Ok("/dev/null") => None,
                 _ => Some(Output {
                     path,
                     append,
-                    shown: w.value.clone(),
+                    shown,
                 }),
             };
         }

@@ -141,6 +141,8 @@ impl Interp<'_> {
                 None => Truth::Unknown(format!("`dpkg --compare-versions` operator `{op}`")),
             },
             ["mountpoint", "-q", "/proc" | "/proc/"] => Truth::True,
+            ["grep", rest @ ..] => self.grep(rest),
+            ["cmp" | "diff", ..] => Truth::Unknown(format!("`{}` compares files", argv.join(" "))),
             ["dpkg-maintscript-helper", "supports", ..] => Truth::True,
             ["dpkg", "--assert-" | "--assert-multi-arch" | "--assert-support-predepends", ..] => {
                 Truth::True
@@ -148,6 +150,36 @@ impl Interp<'_> {
             _ => return None,
         };
         Some(t)
+    }
+}
+
+impl Interp<'_> {
+    /// `grep -q[sFw] LITERAL FILE…`: decided from the files' text when the
+    /// pattern has no regular-expression characters.
+    fn grep(&self, args: &[&str]) -> Truth {
+        let unknown = || Truth::Unknown(format!("`grep {}`", args.join(" ")));
+        let (flags, rest): (Vec<&str>, Vec<&str>) = args.iter().partition(|a| a.starts_with('-'));
+        let quiet = flags
+            .iter()
+            .all(|f| f.chars().skip(1).all(|c| "qsF".contains(c)));
+        let [pattern, files @ ..] = rest.as_slice() else {
+            return unknown();
+        };
+        if !quiet
+            || files.is_empty()
+            || pattern.contains(['.', '*', '[', '^', '$', '\\', '?', '+', '|', '('])
+        {
+            return unknown();
+        }
+        let mut found = false;
+        for f in files {
+            match self.host.read_text(f) {
+                Some(text) => found |= text.lines().any(|l| l.contains(pattern)),
+                None if self.host.stat(f, true) == PathState::Missing => {}
+                None => return unknown(),
+            }
+        }
+        Truth::from_bool(found)
     }
 }
 
@@ -211,6 +243,13 @@ impl TestParser<'_, '_, '_> {
                 self.pos += 3;
                 return match (l, r) {
                     (Field::Known(a), Field::Known(b)) => binary(&op, &a, &b),
+                    (Field::Unknown { why, .. }, Field::Known(z))
+                        if z == "0"
+                            && why.contains(super::subst::NONZERO_ID)
+                            && matches!(op, B::ArithmeticEqualTo | B::ArithmeticNotEqualTo) =>
+                    {
+                        Truth::from_bool(matches!(op, B::ArithmeticNotEqualTo))
+                    }
                     (Field::Unknown { raw, why }, _) | (_, Field::Unknown { raw, why }) => {
                         Truth::Unknown(format!("`{raw}` in a test: {why}"))
                     }

@@ -8,6 +8,9 @@ use brush_parser::ast;
 use super::interp::{Interp, Value};
 use super::words::Field;
 
+/// Marks an unknown value known not to be 0 (a non-root user's id).
+pub(crate) const NONZERO_ID: &str = "not 0: ";
+
 /// Where `command -v` looks, in order.
 const PATH_DIRS: [&str; 6] = [
     "/usr/local/sbin",
@@ -51,6 +54,18 @@ impl Interp<'_> {
         input.ok_or_else(unknown)
     }
 
+    /// For `$(id -u USER)` of an existing user other than root: the
+    /// reason, marked so that `-eq 0`/`-ne 0` tests can still decide.
+    pub(crate) fn nonzero_id(&self, text: &str) -> Option<String> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        match words.as_slice() {
+            ["id", "-u" | "-g", name] if *name != "root" && self.host.user_exists(name) => Some(
+                format!("{NONZERO_ID}{name}'s id is allocated when effects are applied"),
+            ),
+            _ => None,
+        }
+    }
+
     /// What one pure command prints, given its standard input.
     fn pure(&self, argv: &[String], input: Option<&str>) -> Option<String> {
         let args: Vec<&str> = argv.iter().map(String::as_str).collect();
@@ -75,7 +90,7 @@ impl Interp<'_> {
                 let var = q.strip_prefix("-q").unwrap_or(q);
                 format!("{}\n", architecture_variable(self.host.arch(), var)?)
             }
-            ["id", "-u" | "-g" | "-ur" | "-gr"] => "0\n".into(),
+            ["id", "-u" | "-g" | "-ur" | "-gr"] | ["id", "-u" | "-g", "root"] => "0\n".into(),
             ["id", "-un" | "-nu" | "-gn" | "-ng"] => "root\n".into(),
             ["command", "-v", name] | ["which", name] => {
                 if self.has_function(name) {

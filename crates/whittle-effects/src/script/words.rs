@@ -253,7 +253,9 @@ impl Interp<'_> {
                 self.expanded(&v, quoted, mode, out);
             }
             WordPiece::CommandSubstitution(cmd) | WordPiece::BackquotedCommandSubstitution(cmd) => {
-                let v = self.substitute(cmd)?;
+                let v = self
+                    .substitute(cmd)
+                    .map_err(|why| self.nonzero_id(cmd).unwrap_or(why))?;
                 let v = v.trim_end_matches('\n').to_string();
                 self.expanded(&v, quoted, mode, out);
             }
