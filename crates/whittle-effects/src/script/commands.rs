@@ -137,6 +137,12 @@ impl Interp<'_> {
                 self.status = Truth::Unknown(format!("`{shown}`: {unknown}"));
                 return Flow::Normal;
             }
+            if output.is_none() {
+                if let Some(outcome) = known::by_name(&name) {
+                    self.conclude(line, shown, &name, outcome);
+                    return Flow::Normal;
+                }
+            }
             self.not_emulated(line, shown, format!("operand not known: {unknown}"));
             return Flow::Normal;
         }

@@ -91,7 +91,9 @@ pub(crate) struct Interp<'a> {
     pub(crate) frames: Vec<Vec<Value>>,
     /// Values `local` shadowed, one frame per function call.
     locals: Vec<Vec<(String, Option<Value>)>>,
-    functions: BTreeMap<String, Rc<ast::FunctionBody>>,
+    /// Functions, and whether each came from a sourced file (whose lines
+    /// are not the script's).
+    functions: BTreeMap<String, (Rc<ast::FunctionBody>, bool)>,
     pub(crate) actions: Vec<Action>,
     /// Why the commands being walked may not run (innermost last).
     undecided: Vec<String>,
@@ -171,7 +173,7 @@ impl<'a> Interp<'a> {
     /// Set a variable (under an undecided condition its value becomes unknown).
     pub(crate) fn assign(&mut self, name: &str, value: Value) {
         let value = match self.undecided() {
-            Some(why) => Err(format!("assigned under an undecided condition ({why})")),
+            Some(_) => Err("assigned under an undecided condition".to_string()),
             None => value,
         };
         self.vars.insert(name.to_string(), value);
@@ -285,8 +287,11 @@ impl<'a> Interp<'a> {
             }
             ast::Command::Compound(compound, _) => self.run_compound(compound),
             ast::Command::Function(def) => {
-                self.functions
-                    .insert(def.fname.value.clone(), Rc::new(def.body.clone()));
+                let sourced = self.line_override.is_some();
+                self.functions.insert(
+                    def.fname.value.clone(),
+                    (Rc::new(def.body.clone()), sourced),
+                );
                 self.status = Truth::True;
                 Flow::Normal
             }
@@ -522,7 +527,7 @@ impl<'a> Interp<'a> {
 
     /// Call a shell function with `args` as its positional parameters.
     pub(crate) fn call_function(&mut self, name: &str, args: Vec<Value>, line: u32) -> Flow {
-        let Some(body) = self.functions.get(name).cloned() else {
+        let Some((body, sourced)) = self.functions.get(name).cloned() else {
             return Flow::Normal;
         };
         if self.depth >= MAX_DEPTH {
@@ -540,7 +545,12 @@ impl<'a> Interp<'a> {
         self.frames.push(args);
         self.locals.push(Vec::new());
         let outer = self.sticky.take();
+        let saved_line = self.line_override;
+        if sourced {
+            self.line_override = Some(saved_line.unwrap_or(line));
+        }
         let flow = self.run_compound(&body.0);
+        self.line_override = saved_line;
         // An undecided `return` taints only the rest of this call.
         let inner = self.sticky.take().filter(|(_, exit)| *exit);
         self.sticky = outer.or(inner);

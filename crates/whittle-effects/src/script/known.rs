@@ -202,19 +202,27 @@ pub(crate) fn classify(interp: &Interp<'_>, argv: &[String]) -> Outcome {
         | "rmdir" | "mv" => return files::classify(interp, name, args),
         _ => {}
     }
+    by_name(&argv[0]).unwrap_or_else(|| Outcome::NotEmulated("unknown command".into()))
+}
+
+/// The outcome of a command known by its name alone, whatever its operands.
+pub(crate) fn by_name(command: &str) -> Option<Outcome> {
+    let name = command.rsplit('/').next().unwrap_or(command);
     if let Some((_, why)) = HARMLESS.iter().find(|(n, _)| *n == name) {
-        return Outcome::Harmless((*why).to_string());
+        return Some(Outcome::Harmless((*why).to_string()));
     }
     if name.starts_with("db_") {
-        return Outcome::Harmless("debconf questions: an image build asks none".into());
+        return Some(Outcome::Harmless(
+            "debconf questions: an image build asks none".into(),
+        ));
     }
-    if argv[0].starts_with("/etc/init.d/") {
-        return Outcome::Harmless(SERVICES.into());
+    if command.starts_with("/etc/init.d/") {
+        return Some(Outcome::Harmless(SERVICES.into()));
     }
-    if let Some((_, why)) = NOT_EMULATED.iter().find(|(n, _)| *n == name) {
-        return Outcome::NotEmulated((*why).to_string());
-    }
-    Outcome::NotEmulated("unknown command".into())
+    NOT_EMULATED
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, why)| Outcome::NotEmulated((*why).to_string()))
 }
 
 /// `update-alternatives`.

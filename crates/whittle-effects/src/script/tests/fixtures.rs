@@ -22,6 +22,7 @@ struct Deb {
     name: String,
     scripts: BTreeMap<String, String>,
     entries: Vec<(String, PathState)>,
+    texts: Vec<(String, String)>,
 }
 
 fn debs(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -50,7 +51,12 @@ fn decompress<'a>(name: &str, r: impl Read + 'a) -> Box<dyn Read + 'a> {
 fn read_deb(path: &Path) -> Deb {
     let file = fs_err::File::open(path).unwrap();
     let mut archive = ar::Archive::new(file);
-    let mut deb = Deb { name: String::new(), scripts: BTreeMap::new(), entries: Vec::new() };
+    let mut deb = Deb {
+        name: String::new(),
+        scripts: BTreeMap::new(),
+        entries: Vec::new(),
+        texts: Vec::new(),
+    };
     while let Some(member) = archive.next_entry() {
         let member = member.unwrap();
         let id = String::from_utf8_lossy(member.header().identifier()).to_string();
@@ -58,13 +64,22 @@ fn read_deb(path: &Path) -> Deb {
             let mut t = tar::Archive::new(decompress(&id, member));
             for e in t.entries().unwrap() {
                 let mut e = e.unwrap();
-                let name = e.path().unwrap().to_string_lossy().trim_start_matches("./").to_string();
+                let name = e
+                    .path()
+                    .unwrap()
+                    .to_string_lossy()
+                    .trim_start_matches("./")
+                    .to_string();
                 let mut text = String::new();
                 if name == "control" || name == "preinst" || name == "postinst" {
                     e.read_to_string(&mut text).unwrap();
                 }
                 if name == "control" {
-                    deb.name = text.lines().find_map(|l| l.strip_prefix("Package: ")).unwrap().to_string();
+                    deb.name = text
+                        .lines()
+                        .find_map(|l| l.strip_prefix("Package: "))
+                        .unwrap()
+                        .to_string();
                 } else if name == "preinst" || name == "postinst" {
                     deb.scripts.insert(name, text);
                 }
@@ -72,17 +87,40 @@ fn read_deb(path: &Path) -> Deb {
         } else if id.starts_with("data.tar") {
             let mut t = tar::Archive::new(decompress(&id, member));
             for e in t.entries().unwrap() {
-                let e = e.unwrap();
-                let p = e.path().unwrap().to_string_lossy().trim_start_matches('.').trim_end_matches('/').to_string();
+                let mut e = e.unwrap();
+                let p = e
+                    .path()
+                    .unwrap()
+                    .to_string_lossy()
+                    .trim_start_matches('.')
+                    .trim_end_matches('/')
+                    .to_string();
                 let p = if p.is_empty() { "/".to_string() } else { p };
                 let h = e.header();
                 let state = match h.entry_type() {
                     tar::EntryType::Directory => PathState::Dir,
                     tar::EntryType::Symlink => PathState::Symlink {
-                        target: h.link_name().unwrap().unwrap().to_string_lossy().to_string(),
+                        target: h
+                            .link_name()
+                            .unwrap()
+                            .unwrap()
+                            .to_string_lossy()
+                            .to_string(),
                     },
-                    _ => PathState::File { executable: h.mode().unwrap() & 0o111 != 0, size: h.size().unwrap() },
+                    _ => PathState::File {
+                        executable: h.mode().unwrap() & 0o111 != 0,
+                        size: h.size().unwrap(),
+                    },
                 };
+                // Shell libraries and defaults a script may source.
+                if matches!(state, PathState::File { size, .. } if size < 65536)
+                    && (p.ends_with(".sh") || p.starts_with("/etc/default/"))
+                {
+                    let mut text = String::new();
+                    if e.read_to_string(&mut text).is_ok() {
+                        deb.texts.push((p.clone(), text));
+                    }
+                }
                 deb.entries.push((p, state));
             }
         }
@@ -93,7 +131,10 @@ fn read_deb(path: &Path) -> Deb {
 #[test]
 fn every_fixture_script_is_classified() {
     let mut paths = Vec::new();
-    debs(&whittle_test_env::fixtures::path("debian-bookworm-mirror"), &mut paths);
+    debs(
+        &whittle_test_env::fixtures::path("debian-bookworm-mirror"),
+        &mut paths,
+    );
     let mut all: Vec<Deb> = paths.iter().map(|p| read_deb(p)).collect();
     all.sort_by(|a, b| a.name.cmp(&b.name));
     assert!(all.len() >= 50, "{} .debs", all.len());
@@ -103,22 +144,39 @@ fn every_fixture_script_is_classified() {
     for deb in &all {
         for (p, s) in &deb.entries {
             host.paths.insert(p.clone(), s.clone());
-            if let (Some(name), PathState::File { .. } | PathState::Symlink { .. }) = (p.rsplit('/').next(), s) {
-                if ["/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/"].iter().any(|d| p.starts_with(d)) {
+            if let (Some(name), PathState::File { .. } | PathState::Symlink { .. }) =
+                (p.rsplit('/').next(), s)
+            {
+                if ["/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/"]
+                    .iter()
+                    .any(|d| p.starts_with(d))
+                {
                     host.commands.insert(name.to_string());
                 }
             }
         }
+    }
+    for deb in &all {
+        host.texts.extend(deb.texts.iter().cloned());
     }
     host.users = USERS.split(' ').map(ToString::to_string).collect();
     host.groups = GROUPS.split(' ').map(ToString::to_string).collect();
 
     // As dpkg runs them on a fresh install: every preinst, then every postinst.
     let mut reports: Vec<ScriptReport> = Vec::new();
-    for (script, args) in [("preinst", &["install"][..]), ("postinst", &["configure", ""][..])] {
+    for (script, args) in [
+        ("preinst", &["install"][..]),
+        ("postinst", &["configure", ""][..]),
+    ] {
         for deb in &all {
             if let Some(text) = deb.scripts.get(script) {
-                let s = Script { package: &deb.name, name: script, text, args, elsewhere: &[] };
+                let s = Script {
+                    package: &deb.name,
+                    name: script,
+                    text,
+                    args,
+                    elsewhere: &[],
+                };
                 reports.push(read_script(&s, &mut host));
             }
         }
@@ -147,7 +205,9 @@ fn every_fixture_script_is_classified() {
     assert!(reports.len() >= 20);
     assert!(emulated > 0 && harmless > 0);
     assert!(
-        reports.iter().all(|r| r.actions.iter().all(|a| !a.command.is_empty())),
+        reports
+            .iter()
+            .all(|r| r.actions.iter().all(|a| !a.command.is_empty())),
         "every action names its command"
     );
     insta::assert_snapshot!("fixture_scripts", out);
