@@ -430,14 +430,12 @@ impl Interp<'_> {
         for r in redirects {
             let (w, append) = match r {
                 ast::IoRedirect::File(
-                    fd,
+                    None | Some(1),
                     kind @ (ast::IoFileRedirectKind::Write
                     | ast::IoFileRedirectKind::Append
                     | ast::IoFileRedirectKind::Clobber),
                     ast::IoFileRedirectTarget::Filename(w),
-                ) if matches!(fd, None | Some(1)) => {
-                    (w, matches!(kind, ast::IoFileRedirectKind::Append))
-                }
+                ) => (w, matches!(kind, ast::IoFileRedirectKind::Append)),
                 ast::IoRedirect::OutputAndError(w, append) => (w, *append),
                 _ => continue,
             };

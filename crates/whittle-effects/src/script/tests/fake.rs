@@ -116,15 +116,13 @@ impl Host for FakeHost {
                 path,
                 target,
                 replace,
-            } => {
-                if *replace || !self.paths.contains_key(path) {
-                    self.paths.insert(
-                        path.clone(),
-                        PathState::Symlink {
-                            target: target.clone(),
-                        },
-                    );
-                }
+            } if *replace || !self.paths.contains_key(path) => {
+                self.paths.insert(
+                    path.clone(),
+                    PathState::Symlink {
+                        target: target.clone(),
+                    },
+                );
             }
             Effect::File {
                 path,
@@ -147,10 +145,10 @@ impl Host for FakeHost {
                     );
                 }
             }
-            Effect::Chown { path, .. } | Effect::Chmod { path, .. } => {
-                if !self.paths.contains_key(path) {
-                    return Err(format!("{path} does not exist"));
-                }
+            Effect::Chown { path, .. } | Effect::Chmod { path, .. }
+                if !self.paths.contains_key(path) =>
+            {
+                return Err(format!("{path} does not exist"));
             }
             Effect::Remove { path, .. } => {
                 self.paths.remove(path);
