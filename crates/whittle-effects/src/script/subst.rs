@@ -229,8 +229,12 @@ fn cut(opts: &[&str], input: &str) -> Option<String> {
     let mut i = 0;
     while i < opts.len() {
         let o = opts[i];
-        let (flag, value) = if o.len() > 2 && o.starts_with('-') {
-            (&o[..2], o[2..].to_string())
+        let split = o
+            .get(..2)
+            .zip(o.get(2..))
+            .filter(|(f, v)| f.starts_with('-') && !v.is_empty());
+        let (flag, value) = if let Some((f, v)) = split {
+            (f, v.to_string())
         } else {
             i += 1;
             (o, (*opts.get(i)?).to_string())
