@@ -120,6 +120,19 @@ const HARMLESS: &[(&str, &str)] = &[
     ("update-shells", "registers login shells in /etc/shells"),
     ("logger", "writes to the system log"),
     ("sync", "flushes disks"),
+    (
+        "dbus-uuidgen",
+        "a machine id must differ per container: images ship none",
+    ),
+    (
+        "systemd-machine-id-setup",
+        "a machine id must differ per container: images ship none",
+    ),
+    ("journalctl", "the system journal"),
+    (
+        "remove-shell",
+        "unregisters a login shell: none registered on a fresh install",
+    ),
 ];
 
 /// Commands known not to be emulated, with why.
@@ -142,6 +155,15 @@ const NOT_EMULATED: &[(&str, &str)] = &[
         "locale settings are the image's environment (LANG)",
     ),
     ("dpkg-reconfigure", "runs another package's scripts"),
+    (
+        "add-shell",
+        "registering a login shell in /etc/shells is not emulated",
+    ),
+    (
+        "pam-auth-update",
+        "rebuilding the PAM configuration from its profiles is not emulated",
+    ),
+    ("shadowconfig", "switching shadow passwords is not emulated"),
 ];
 
 /// Commands whose exit status scripts test and which are not decided.
