@@ -1,0 +1,318 @@
+//! Command substitution (`$(…)`, backquotes) of the pure commands whose
+//! output is known without running them: `echo`, `printf '%s'`, `cut -d -f`,
+//! `basename`, `dirname`, `dpkg --print-architecture`,
+//! `dpkg-architecture -q…`, `id -u`, `command -v`. Anything else is unknown.
+
+use brush_parser::ast;
+
+use super::interp::{Interp, Value};
+use super::words::Field;
+
+/// Marks an unknown value known not to be 0 (a non-root user's id).
+pub(crate) const NONZERO_ID: &str = "not 0: ";
+
+/// Where `command -v` looks, in order.
+const PATH_DIRS: [&str; 6] = [
+    "/usr/local/sbin",
+    "/usr/local/bin",
+    "/usr/sbin",
+    "/usr/bin",
+    "/sbin",
+    "/bin",
+];
+
+impl Interp<'_> {
+    /// The output of `$(text)`, when every command in it is pure.
+    pub(crate) fn substitute(&mut self, text: &str) -> Value {
+        let unknown = || format!("the output of `$({})` is not known", text.trim());
+        let program = super::parse(text).map_err(|_| unknown())?;
+        let [list] = program.complete_commands.as_slice() else {
+            return Err(unknown());
+        };
+        let [ast::CompoundListItem(and_or, _)] = list.0.as_slice() else {
+            return Err(unknown());
+        };
+        if !and_or.additional.is_empty() || and_or.first.bang {
+            return Err(unknown());
+        }
+        let mut input: Option<String> = None;
+        for command in &and_or.first.seq {
+            let ast::Command::Simple(simple) = command else {
+                return Err(unknown());
+            };
+            let (words, redirects, assignments) = super::commands::parts(simple);
+            if !assignments.is_empty() || redirects.iter().any(|r| !super::commands::is_quiet(r)) {
+                return Err(unknown());
+            }
+            let fields = self.expand_words(&words);
+            let argv: Vec<String> = fields
+                .into_iter()
+                .map(Field::value)
+                .collect::<Result<_, _>>()?;
+            input = Some(self.pure(&argv, input.as_deref()).ok_or_else(unknown)?);
+        }
+        input.ok_or_else(unknown)
+    }
+
+    /// For `$(id -u USER)` of an existing user other than root: the
+    /// reason, marked so that `-eq 0`/`-ne 0` tests can still decide.
+    pub(crate) fn nonzero_id(&self, text: &str) -> Option<String> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        match words.as_slice() {
+            ["id", "-u" | "-g", name] if *name != "root" && self.host.user_exists(name) => Some(
+                format!("{NONZERO_ID}{name}'s id is allocated when effects are applied"),
+            ),
+            _ => None,
+        }
+    }
+
+    /// What one pure command prints, given its standard input.
+    fn pure(&self, argv: &[String], input: Option<&str>) -> Option<String> {
+        let args: Vec<&str> = argv.iter().map(String::as_str).collect();
+        Some(match args.as_slice() {
+            ["echo", rest @ ..] => echo(rest),
+            ["printf", format, rest @ ..] => printf(format, rest)?,
+            ["cat"] => input?.to_string(),
+            ["cut", opts @ ..] => cut(opts, input?)?,
+            ["basename", path] => format!("{}\n", basename(path)),
+            ["basename", path, suffix] => {
+                let b = basename(path);
+                format!(
+                    "{}\n",
+                    b.strip_suffix(suffix)
+                        .filter(|s| !s.is_empty())
+                        .unwrap_or(b)
+                )
+            }
+            ["dirname", path] => format!("{}\n", dirname(path)),
+            ["dpkg", "--print-architecture"] => format!("{}\n", self.host.arch()),
+            ["dpkg-architecture", q] | ["dpkg-architecture", "-q", q] => {
+                let var = q.strip_prefix("-q").unwrap_or(q);
+                format!("{}\n", architecture_variable(self.host.arch(), var)?)
+            }
+            ["id", "-u" | "-g" | "-ur" | "-gr"] | ["id", "-u" | "-g", "root"] => "0\n".into(),
+            ["id", "-un" | "-nu" | "-gn" | "-ng"] => "root\n".into(),
+            ["command", "-v", name] | ["which", name] => {
+                if self.has_function(name) {
+                    format!("{name}\n")
+                } else {
+                    let found = PATH_DIRS
+                        .iter()
+                        .map(|d| format!("{d}/{name}"))
+                        .find(|p| matches!(self.host.stat(p, true), crate::PathState::File { .. }));
+                    match found {
+                        Some(p) => format!("{p}\n"),
+                        None if self.host.on_path(name) => format!("/usr/bin/{name}\n"),
+                        None => String::new(),
+                    }
+                }
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// dpkg-architecture's variables for an architecture, as Debian names them.
+pub(crate) fn architecture_variable(arch: &str, var: &str) -> Option<String> {
+    let (cpu, triplet) = match arch {
+        "amd64" => ("amd64", "x86_64-linux-gnu"),
+        "arm64" => ("arm64", "aarch64-linux-gnu"),
+        "armhf" => ("arm", "arm-linux-gnueabihf"),
+        "armel" => ("arm", "arm-linux-gnueabi"),
+        "i386" => ("i386", "i386-linux-gnu"),
+        "ppc64el" => ("ppc64el", "powerpc64le-linux-gnu"),
+        "s390x" => ("s390x", "s390x-linux-gnu"),
+        "riscv64" => ("riscv64", "riscv64-linux-gnu"),
+        "mips64el" => ("mips64el", "mips64el-linux-gnuabi64"),
+        _ => return None,
+    };
+    let v = match var
+        .strip_prefix("DEB_HOST_")
+        .or_else(|| var.strip_prefix("DEB_BUILD_"))?
+    {
+        "MULTIARCH" | "GNU_TYPE" => triplet.to_string(),
+        "ARCH" => arch.to_string(),
+        "ARCH_CPU" => cpu.to_string(),
+        "ARCH_OS" => "linux".to_string(),
+        "ARCH_BITS" => if matches!(arch, "armhf" | "armel" | "i386") {
+            "32"
+        } else {
+            "64"
+        }
+        .to_string(),
+        _ => return None,
+    };
+    Some(v)
+}
+
+/// dash's `echo`: `-n` drops the newline, backslash escapes are read.
+pub(crate) fn echo(args: &[&str]) -> String {
+    let (newline, args) = match args.first() {
+        Some(&"-n") => (false, &args[1..]),
+        _ => (true, args),
+    };
+    let mut out = String::new();
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let (text, stop) = escapes(a, true);
+        out.push_str(&text);
+        if stop {
+            return out;
+        }
+    }
+    if newline {
+        out.push('\n');
+    }
+    out
+}
+
+/// Backslash escapes of `echo` and `printf` formats; `true` when `\c` ends output.
+fn escapes(s: &str, echo: bool) -> (String, bool) {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('\\') => out.push('\\'),
+            Some('c') if echo => return (out, true),
+            Some(o) => {
+                out.push('\\');
+                out.push(o);
+            }
+            None => out.push('\\'),
+        }
+    }
+    (out, false)
+}
+
+/// `printf FORMAT ARGS` with `%s`, `%d`, `%b` and `%%`; the format is
+/// reused while arguments remain.
+pub(crate) fn printf(format: &str, args: &[&str]) -> Option<String> {
+    let (format, _) = escapes(format, false);
+    let mut out = String::new();
+    let mut next = 0;
+    loop {
+        let mut chars = format.chars();
+        let mut used = false;
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                out.push(c);
+                continue;
+            }
+            match chars.next()? {
+                '%' => out.push('%'),
+                's' | 'b' | 'd' | 'i' | 'u' => {
+                    out.push_str(args.get(next).copied().unwrap_or_default());
+                    next += 1;
+                    used = true;
+                }
+                _ => return None,
+            }
+        }
+        if !used || next >= args.len() {
+            return Some(out);
+        }
+    }
+}
+
+/// `cut -d DELIM -f N[,M]` per line.
+fn cut(opts: &[&str], input: &str) -> Option<String> {
+    let mut delim = '\t';
+    let mut fields: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < opts.len() {
+        let o = opts[i];
+        let split = o
+            .get(..2)
+            .zip(o.get(2..))
+            .filter(|(f, v)| f.starts_with('-') && !v.is_empty());
+        let (flag, value) = if let Some((f, v)) = split {
+            (f, v.to_string())
+        } else {
+            i += 1;
+            (o, (*opts.get(i)?).to_string())
+        };
+        match flag {
+            "-d" => delim = value.chars().next()?,
+            "-f" => {
+                for f in value.split(',') {
+                    fields.push(f.parse().ok().filter(|n| *n > 0)?);
+                }
+            }
+            _ => return None,
+        }
+        i += 1;
+    }
+    if fields.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    for line in input.lines() {
+        if !line.contains(delim) {
+            out.push_str(line);
+        } else {
+            let parts: Vec<&str> = line.split(delim).collect();
+            let picked: Vec<&str> = fields
+                .iter()
+                .filter_map(|f| parts.get(f - 1).copied())
+                .collect();
+            out.push_str(&picked.join(&delim.to_string()));
+        }
+        out.push('\n');
+    }
+    Some(out)
+}
+
+/// `basename PATH`.
+pub(crate) fn basename(path: &str) -> &str {
+    let t = path.trim_end_matches('/');
+    if t.is_empty() {
+        return if path.is_empty() { "" } else { "/" };
+    }
+    t.rsplit('/').next().unwrap_or(t)
+}
+
+/// `dirname PATH`.
+pub(crate) fn dirname(path: &str) -> &str {
+    let t = path.trim_end_matches('/');
+    match t.rfind('/') {
+        None if path.starts_with('/') => "/",
+        None => ".",
+        Some(0) => "/",
+        Some(i) => t[..i].trim_end_matches('/'),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pure_commands_print_what_they_would() {
+        assert_eq!(echo(&["-n", "a", "b"]), "a b");
+        assert_eq!(echo(&["a\\nb"]), "a\nb\n");
+        assert_eq!(printf("%s\\n", &["x", "y"]).as_deref(), Some("x\ny\n"));
+        assert_eq!(printf("%s", &["a"]).as_deref(), Some("a"));
+        assert_eq!(
+            cut(&["-d:", "-f1"], "a.conf:b.conf\n").as_deref(),
+            Some("a.conf\n")
+        );
+        assert_eq!(cut(&["-d", ":", "-f", "2"], "a:b").as_deref(), Some("b\n"));
+        assert_eq!(basename("/usr/bin/java"), "java");
+        assert_eq!(basename("/usr/lib/"), "lib");
+        assert_eq!(dirname("/usr/bin/java"), "/usr/bin");
+        assert_eq!(dirname("java"), ".");
+        assert_eq!(dirname("/java"), "/");
+        assert_eq!(
+            architecture_variable("arm64", "DEB_HOST_MULTIARCH").as_deref(),
+            Some("aarch64-linux-gnu")
+        );
+    }
+}
