@@ -1,7 +1,7 @@
 //! `tmpfiles.d(5)` lines that describe persistent state, as effects.
 //!
 //! Format: `Type Path Mode User Group Age Argument`, one line each, `#`
-//! comments; fields are quoted and escaped as [`words`] reads them, `-`
+//! comments; fields are quoted and escaped as `words.rs` reads them, `-`
 //! means the default. What is taken, and what an image does not need:
 //!
 //! * `d`, `D`, `v`, `q`, `Q`: a directory (parents created 0755 root, as
@@ -39,9 +39,10 @@ use words::{expand_specifiers, next_word, unescape, TMPFILES_SPECIFIERS};
 const FACTORY: &str = "/usr/share/factory";
 
 /// The effects of one `tmpfiles.d` file of `package` (`name` is its file
-/// name, for origins): `d`, `D`, `L`, `f`, `z` lines; lines under `/run`
-/// only when `keep_run`. Lines it does not take are returned as
-/// (line, text, why) for the report.
+/// name, for origins; origins read `tmpfiles.d/<name>`): `d`, `D`, `v`,
+/// `q`, `Q`, `L`, `f`, `C`, `z`, `Z` lines (see the module overview);
+/// lines under `/run` only when `keep_run`. Lines it does not take are
+/// returned as (line, text, why) for the report.
 pub fn tmpfiles_effects(
     package: &str,
     name: &str,
