@@ -210,6 +210,7 @@ pub(crate) fn convert(raw: RawRecipe, cx: &Cx<'_>) -> Result<Partial, RecipeErro
         annotations: BTreeMap::new(),
         volumes: Vec::new(),
         paths: Vec::new(),
+        alternatives: BTreeMap::new(),
         vcs_url: None,
         layering: None,
     };
@@ -310,6 +311,10 @@ pub(crate) fn convert(raw: RawRecipe, cx: &Cx<'_>) -> Result<Partial, RecipeErro
     for raw_path in raw.paths.unwrap_or_default() {
         let at = items.find(&raw_path.path);
         p.paths.push(paths::convert_path(raw_path, at, cx)?);
+    }
+    for (name, provider) in raw.alternatives.unwrap_or_default() {
+        let (name, provider) = paths::convert_alternative(&name, &provider, cx)?;
+        p.alternatives.insert(name, provider);
     }
     p.vcs_url = cx.expand_opt(raw.vcs_url)?.filter(|v| !v.trim().is_empty());
     if let Some(layering) = raw.layering {

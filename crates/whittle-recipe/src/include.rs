@@ -69,6 +69,7 @@ pub(crate) struct Partial {
     pub(crate) annotations: BTreeMap<String, String>,
     pub(crate) volumes: Vec<String>,
     pub(crate) paths: Vec<PathMutation>,
+    pub(crate) alternatives: BTreeMap<String, String>,
     pub(crate) vcs_url: Option<String>,
     pub(crate) layering: Option<Layering>,
 }
@@ -88,6 +89,7 @@ impl Partial {
         self.annotations.extend(over.annotations);
         self.volumes.extend(over.volumes);
         self.paths.extend(over.paths);
+        self.alternatives.extend(over.alternatives);
         Partial {
             file_origin: over.file_origin,
             include: None,

@@ -1,4 +1,5 @@
-//! `paths:`: filesystem changes applied after the packages are installed.
+//! `paths:`: filesystem changes applied after the packages are installed;
+//! `alternatives:`: the providers the recipe picks.
 
 use serde::Serialize;
 
@@ -26,6 +27,21 @@ pub enum PathMutation {
     EmptyFile {
         /// Absolute path.
         path: String,
+        /// Owner (default 0).
+        uid: u32,
+        /// Group (default 0).
+        gid: u32,
+        /// Mode bits (default 0o644).
+        permissions: u32,
+    },
+    /// `type: file`: create a file holding `content`, replacing a file
+    /// already there (a directory there is an error).
+    File {
+        /// Absolute path.
+        path: String,
+        /// What it holds, as written in the recipe (no `${VAR}` expansion:
+        /// configuration files have their own `$` syntax).
+        content: String,
         /// Owner (default 0).
         uid: u32,
         /// Group (default 0).
@@ -73,6 +89,7 @@ impl PathMutation {
         match self {
             PathMutation::Directory { path, .. }
             | PathMutation::EmptyFile { path, .. }
+            | PathMutation::File { path, .. }
             | PathMutation::Symlink { path, .. }
             | PathMutation::Hardlink { path, .. }
             | PathMutation::Permissions { path, .. } => path,
@@ -80,7 +97,7 @@ impl PathMutation {
     }
 }
 
-const PATH_TYPES: &str = "directory, empty-file, symlink, hardlink, permissions";
+const PATH_TYPES: &str = "directory, empty-file, file, symlink, hardlink, permissions";
 
 pub(crate) fn convert_path(
     r: RawPath,
@@ -99,6 +116,7 @@ pub(crate) fn convert_path(
     let allowed: &[&str] = match r.kind.as_str() {
         "directory" => &["uid", "gid", "permissions", "recursive"],
         "empty-file" => &["uid", "gid", "permissions"],
+        "file" => &["uid", "gid", "permissions", "content"],
         "symlink" => &["uid", "gid", "source"],
         "hardlink" => &["source"],
         "permissions" => &["uid", "gid", "permissions", "recursive"],
@@ -116,6 +134,7 @@ pub(crate) fn convert_path(
         ("permissions", r.permissions.is_some()),
         ("source", source.is_some()),
         ("recursive", r.recursive.is_some()),
+        ("content", r.content.is_some()),
     ];
     if let Some((key, _)) = present
         .iter()
@@ -154,6 +173,19 @@ pub(crate) fn convert_path(
             gid: r.gid.unwrap_or(0),
             permissions: mode.unwrap_or(0o644),
         },
+        "file" => PathMutation::File {
+            content: r.content.ok_or_else(|| {
+                bad(
+                    format!("`file` path `{path}` has no `content`"),
+                    "content",
+                    "add `content: |` followed by the file's lines, or use `type: empty-file`",
+                )
+            })?,
+            path,
+            uid: r.uid.unwrap_or(0),
+            gid: r.gid.unwrap_or(0),
+            permissions: mode.unwrap_or(0o644),
+        },
         "symlink" => PathMutation::Symlink {
             source: need_source(source)?,
             path,
@@ -179,4 +211,44 @@ pub(crate) fn convert_path(
             recursive: r.recursive.unwrap_or(false),
         },
     })
+}
+
+/// One entry of `alternatives:` (name → provider), `${VAR}`-expanded and
+/// checked: the name is one `update-alternatives` accepts, the provider an
+/// absolute path.
+pub(crate) fn convert_alternative(
+    name: &str,
+    provider: &str,
+    cx: &Cx<'_>,
+) -> Result<(String, String), RecipeError> {
+    let at = cx
+        .key_at(&["alternatives", name])
+        .or_else(|| cx.key_at(&["alternatives"]));
+    let name_ok = !name.is_empty() && !name.contains(|c: char| c == '/' || c.is_whitespace());
+    if !name_ok {
+        return Err(cx
+            .err(
+                ErrorKind::Invalid,
+                at,
+                format!("`{name}` is not an alternative's name"),
+            )
+            .with_key("alternatives")
+            .with_hint(
+                "use the name update-alternatives registers it under (`java`, `editor`), not its link path",
+            ));
+    }
+    let provider = cx.expand(provider)?;
+    if !provider.starts_with('/') {
+        return Err(cx
+            .err(
+                ErrorKind::Invalid,
+                at,
+                format!("the provider `{provider}` of alternative `{name}` is not an absolute path"),
+            )
+            .with_key(name.to_string())
+            .with_hint(format!(
+                "give the provider's full path in the image, e.g. `{name}: /usr/lib/jvm/java-17-openjdk-amd64/bin/{name}`"
+            )));
+    }
+    Ok((name.to_string(), provider))
 }

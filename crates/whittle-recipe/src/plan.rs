@@ -56,6 +56,10 @@ pub struct BuildPlan {
     pub volumes: Vec<String>,
     /// Filesystem changes applied after the packages are installed, in order.
     pub paths: Vec<PathMutation>,
+    /// `alternatives:`: the provider the image uses for an alternative
+    /// (`java` → `/usr/lib/jvm/java-17-openjdk-amd64/bin/java`) instead of
+    /// the highest-priority one a package registered. Absolute paths.
+    pub alternatives: BTreeMap<String, String>,
     /// apko's `vcs-url` (`https://github.com/org/repo@<commit>`), if set.
     /// The engine turns it into the `org.opencontainers.image.source` and
     /// `org.opencontainers.image.revision` annotations; see

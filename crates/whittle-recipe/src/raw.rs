@@ -24,6 +24,7 @@ pub(crate) struct RawRecipe {
     pub annotations: Option<BTreeMap<String, String>>,
     pub volumes: Option<Vec<String>>,
     pub paths: Option<Vec<RawPath>>,
+    pub alternatives: Option<BTreeMap<String, String>>,
     pub vcs_url: Option<String>,
     pub layering: Option<RawLayering>,
     pub format: Option<String>,
@@ -188,6 +189,7 @@ pub(crate) struct RawPath {
     pub permissions: Option<RawMode>,
     pub source: Option<String>,
     pub recursive: Option<bool>,
+    pub content: Option<String>,
 }
 
 /// A file mode: a YAML int taken as is (`0o750` in YAML 1.2 or `488`), or a

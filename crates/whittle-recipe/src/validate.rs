@@ -74,6 +74,7 @@ pub(crate) fn finish(p: Partial, file: &Path) -> Result<BuildPlan, RecipeError> 
         annotations: p.annotations,
         volumes: p.volumes,
         paths: p.paths,
+        alternatives: p.alternatives,
         vcs_url: p.vcs_url,
         layering: p.layering,
         ignore_signatures: false,

@@ -740,3 +740,129 @@ fn missing_file() {
 fn fs_write(path: &Path, text: &str) {
     fs_err::write(path, text).expect("write test recipe");
 }
+
+// ---- `type: file` and `alternatives:` ----
+
+#[test]
+fn file_paths_keep_content_verbatim() {
+    let plan = parse(&with(
+        "paths:\n  - path: /etc/app/app.conf\n    type: file\n    content: |\n      listen ${PORT}\n      user app\n  - {path: /etc/motd, type: file, content: \"\", uid: 1, gid: 2, permissions: 0o600}\n",
+    ))
+    .unwrap();
+    assert_eq!(
+        plan.paths,
+        [
+            PathMutation::File {
+                path: "/etc/app/app.conf".into(),
+                content: "listen ${PORT}\nuser app\n".into(),
+                uid: 0,
+                gid: 0,
+                permissions: 0o644,
+            },
+            PathMutation::File {
+                path: "/etc/motd".into(),
+                content: String::new(),
+                uid: 1,
+                gid: 2,
+                permissions: 0o600,
+            },
+        ]
+    );
+    assert_eq!(plan.paths[0].path(), "/etc/app/app.conf");
+}
+
+#[test]
+fn file_path_errors_name_the_line() {
+    let err = fails(
+        &with("paths:\n  - {path: /a, type: directory}\n  - {path: /etc/x, type: file}\n"),
+        5,
+        "content",
+    );
+    assert!(
+        err.to_string()
+            .contains("`file` path `/etc/x` has no `content`"),
+        "{err}"
+    );
+    assert!(err.hint().unwrap().contains("empty-file"), "{err}");
+    let err = fails(
+        &with("paths:\n  - {path: /etc/x, type: directory, content: hi}\n"),
+        4,
+        "content",
+    );
+    assert!(
+        err.to_string()
+            .contains("does not apply to a path of type `directory`"),
+        "{err}"
+    );
+    fails(
+        &with("paths:\n  - {path: /etc/x, type: file, content: hi, source: /b}\n"),
+        4,
+        "source",
+    );
+    fails(
+        &with("paths:\n  - {path: etc/x, type: file, content: hi}\n"),
+        4,
+        "path",
+    );
+}
+
+#[test]
+fn alternatives_map_names_to_providers() {
+    let env =
+        |name: &str| (name == "JVM").then(|| "/usr/lib/jvm/java-17-openjdk-amd64".to_string());
+    let text = with("alternatives:\n  java: ${JVM}/bin/java\n  editor: /usr/bin/vim.basic\n");
+    let plan = BuildPlan::from_str_with_env(&text, Path::new("python.yaml"), &env).unwrap();
+    assert_eq!(
+        plan.alternatives,
+        BTreeMap::from([
+            ("editor".to_string(), "/usr/bin/vim.basic".to_string()),
+            (
+                "java".to_string(),
+                "/usr/lib/jvm/java-17-openjdk-amd64/bin/java".to_string()
+            ),
+        ])
+    );
+    assert!(parse(&with("")).unwrap().alternatives.is_empty());
+}
+
+#[test]
+fn alternative_errors_name_the_line() {
+    let err = fails(
+        &with("alternatives:\n  java: /usr/bin/java\n  js: bin/nodejs\n"),
+        5,
+        "js",
+    );
+    assert!(
+        err.to_string()
+            .contains("the provider `bin/nodejs` of alternative `js` is not an absolute path"),
+        "{err}"
+    );
+    let err = fails(
+        &with("alternatives:\n  /usr/bin/java: /usr/lib/jvm/x/bin/java\n"),
+        4,
+        "alternatives",
+    );
+    assert!(
+        err.to_string().contains("is not an alternative's name"),
+        "{err}"
+    );
+    fails(&with("alternatives: [java]\n"), 3, "alternatives");
+}
+
+#[test]
+fn included_alternatives_are_overridden_by_the_including_file() {
+    let dir = tempfile::tempdir().unwrap();
+    fs_write(
+        &dir.path().join("base.yaml"),
+        "contents: {packages: [a]}\nalternatives: {java: /a/java, js: /a/js}\npaths: [{path: /etc/a, type: file, content: base}]\n",
+    );
+    let top = dir.path().join("top.yaml");
+    fs_write(
+        &top,
+        "include: base.yaml\nalternatives: {java: /b/java}\npaths: [{path: /etc/b, type: file, content: top}]\n",
+    );
+    let plan = BuildPlan::from_file(&top).unwrap();
+    assert_eq!(plan.alternatives["java"], "/b/java");
+    assert_eq!(plan.alternatives["js"], "/a/js");
+    assert_eq!(plan.paths.len(), 2);
+}

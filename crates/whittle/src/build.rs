@@ -295,7 +295,7 @@ pub(crate) fn finish_root(
         &EffectsInput {
             epoch,
             setup: world.effects_setup(cx),
-            choices: &BTreeMap::new(), // MERGE: &plan.alternatives
+            choices: &plan.alternatives,
             path: env.get("PATH").map_or("", String::as_str),
         },
     )?;
