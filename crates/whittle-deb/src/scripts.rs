@@ -70,6 +70,7 @@ pub fn effects_setup(arch: &str) -> EffectsSetup {
         alternatives_db: Some(ALTERNATIVES_DB.to_string()),
         statoverride_db: Some(STATOVERRIDE_DB.to_string()),
         keep_run: true,
+        accounts_package: Some("base-passwd".to_string()),
         elsewhere: vec![(
             CA_CERTIFICATES_JAVA_JAR.to_string(),
             "whittle builds /etc/ssl/certs/java/cacerts natively from the same certificates"

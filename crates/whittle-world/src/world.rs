@@ -61,6 +61,10 @@ pub struct EffectsSetup {
     /// Whether `tmpfiles.d` lines under `/run` are applied: the image keeps
     /// what it ships in `/run` (no runtime mounts a tmpfs there by default).
     pub keep_run: bool,
+    /// The package that defines the distribution's static users and groups
+    /// (`base-passwd`), named in a warning when scripts need accounts the
+    /// image lacks because the recipe left it out.
+    pub accounts_package: Option<String>,
     /// Commands whose effect the world produces by other means, as
     /// (prefix of the expanded command, why).
     pub elsewhere: Vec<(String, String)>,

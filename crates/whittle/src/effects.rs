@@ -131,7 +131,44 @@ pub fn apply_script_effects(
     }
     let applied = applier.finish()?;
     warnings.extend(applied.warnings);
+    warnings.extend(missing_accounts_warning(&reports, setup, installed));
     Ok(ScriptOutcome { reports, warnings })
+}
+
+/// When scripts needed users or groups the image lacks and the package
+/// that defines the distribution's static accounts is not installed, one
+/// warning naming them and that package.
+fn missing_accounts_warning(
+    reports: &[ScriptReport],
+    setup: &whittle_world::EffectsSetup,
+    installed: &[Installed],
+) -> Option<String> {
+    let package = setup.accounts_package.as_deref()?;
+    if installed.iter().any(|p| p.record.name == package) {
+        return None;
+    }
+    let mut missing = BTreeSet::new();
+    for report in reports {
+        for action in report.not_emulated() {
+            if let Class::NotEmulated { why } = &action.class {
+                for kind in ["user ", "group "] {
+                    if let Some(rest) = why.strip_prefix(kind) {
+                        if let Some(name) = rest.strip_suffix(" does not exist") {
+                            missing.insert(name.to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if missing.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = missing.into_iter().collect();
+    Some(format!(
+        "install scripts need users or groups the image lacks ({}): the distribution defines          them in {package}, which the recipe does not install. Add {package} to          contents.packages.",
+        names.join(", ")
+    ))
 }
 
 /// Apply the effects of one `sysusers.d`/`tmpfiles.d` file and report its

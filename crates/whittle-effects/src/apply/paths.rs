@@ -125,7 +125,10 @@ impl Applier<'_> {
             Some(_) => Err(format!("cannot create directory '{path}': File exists")),
             None => {
                 let parent = parent_key(&key);
-                if !parents && !self.root.lookup(parent).is_some_and(Node::is_dir) {
+                if !parents
+                    && !parent.is_empty()
+                    && !self.root.lookup(parent).is_some_and(Node::is_dir)
+                {
                     return Err(format!(
                         "cannot create directory '{path}': No such file or directory"
                     ));

@@ -736,3 +736,21 @@ fn same_effects_on_equal_trees_give_equal_trees() {
     assert_eq!(tar_a, tar_b);
     assert!(a.iter().eq(b.iter()));
 }
+
+#[test]
+fn mkdir_without_parents_at_the_top_of_the_tree() {
+    // base-files' postinst: `mkdir /srv`, whose parent is the root itself.
+    let mut fs = base();
+    let mut applier = Applier::new(&mut fs, options());
+    applier
+        .apply_effect(&placed(Effect::Directory {
+            path: "/srv".to_string(),
+            mode: Some(0o755),
+            owner: None,
+            group: None,
+            parents: false,
+        }))
+        .unwrap();
+    drop(applier);
+    assert!(fs.get("srv").is_some_and(Node::is_dir));
+}

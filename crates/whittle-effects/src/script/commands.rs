@@ -193,6 +193,26 @@ impl Interp<'_> {
     }
 
     fn apply_effects(&mut self, line: u32, shown: String, effects: Vec<Effect>) {
+        // Removing what is not there changes nothing, whichever way an
+        // undecided condition goes.
+        let no_op = !effects.is_empty()
+            && effects.iter().all(|e| match e {
+                Effect::Remove { path, .. } => {
+                    matches!(self.host.stat(path, false), crate::host::PathState::Missing)
+                }
+                _ => false,
+            });
+        if no_op && self.undecided().is_some() {
+            self.status = Truth::Unknown(format!("the exit status of `{shown}`"));
+            self.record(
+                line,
+                shown,
+                Class::Harmless {
+                    why: "removes what the image does not have".to_string(),
+                },
+            );
+            return;
+        }
         if let Some(why) = self.undecided() {
             let why = why.to_string();
             self.status = Truth::Unknown(format!("the exit status of `{shown}`"));

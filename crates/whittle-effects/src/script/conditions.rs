@@ -141,6 +141,8 @@ impl Interp<'_> {
                 None => Truth::Unknown(format!("`dpkg --compare-versions` operator `{op}`")),
             },
             ["mountpoint", "-q", "/proc" | "/proc/"] => Truth::True,
+            // An image is assembled like a chroot: no init, no running system.
+            ["ischroot", ..] => Truth::True,
             ["grep", rest @ ..] => self.grep(rest),
             ["cmp" | "diff", ..] => Truth::Unknown(format!("`{}` compares files", argv.join(" "))),
             ["dpkg-maintscript-helper", "supports", ..] => Truth::True,

@@ -80,6 +80,11 @@ const HARMLESS: &[(&str, &str)] = &[
     ),
     ("udevadm", "device management: containers run no udev"),
     (
+        "telinit",
+        "tells the running init to re-execute: an image build has none",
+    ),
+    ("getcap", "reads a file's capabilities"),
+    (
         "py3clean",
         "removes byte-compiled files: there are none on a fresh install",
     ),
@@ -186,6 +191,7 @@ pub(crate) fn is_query(name: &str) -> bool {
             | "hash"
             | "dpkg"
             | "mountpoint"
+            | "ischroot"
             | "grep"
             | "cmp"
     )
