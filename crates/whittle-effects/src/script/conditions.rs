@@ -141,6 +141,10 @@ impl Interp<'_> {
                 None => Truth::Unknown(format!("`dpkg --compare-versions` operator `{op}`")),
             },
             ["mountpoint", "-q", "/proc" | "/proc/"] => Truth::True,
+            // Nothing else is mounted while an image is assembled.
+            ["mountpoint", "-q", _] => Truth::False,
+            // debconf's probe for a working perl.
+            ["perl", "-e", ""] => Truth::from_bool(self.host.on_path("perl")),
             // An image is assembled like a chroot: no init, no running system.
             ["ischroot", ..] => Truth::True,
             ["grep", rest @ ..] => self.grep(rest),

@@ -86,6 +86,8 @@ impl Interp<'_> {
             }
             ["dirname", path] => format!("{}\n", dirname(path)),
             ["dpkg", "--print-architecture"] => format!("{}\n", self.host.arch()),
+            // Every image whittle builds runs on a Linux kernel.
+            ["uname"] | ["uname", "-s"] => "Linux\n".to_string(),
             ["dpkg-architecture", q] | ["dpkg-architecture", "-q", q] => {
                 let var = q.strip_prefix("-q").unwrap_or(q);
                 format!("{}\n", architecture_variable(self.host.arch(), var)?)
