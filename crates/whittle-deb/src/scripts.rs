@@ -19,6 +19,22 @@ pub const STATOVERRIDE_DB: &str = "/var/lib/dpkg/statoverride";
 const CA_CERTIFICATES_JAVA_JAR: &str =
     "java -Xmx64m -jar /usr/share/ca-certificates-java/ca-certificates-java.jar";
 
+/// Scripts whose whole work the Debian world's `finish` does natively, so
+/// they are not read: (package, script, what it does).
+const NATIVE_SCRIPTS: &[(&str, &str, &str)] = &[
+    (
+        "base-passwd",
+        "postinst",
+        "/etc/passwd and /etc/group from base-passwd's master files, with the recipe's accounts",
+    ),
+    (
+        "ca-certificates",
+        "postinst",
+        "/etc/ca-certificates.conf, the CA bundle and the certificate links (update-ca-certificates)",
+    ),
+    ("tzdata", "postinst", "/etc/localtime and /etc/timezone (Etc/UTC)"),
+];
+
 /// What an image needs from `/etc/nsswitch.conf` when no package installs
 /// one (libc-bin's postinst copies its default only when libc-bin is in the
 /// image): local files for accounts, files then DNS for hosts, as Debian's
@@ -71,6 +87,10 @@ pub fn effects_setup(arch: &str) -> EffectsSetup {
         statoverride_db: Some(STATOVERRIDE_DB.to_string()),
         keep_run: true,
         accounts_package: Some("base-passwd".to_string()),
+        native_scripts: NATIVE_SCRIPTS
+            .iter()
+            .map(|(p, s, w)| ((*p).to_string(), (*s).to_string(), (*w).to_string()))
+            .collect(),
         elsewhere: vec![(
             CA_CERTIFICATES_JAVA_JAR.to_string(),
             "whittle builds /etc/ssl/certs/java/cacerts natively from the same certificates"

@@ -230,6 +230,13 @@ impl PackageWorld for DebWorld {
         effects_setup(deb_arch(cx.arch))
     }
 
+    fn configured_first(&self, pkg: &Installed) -> bool {
+        pkg.record
+            .extra
+            .get("Essential")
+            .is_some_and(|v| v.eq_ignore_ascii_case("yes"))
+    }
+
     fn scripts(&self, pkg: &Installed) -> Vec<ScriptSource> {
         fresh_install_scripts(pkg.payload.get::<DebPayload>())
     }

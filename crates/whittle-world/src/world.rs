@@ -65,6 +65,10 @@ pub struct EffectsSetup {
     /// (`base-passwd`), named in a warning when scripts need accounts the
     /// image lacks because the recipe left it out.
     pub accounts_package: Option<String>,
+    /// Whole scripts whose work the world does natively in
+    /// [`PackageWorld::finish`], as (package, script, what it does): they
+    /// are reported as one harmless action and not read.
+    pub native_scripts: Vec<(String, String, String)>,
     /// Commands whose effect the world produces by other means, as
     /// (prefix of the expanded command, why).
     pub elsewhere: Vec<(String, String)>,
@@ -143,6 +147,14 @@ pub trait PackageWorld: Send + Sync {
     fn effects_setup(&self, cx: &WorldContext) -> EffectsSetup {
         let _ = cx;
         EffectsSetup::default()
+    }
+
+    /// Whether `pkg` is configured before the packages that do not depend
+    /// on it (Debian's essential set, on which no package declares a
+    /// dependency). Default: no.
+    fn configured_first(&self, pkg: &Installed) -> bool {
+        let _ = pkg;
+        false
     }
 
     /// The scripts of `pkg` that a fresh install runs, in the order they

@@ -84,7 +84,11 @@ pub fn apply_script_effects(
     // they are applied after every script, so a script's own wins.
     let builtin = world.builtin_effects(root, installed);
     let mut applier = Applier::new(root, options);
-    for i in install_order(installed) {
+    let first: Vec<bool> = installed
+        .iter()
+        .map(|p| world.configured_first(p))
+        .collect();
+    for i in install_order(installed, &first) {
         let pkg = &installed[i];
         let name = pkg.record.name.as_str();
         let (sysusers, tmpfiles) = &configs[i];
@@ -99,6 +103,24 @@ pub fn apply_script_effects(
             ));
         }
         for script in world.scripts(pkg) {
+            if let Some((_, _, why)) = setup
+                .native_scripts
+                .iter()
+                .find(|(p, s, _)| p == name && *s == script.name)
+            {
+                reports.push(ScriptReport {
+                    package: name.to_string(),
+                    script: script.name.clone(),
+                    actions: vec![Action {
+                        line: 0,
+                        command: format!("{} (the whole script)", script.name),
+                        class: Class::Harmless {
+                            why: format!("done natively: {why}"),
+                        },
+                    }],
+                });
+                continue;
+            }
             let args: Vec<&str> = script.args.iter().map(String::as_str).collect();
             let report = read_script(
                 &Script {
@@ -255,10 +277,12 @@ fn config_files(root: &RootFs, pkg: &Installed, dir: &str) -> Vec<ConfigFile> {
 }
 
 /// Indexes of `installed` in the order a package manager configures them:
-/// a package after everything it depends on (through names and
-/// provides), ties and dependency cycles broken by name so the order is
-/// the same on every build.
-pub fn install_order(installed: &[Installed]) -> Vec<usize> {
+/// the packages the world configures first (Debian's essential set, which
+/// no package declares a dependency on) and what they depend on, then the
+/// rest; within each phase a package after everything it depends on
+/// (through names and provides), ties and dependency cycles broken by name
+/// so the order is the same on every build.
+pub fn install_order(installed: &[Installed], first: &[bool]) -> Vec<usize> {
     let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, p) in installed.iter().enumerate() {
         by_name.entry(p.record.name.as_str()).or_default().push(i);
@@ -282,23 +306,39 @@ pub fn install_order(installed: &[Installed]) -> Vec<usize> {
                 .collect()
         })
         .collect();
+    // Phase one: the first packages and everything they depend on.
+    let mut early = vec![false; installed.len()];
+    let mut stack: Vec<usize> = (0..installed.len())
+        .filter(|&i| first.get(i).copied().unwrap_or(false))
+        .collect();
+    while let Some(i) = stack.pop() {
+        if !early[i] {
+            early[i] = true;
+            stack.extend(deps[i].iter().copied());
+        }
+    }
     let key = |i: usize| (installed[i].record.name.as_str(), i);
     let mut done = vec![false; installed.len()];
     let mut order = Vec::with_capacity(installed.len());
-    while order.len() < installed.len() {
-        let ready = (0..installed.len())
-            .filter(|&i| !done[i] && deps[i].iter().all(|&j| done[j]))
-            .min_by_key(|&i| key(i));
-        // In a cycle, the package with the fewest unmet dependencies goes
-        // first (then by name), as close as a fixed rule gets to dpkg's.
-        let next = ready.or_else(|| {
-            (0..installed.len())
-                .filter(|&i| !done[i])
-                .min_by_key(|&i| (deps[i].iter().filter(|&&j| !done[j]).count(), key(i)))
-        });
-        let Some(next) = next else { break };
-        done[next] = true;
-        order.push(next);
+    for phase in [true, false] {
+        let todo: Vec<usize> = (0..installed.len())
+            .filter(|&i| early[i] == phase)
+            .collect();
+        loop {
+            let pending = || todo.iter().copied().filter(|&i| !done[i]);
+            let ready = pending()
+                .filter(|&i| deps[i].iter().all(|&j| done[j]))
+                .min_by_key(|&i| key(i));
+            // In a cycle, the package with the fewest unmet dependencies
+            // goes first (then by name), as close as a fixed rule gets to
+            // dpkg's.
+            let next = ready.or_else(|| {
+                pending().min_by_key(|&i| (deps[i].iter().filter(|&&j| !done[j]).count(), key(i)))
+            });
+            let Some(next) = next else { break };
+            done[next] = true;
+            order.push(next);
+        }
     }
     order
 }
@@ -318,7 +358,15 @@ mod tests {
     }
 
     fn names(installed: &[Installed]) -> Vec<&str> {
-        install_order(installed)
+        names_with_first(installed, &[])
+    }
+
+    fn names_with_first<'a>(installed: &'a [Installed], first: &[&str]) -> Vec<&'a str> {
+        let first: Vec<bool> = installed
+            .iter()
+            .map(|p| first.contains(&p.record.name.as_str()))
+            .collect();
+        install_order(installed, &first)
             .into_iter()
             .map(|i| installed[i].record.name.as_str())
             .collect()
@@ -344,6 +392,21 @@ mod tests {
                 "nginx-common",
                 "nginx"
             ]
+        );
+    }
+
+    #[test]
+    fn the_essential_set_and_its_dependencies_come_first() {
+        let set = vec![
+            pkg("fontconfig-config", &[]),
+            pkg("base-files", &["mawk"]),
+            pkg("mawk", &["libc6"]),
+            pkg("libc6", &[]),
+            pkg("zlib1g", &["libc6"]),
+        ];
+        assert_eq!(
+            names_with_first(&set, &["base-files"]),
+            ["libc6", "mawk", "base-files", "fontconfig-config", "zlib1g"]
         );
     }
 
