@@ -146,7 +146,10 @@ fn java_runs_through_its_alternative_and_trusts_the_ca_bundle() {
             "/etc/alternatives/java"
         );
         let (_, version) = succeeds(&image, &["/usr/bin/java", "-version"], NONROOT);
-        assert!(version.contains("version \"17"), "java -version:\n{version}");
+        assert!(
+            version.contains("version \"17"),
+            "java -version:\n{version}"
+        );
         let (listed, _) = succeeds(
             &image,
             &[
@@ -189,10 +192,20 @@ fn nginx_shows_its_default_server_and_serves_it() {
         let group = image.read("/etc/group").expect("/etc/group");
         let adm = group
             .lines()
-            .find_map(|l| l.strip_prefix("adm:x:")?.split(':').next()?.parse::<u32>().ok())
+            .find_map(|l| {
+                l.strip_prefix("adm:x:")?
+                    .split(':')
+                    .next()?
+                    .parse::<u32>()
+                    .ok()
+            })
             .expect("group adm");
-        let logs = fs_err::metadata(image.lookup("/var/log/nginx", true).expect("/var/log/nginx"))
-            .unwrap();
+        let logs = fs_err::metadata(
+            image
+                .lookup("/var/log/nginx", true)
+                .expect("/var/log/nginx"),
+        )
+        .unwrap();
         assert_eq!((logs.uid(), logs.gid()), (0, adm), "/var/log/nginx owner");
         if image::port_80_free() {
             let body = image
@@ -224,10 +237,34 @@ fn postgresql_has_its_accounts_run_directory_and_says_why_there_is_no_cluster() 
         return;
     };
     let score = POSTGRESQL.fidelity(&image, &resolved, postgresql_cluster);
+    if image.bundle.is_some() {
+        let passwd = image.read("/etc/passwd").expect("/etc/passwd");
+        let group = image.read("/etc/group").expect("/etc/group");
+        let postgres = passwd_uid(&passwd, "postgres")
+            .unwrap_or_else(|| panic!("no postgres user:\n{passwd}"));
+        assert!(has_group(&group, "ssl-cert"), "no ssl-cert group:\n{group}");
+        let run_dir = image
+            .lookup("/var/run/postgresql", true)
+            .expect("/var/run/postgresql is missing");
+        let meta = fs_err::metadata(&run_dir).unwrap();
+        assert!(meta.is_dir(), "/var/run/postgresql is not a directory");
+        assert_eq!(meta.uid(), postgres, "/var/run/postgresql owner");
+        let (version, _) = succeeds(
+            &image,
+            &["/usr/lib/postgresql/15/bin/postgres", "--version"],
+            (postgres, postgres),
+        );
+        assert!(
+            version.contains("PostgreSQL) 15"),
+            "postgres --version: {version}"
+        );
+    }
     // The report: the cluster creation is named as not emulated.
     assert!(
-        image.build_log.lines().any(|l| l.starts_with("postgresql-15 postinst:")
-            && l.contains("not emulated")),
+        image
+            .build_log
+            .lines()
+            .any(|l| l.starts_with("postgresql-15 postinst:") && l.contains("not emulated")),
         "the build's report does not say postgresql-15's postinst was not fully emulated:\n{}",
         image.build_log
     );
@@ -246,25 +283,6 @@ fn postgresql_has_its_accounts_run_directory_and_says_why_there_is_no_cluster() 
             .any(|l| l.contains("postgresql-15") && l.contains("postinst")),
         "show-scripts says nothing of postgresql-15's postinst:\n{explained}"
     );
-    if image.bundle.is_some() {
-        let passwd = image.read("/etc/passwd").expect("/etc/passwd");
-        let group = image.read("/etc/group").expect("/etc/group");
-        let postgres = passwd_uid(&passwd, "postgres")
-            .unwrap_or_else(|| panic!("no postgres user:\n{passwd}"));
-        assert!(has_group(&group, "ssl-cert"), "no ssl-cert group:\n{group}");
-        let run_dir = image
-            .lookup("/var/run/postgresql", true)
-            .expect("/var/run/postgresql is missing");
-        let meta = fs_err::metadata(&run_dir).unwrap();
-        assert!(meta.is_dir(), "/var/run/postgresql is not a directory");
-        assert_eq!(meta.uid(), postgres, "/var/run/postgresql owner");
-        let (version, _) = succeeds(
-            &image,
-            &["/usr/lib/postgresql/15/bin/postgres", "--version"],
-            (postgres, postgres),
-        );
-        assert!(version.contains("PostgreSQL) 15"), "postgres --version: {version}");
-    }
     fidelity::check(POSTGRESQL.name, score);
 }
 
@@ -360,7 +378,11 @@ fn a_recipe_adds_a_config_file_hermetically() {
     assert_eq!(fs_err::read_to_string(&conf).unwrap(), "hello\n");
     let (read, _) = succeeds(
         &image,
-        &["/usr/bin/python3", "-c", "print(open('/etc/app.conf').read(), end='')"],
+        &[
+            "/usr/bin/python3",
+            "-c",
+            "print(open('/etc/app.conf').read(), end='')",
+        ],
         NONROOT,
     );
     assert_eq!(read, "hello\n");

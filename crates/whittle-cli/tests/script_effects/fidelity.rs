@@ -23,32 +23,10 @@ use crate::image::resolve;
 /// The share of script-created paths an image must reproduce.
 pub const THRESHOLD_PERCENT: f64 = 95.0;
 
-/// Paths left out of every workload's measure, each with its reason
-/// (FIDELITY.md says more). A path is left out when `is_excluded` says so.
-pub const EXCLUSIONS: &[(&str, &str)] = &[
-    (
-        "/var/lib/dpkg/ (except alternatives/)",
-        "dpkg's own database, written by dpkg, not by scripts",
-    ),
-    (
-        "/var/lib/apt/, /var/cache/apt/, /var/cache/debconf/",
-        "the state of the apt and debconf runs that installed the reference",
-    ),
-    (
-        "/etc/.pwd.lock, /etc/{passwd,group,shadow,gshadow}-",
-        "the lock and backup files the shadow tools leave beside the account files",
-    ),
-    (
-        "/etc/rc?.d/, /etc/systemd/system/, /var/lib/systemd/deb-systemd-helper-*/",
-        "service enablement for an init system a container does not run",
-    ),
-    (
-        "*.pyc, __pycache__/",
-        "byte-compiling needs the image's Python to run",
-    ),
-];
-
-/// Whether `path` is on the documented list of [`EXCLUSIONS`].
+/// Whether `path` is left out of every workload's measure. FIDELITY.md
+/// lists these with their reasons: dpkg's database (its alternatives
+/// excepted), apt's and debconf's state, the shadow tools' lock and backup
+/// files, service enablement for an init system, Python byte-code.
 pub fn is_excluded(path: &str) -> bool {
     let under = |dir: &str| path == dir || path.starts_with(&format!("{dir}/"));
     let file = path.rsplit('/').next().unwrap_or(path);
@@ -57,7 +35,13 @@ pub fn is_excluded(path: &str) -> bool {
         || under("/var/cache/apt")
         || under("/var/cache/debconf")
         || path == "/etc/.pwd.lock"
-        || ["/etc/passwd-", "/etc/group-", "/etc/shadow-", "/etc/gshadow-"].contains(&path)
+        || [
+            "/etc/passwd-",
+            "/etc/group-",
+            "/etc/shadow-",
+            "/etc/gshadow-",
+        ]
+        .contains(&path)
         || is_rc_dir(path)
         || under("/etc/systemd/system")
         || under("/var/lib/systemd/deb-systemd-helper-enabled")

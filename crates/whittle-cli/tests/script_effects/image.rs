@@ -96,7 +96,12 @@ impl Image {
     /// Start `args` under runc as root in the host's network namespace
     /// (the test's loopback is the server's), ask `url` until it answers
     /// or `wait` passes, stop the container and return the body.
-    pub fn serve_and_get(&self, args: &[&str], url: &str, wait: Duration) -> Result<String, String> {
+    pub fn serve_and_get(
+        &self,
+        args: &[&str],
+        url: &str,
+        wait: Duration,
+    ) -> Result<String, String> {
         let bundle = self.bundle.as_ref().expect("an unpacked bundle");
         configure(bundle, args, (0, 0), true);
         let id = container_id(&self.name);
@@ -105,8 +110,12 @@ impl Image {
             .arg("run")
             .arg(&id)
             .stdin(Stdio::null())
-            .stdout(fs_err::File::create(&log).unwrap())
-            .stderr(fs_err::File::create(bundle.join("server.err")).unwrap())
+            .stdout(fs_err::File::create(&log).unwrap().into_file())
+            .stderr(
+                fs_err::File::create(bundle.join("server.err"))
+                    .unwrap()
+                    .into_file(),
+            )
             .spawn()
             .expect("runc");
         let client = reqwest::blocking::Client::builder()
@@ -200,7 +209,10 @@ pub fn resolve(root: &Path, path: &str, follow: bool) -> Option<PathBuf> {
             }
             _ => {}
         }
-        let here = done.iter().fold(root.to_path_buf(), |p, c| p.join(c)).join(&part);
+        let here = done
+            .iter()
+            .fold(root.to_path_buf(), |p, c| p.join(c))
+            .join(&part);
         let meta = fs_err::symlink_metadata(&here).ok()?;
         let last = pending.is_empty();
         if meta.file_type().is_symlink() && (!last || follow) {
