@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use whittle_effects::{
-    read_script, sysusers::sysusers_effects, tmpfiles::tmpfiles_effects, Action, Applier,
+    read_script, sysusers::sysusers_effects, tmpfiles, tmpfiles::tmpfiles_effects, Action, Applier,
     ApplyOptions, Class, Placed, Script, ScriptReport,
 };
 use whittle_rootfs::RootFs;
@@ -215,10 +215,15 @@ fn apply_listed(
         });
     }
     for (line, text, why) in skipped {
+        let class = if source.starts_with("tmpfiles.d/") && tmpfiles::skipped_is_harmless(&text) {
+            Class::Harmless { why }
+        } else {
+            Class::NotEmulated { why }
+        };
         actions.push(Action {
             line,
             command: text,
-            class: Class::NotEmulated { why },
+            class,
         });
     }
     actions.sort_by_key(|a| a.line);

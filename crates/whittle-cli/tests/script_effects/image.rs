@@ -175,6 +175,24 @@ fn cleanup(bundle: &Path, id: &str) {
     let _ = runc(bundle).args(["delete", "--force", id]).output();
 }
 
+/// The capabilities docker gives a container's root by default.
+const DOCKER_DEFAULT_CAPABILITIES: &[&str] = &[
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FSETID",
+    "CAP_FOWNER",
+    "CAP_MKNOD",
+    "CAP_NET_RAW",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETFCAP",
+    "CAP_SETPCAP",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SYS_CHROOT",
+    "CAP_KILL",
+    "CAP_AUDIT_WRITE",
+];
+
 /// Set the bundle's process (`args`, `user`, no terminal) and, when
 /// `host_network`, drop its network namespace.
 fn configure(bundle: &Path, args: &[&str], user: (u32, u32), host_network: bool) {
@@ -184,6 +202,15 @@ fn configure(bundle: &Path, args: &[&str], user: (u32, u32), host_network: bool)
     config["process"]["terminal"] = serde_json::Value::Bool(false);
     config["process"]["args"] = serde_json::json!(args);
     config["process"]["user"] = serde_json::json!({"uid": user.0, "gid": user.1});
+    if user.0 == 0 {
+        // Root gets docker's default capabilities (umoci's default config
+        // grants only three), as a user running the image would have them:
+        // nginx, for one, chowns its temporary directories at start.
+        let caps = serde_json::json!(DOCKER_DEFAULT_CAPABILITIES);
+        for set in ["bounding", "effective", "permitted"] {
+            config["process"]["capabilities"][set] = caps.clone();
+        }
+    }
     if host_network {
         if let Some(namespaces) = config["linux"]["namespaces"].as_array_mut() {
             namespaces.retain(|ns| ns["type"] != "network");

@@ -85,6 +85,10 @@ const HARMLESS: &[(&str, &str)] = &[
     ),
     ("getcap", "reads a file's capabilities"),
     (
+        "gio-querymodules",
+        "GIO's module cache: GIO scans the module directory when the cache is absent",
+    ),
+    (
         "py3clean",
         "removes byte-compiled files: there are none on a fresh install",
     ),
@@ -155,6 +159,11 @@ const NOT_EMULATED: &[(&str, &str)] = &[
         "generates a private key; a key baked into an image would be shared by every container",
     ),
     ("locale-gen", "compiling locales needs localedef to run"),
+    (
+        "pg_createcluster",
+        "creates a database cluster by running initdb, which needs /bin/sh and the server \
+         itself; initialise the data directory when the container first starts",
+    ),
     (
         "update-locale",
         "locale settings are the image's environment (LANG)",

@@ -306,3 +306,34 @@ fn who(field: &str) -> Option<Who> {
     let name = field.trim_start_matches(':');
     (!name.is_empty()).then(|| Who::parse(name))
 }
+
+/// Whether a line [`tmpfiles_effects`] skipped leaves nothing out of an
+/// image: boot-only lines (`!`), removals and cleanup rules (`r`, `R`, `e`,
+/// `x`, `X`: nothing to remove or age in a new image), writes to existing
+/// files under `/proc` or `/sys` (`w`) and device nodes (`c`, `b`, which the
+/// container runtime provides).
+pub fn skipped_is_harmless(line: &str) -> bool {
+    let kind = line.split_whitespace().next().unwrap_or_default();
+    let mut chars = kind.chars();
+    let Some(letter) = chars.next() else {
+        return false;
+    };
+    let boot_only = chars.as_str().contains('!');
+    boot_only || matches!(letter, 'r' | 'R' | 'e' | 'x' | 'X' | 'w' | 'c' | 'b')
+}
+
+#[cfg(test)]
+mod harmless_tests {
+    use super::skipped_is_harmless;
+
+    #[test]
+    fn boot_only_and_runtime_lines_leave_nothing_out() {
+        assert!(skipped_is_harmless("r! /etc/shadow.lock"));
+        assert!(skipped_is_harmless("x /tmp/systemd-private-*"));
+        assert!(skipped_is_harmless("d! /run/x 0755 root root -"));
+        assert!(!skipped_is_harmless(
+            "a+ /var/log/journal - - - - group:adm:r-x"
+        ));
+        assert!(!skipped_is_harmless("t /var/log/journal - - - - user.x=1"));
+    }
+}
