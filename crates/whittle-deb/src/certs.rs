@@ -89,6 +89,8 @@ pub fn build_ca_bundle(fs: &mut RootFs, mtime: i64) -> Result<Option<usize>, Cer
     let conf = match conf_text {
         Some(text) => text,
         None if has_dir => {
+            // The postinst also makes the directory for local certificates.
+            ensure_dir(fs, LOCAL_CERTS_DIR, mtime)?;
             let mut text = CONF_HEADER.to_string();
             for crt in crt_files(fs, CERTS_DIR) {
                 text.push_str(&crt);

@@ -25,7 +25,7 @@ use whittle_rootfs::{Content, ContentStore, NodeKind};
 use crate::unpack::DebContents;
 
 /// Version of the layout; part of every key.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 /// zstd level: fast to write on a cold build, fast to read on a warm one.
 const ZSTD_LEVEL: i32 = 3;

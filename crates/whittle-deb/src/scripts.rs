@@ -62,6 +62,12 @@ pub fn fresh_install_scripts(payload: Option<&DebPayload>) -> Vec<ScriptSource> 
     let Some(payload) = payload else {
         return Vec::new();
     };
+    let answers = payload
+        .scripts
+        .iter()
+        .find(|(n, _)| n == "templates")
+        .map(|(_, text)| debconf_defaults(text))
+        .unwrap_or_default();
     let mut out = Vec::new();
     for (name, args) in [
         ("preinst", &["install"][..]),
@@ -72,9 +78,35 @@ pub fn fresh_install_scripts(payload: Option<&DebPayload>) -> Vec<ScriptSource> 
                 name: name.to_string(),
                 text: text.clone(),
                 args: args.iter().map(|a| (*a).to_string()).collect(),
+                answers: answers.clone(),
             });
         }
     }
+    out
+}
+
+/// Each template's default answer, as a non-interactive debconf gives it:
+/// `Template:` and `Default:` of every paragraph of a `templates` file
+/// (translated `Default-xx.UTF-8:` fields are not defaults). Templates
+/// without a default are left out (`db_get` then answers nothing).
+pub fn debconf_defaults(templates: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for paragraph in templates.split("\n\n") {
+        let mut name = None;
+        let mut default = None;
+        for line in paragraph.lines() {
+            if let Some(v) = line.strip_prefix("Template:") {
+                name = Some(v.trim().to_string());
+            } else if let Some(v) = line.strip_prefix("Default:") {
+                default = Some(v.trim().to_string());
+            }
+        }
+        if let (Some(n), Some(d)) = (name, default) {
+            out.push((n, d));
+        }
+    }
+    out.sort();
+    out.dedup_by(|a, b| a.0 == b.0);
     out
 }
 
@@ -156,6 +188,25 @@ mod tests {
         assert_eq!(s[1].name, "postinst");
         assert_eq!(s[1].args, ["configure", ""]);
         assert!(fresh_install_scripts(None).is_empty());
+    }
+
+    #[test]
+    fn template_defaults_answer_questions() {
+        let templates = "Template: fontconfig/hinting_style\nType: select\n\
+                         Choices: hintnone, hintslight\nDefault: hintslight\n\
+                         Default-de.UTF-8: nein\nDescription: x\n\n\
+                         Template: fontconfig/none\nType: note\nDescription: y\n";
+        assert_eq!(
+            debconf_defaults(templates),
+            [(
+                "fontconfig/hinting_style".to_string(),
+                "hintslight".to_string()
+            )]
+        );
+        let p = payload(&[("postinst", "db_get x"), ("templates", templates)]);
+        let s = fresh_install_scripts(Some(&p));
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].answers.len(), 1);
     }
 
     #[test]

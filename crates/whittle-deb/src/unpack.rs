@@ -32,8 +32,9 @@ pub struct DebContents {
     pub md5sums: Option<String>,
     /// The `conffiles` control file, if the package has one.
     pub conffiles: Option<String>,
-    /// The maintainer scripts whittle reads (never runs): `preinst` and
-    /// `postinst`, by name, verbatim (lossily decoded if not UTF-8).
+    /// The maintainer scripts whittle reads (never runs), `preinst` and
+    /// `postinst`, and the debconf `templates`, by name, verbatim (lossily
+    /// decoded if not UTF-8).
     pub scripts: Vec<(String, String)>,
     /// The data archive's entries in archive order, by their cleaned
     /// relative path (`usr/bin/python3.11`); the `./` entry itself is left out.
@@ -318,8 +319,9 @@ struct ControlFiles {
     scripts: Vec<(String, String)>,
 }
 
-/// The maintainer scripts kept: the ones that run on a fresh install.
-const KEPT_SCRIPTS: [&str; 2] = ["preinst", "postinst"];
+/// The maintainer scripts kept: the ones that run on a fresh install, and
+/// the debconf templates whose defaults answer their questions.
+const KEPT_SCRIPTS: [&str; 3] = ["preinst", "postinst", "templates"];
 
 fn read_control(decoder: Box<dyn Read + '_>, ctx: &Ctx<'_>) -> Result<ControlFiles, UnpackError> {
     let mut files = ControlFiles::default();

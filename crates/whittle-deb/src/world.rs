@@ -103,7 +103,8 @@ pub struct DebPayload {
     pub md5sums: Option<String>,
     /// The `conffiles` control file, if any.
     pub conffiles: Option<String>,
-    /// `preinst` and `postinst`, by name, verbatim: read, never run.
+    /// `preinst` and `postinst` (read, never run) and the debconf
+    /// `templates`, by name, verbatim.
     pub scripts: Vec<(String, String)>,
 }
 

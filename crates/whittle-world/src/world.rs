@@ -46,6 +46,9 @@ pub struct ScriptSource {
     pub text: String,
     /// The arguments a fresh install runs it with (`configure`, `""`).
     pub args: Vec<String>,
+    /// Answers to the questions it asks (Debian: each debconf template's
+    /// default, which is what a non-interactive install gets), by question.
+    pub answers: Vec<(String, String)>,
 }
 
 /// How a world wants script effects applied.
