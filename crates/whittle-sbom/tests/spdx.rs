@@ -469,3 +469,28 @@ fn purl_encode_table() {
         assert_eq!(purl_encode(input), want, "{input:?}");
     }
 }
+
+#[test]
+fn script_actions_not_emulated_are_in_the_package_comment() {
+    let mut pkg = deb("postgresql-15", "15.14-0+deb12u1", "amd64");
+    pkg.not_emulated = vec![
+        "postinst line 10: pg_createcluster -u postgres 15 main (needs initdb)".into(),
+        "postinst line 12: tr\nx (unknown command)".into(),
+    ];
+    let input = SbomInput {
+        image_name: "example/pg".into(),
+        arch: "amd64".into(),
+        tool: "whittle-test".into(),
+        packages: vec![pkg, deb("libc6", "2.36-9+deb12u13", "amd64")],
+        ..Default::default()
+    };
+    let doc: Value = serde_json::from_str(&spdx_json(&input)).unwrap();
+    let pg = packages_by_name(&doc, "postgresql-15");
+    let comment = pg[0]["comment"].as_str().expect("a comment");
+    assert_eq!(
+        comment,
+        "install script actions not emulated in the image: postinst line 10: pg_createcluster \
+         -u postgres 15 main (needs initdb); postinst line 12: tr x (unknown command)"
+    );
+    assert!(packages_by_name(&doc, "libc6")[0].get("comment").is_none());
+}
