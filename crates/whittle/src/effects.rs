@@ -68,6 +68,10 @@ pub fn apply_script_effects(
             .filter(|d| !d.is_empty())
             .map(str::to_string)
             .collect(),
+        package_files: installed
+            .iter()
+            .map(|p| (p.record.name.clone(), dpkg_listing(&p.paths)))
+            .collect(),
     };
     let mut reports = Vec::new();
     // Configuration files are read from the tree before the applier holds it.
@@ -260,6 +264,24 @@ fn describe(placed: &Placed) -> String {
 
 /// The files a package ships in one configuration directory, as (file
 /// name, text), in name order.
+/// A package's paths as `dpkg -L` prints them: `/.` first, then every
+/// path, absolute and without a trailing slash.
+fn dpkg_listing(paths: &[String]) -> Vec<String> {
+    let mut out = vec!["/.".to_string()];
+    for p in paths {
+        let t = p.trim_start_matches('.').trim_end_matches('/');
+        if t.is_empty() || t == "/." {
+            continue;
+        }
+        if t.starts_with('/') {
+            out.push(t.to_string());
+        } else {
+            out.push(format!("/{t}"));
+        }
+    }
+    out
+}
+
 fn config_files(root: &RootFs, pkg: &Installed, dir: &str) -> Vec<ConfigFile> {
     let mut out: Vec<ConfigFile> = pkg
         .keys
