@@ -262,8 +262,6 @@ fn describe(placed: &Placed) -> String {
     }
 }
 
-/// The files a package ships in one configuration directory, as (file
-/// name, text), in name order.
 /// A package's paths as `dpkg -L` prints them: `/.` first, then every
 /// path, absolute and without a trailing slash.
 fn dpkg_listing(paths: &[String]) -> Vec<String> {
@@ -282,6 +280,8 @@ fn dpkg_listing(paths: &[String]) -> Vec<String> {
     out
 }
 
+/// The files a package ships in one configuration directory, as (file
+/// name, text), in name order.
 fn config_files(root: &RootFs, pkg: &Installed, dir: &str) -> Vec<ConfigFile> {
     let mut out: Vec<ConfigFile> = pkg
         .keys
@@ -374,6 +374,16 @@ pub fn install_order(installed: &[Installed], first: &[bool]) -> Vec<usize> {
 mod tests {
     use super::*;
     use whittle_model::{Dependency, PackageRecord, Requirement};
+
+    #[test]
+    fn dpkg_listing_starts_with_the_root_and_drops_trailing_slashes() {
+        let paths = [
+            "./".to_string(),
+            "./usr/".to_string(),
+            "/usr/bin/x".to_string(),
+        ];
+        assert_eq!(dpkg_listing(&paths), ["/.", "/usr", "/usr/bin/x"]);
+    }
 
     fn pkg(name: &str, deps: &[&str]) -> Installed {
         let mut r = PackageRecord::new(name, "1");
