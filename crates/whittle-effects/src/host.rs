@@ -49,6 +49,14 @@ pub trait Host {
     /// `dpkg --print-architecture`.
     fn arch(&self) -> &str;
 
+    /// The paths an installed package ships, as `dpkg -L` prints them
+    /// (absolute, directories included); `None` when the package is not
+    /// installed or the host does not know.
+    fn package_files(&self, package: &str) -> Option<Vec<String>> {
+        let _ = package;
+        None
+    }
+
     /// Apply an effect now. `Err` says why it could not be (a missing
     /// source file, a name that does not resolve); the reader then reports
     /// the command as not emulated with that reason.

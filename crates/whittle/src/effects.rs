@@ -68,6 +68,10 @@ pub fn apply_script_effects(
             .filter(|d| !d.is_empty())
             .map(str::to_string)
             .collect(),
+        package_files: installed
+            .iter()
+            .map(|p| (p.record.name.clone(), dpkg_listing(&p.paths)))
+            .collect(),
     };
     let mut reports = Vec::new();
     // Configuration files are read from the tree before the applier holds it.
@@ -258,6 +262,24 @@ fn describe(placed: &Placed) -> String {
     }
 }
 
+/// A package's paths as `dpkg -L` prints them: `/.` first, then every
+/// path, absolute and without a trailing slash.
+fn dpkg_listing(paths: &[String]) -> Vec<String> {
+    let mut out = vec!["/.".to_string()];
+    for p in paths {
+        let t = p.trim_start_matches('.').trim_end_matches('/');
+        if t.is_empty() || t == "/." {
+            continue;
+        }
+        if t.starts_with('/') {
+            out.push(t.to_string());
+        } else {
+            out.push(format!("/{t}"));
+        }
+    }
+    out
+}
+
 /// The files a package ships in one configuration directory, as (file
 /// name, text), in name order.
 fn config_files(root: &RootFs, pkg: &Installed, dir: &str) -> Vec<ConfigFile> {
@@ -352,6 +374,16 @@ pub fn install_order(installed: &[Installed], first: &[bool]) -> Vec<usize> {
 mod tests {
     use super::*;
     use whittle_model::{Dependency, PackageRecord, Requirement};
+
+    #[test]
+    fn dpkg_listing_starts_with_the_root_and_drops_trailing_slashes() {
+        let paths = [
+            "./".to_string(),
+            "./usr/".to_string(),
+            "/usr/bin/x".to_string(),
+        ];
+        assert_eq!(dpkg_listing(&paths), ["/.", "/usr", "/usr/bin/x"]);
+    }
 
     fn pkg(name: &str, deps: &[&str]) -> Installed {
         let mut r = PackageRecord::new(name, "1");

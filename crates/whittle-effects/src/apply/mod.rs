@@ -43,6 +43,9 @@ pub struct ApplyOptions {
     pub choices: BTreeMap<String, String>,
     /// The image's `PATH` directories, for `which` and `command -v`.
     pub path: Vec<String>,
+    /// The paths each installed package ships, by package name, as
+    /// `dpkg -L` prints them (absolute, directories included).
+    pub package_files: BTreeMap<String, Vec<String>>,
 }
 
 /// What applying did.
@@ -277,6 +280,10 @@ impl Host for Applier<'_> {
 
     fn arch(&self) -> &str {
         &self.options.arch
+    }
+
+    fn package_files(&self, package: &str) -> Option<Vec<String>> {
+        self.options.package_files.get(package).cloned()
     }
 
     fn apply(&mut self, effect: Placed) -> Result<(), String> {

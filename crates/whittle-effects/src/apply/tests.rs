@@ -50,6 +50,7 @@ fn options() -> ApplyOptions {
         statoverride_db: Some("/var/lib/dpkg/statoverride".to_string()),
         choices: BTreeMap::new(),
         path: vec!["/usr/sbin".to_string(), "/usr/bin".to_string()],
+        package_files: BTreeMap::new(),
     }
 }
 

@@ -13,6 +13,7 @@ mod accounts;
 mod commands;
 mod conditions;
 mod files;
+mod filters;
 mod glob;
 mod interp;
 mod known;

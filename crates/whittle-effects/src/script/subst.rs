@@ -1,7 +1,9 @@
 //! Command substitution (`$(…)`, backquotes) of the pure commands whose
 //! output is known without running them: `echo`, `printf '%s'`, `cut -d -f`,
-//! `basename`, `dirname`, `dpkg --print-architecture`,
-//! `dpkg-architecture -q…`, `id -u`, `command -v`. Anything else is unknown.
+//! `basename`, `dirname`, `dpkg --print-architecture`, `dpkg -L`,
+//! `dpkg-architecture -q…`, `id -u`, `command -v`, and the filters `grep`
+//! and `sed 's/…/…/'`; pipelines of them, and `for` loops and assignments
+//! around them. Anything else is unknown.
 
 use brush_parser::ast;
 
@@ -22,36 +24,116 @@ const PATH_DIRS: [&str; 6] = [
 ];
 
 impl Interp<'_> {
-    /// The output of `$(text)`, when every command in it is pure.
+    /// The output of `$(text)`, when every command in it is pure: simple
+    /// commands and pipelines of them, `for` loops and brace groups of
+    /// such, assignments and `unset` (kept inside the subshell).
     pub(crate) fn substitute(&mut self, text: &str) -> Value {
         let unknown = || format!("the output of `$({})` is not known", text.trim());
         let program = super::parse(text).map_err(|_| unknown())?;
-        let [list] = program.complete_commands.as_slice() else {
-            return Err(unknown());
-        };
-        let [ast::CompoundListItem(and_or, _)] = list.0.as_slice() else {
-            return Err(unknown());
-        };
-        if !and_or.additional.is_empty() || and_or.first.bang {
-            return Err(unknown());
+        // A substitution runs in a subshell: what it assigns stays there.
+        let saved = self.vars.clone();
+        let mut out = Some(String::new());
+        for list in &program.complete_commands {
+            out = out.and_then(|o| Some(o + &self.captured_list(list)?));
         }
-        let mut input: Option<String> = None;
-        for command in &and_or.first.seq {
-            let ast::Command::Simple(simple) = command else {
-                return Err(unknown());
-            };
-            let (words, redirects, assignments) = super::commands::parts(simple);
-            if !assignments.is_empty() || redirects.iter().any(|r| !super::commands::is_quiet(r)) {
-                return Err(unknown());
+        self.vars = saved;
+        out.ok_or_else(unknown)
+    }
+
+    /// What a list of commands prints, when it is known.
+    fn captured_list(&mut self, list: &ast::CompoundList) -> Option<String> {
+        let mut out = String::new();
+        for ast::CompoundListItem(and_or, _) in &list.0 {
+            if !and_or.additional.is_empty() || and_or.first.bang {
+                return None;
             }
-            let fields = self.expand_words(&words);
-            let argv: Vec<String> = fields
-                .into_iter()
-                .map(Field::value)
-                .collect::<Result<_, _>>()?;
-            input = Some(self.pure(&argv, input.as_deref()).ok_or_else(unknown)?);
+            let mut input: Option<String> = None;
+            for command in &and_or.first.seq {
+                input = Some(self.captured_command(command, input.as_deref())?);
+            }
+            out.push_str(&input?);
         }
-        input.ok_or_else(unknown)
+        Some(out)
+    }
+
+    /// What one command prints given its standard input, when it is known.
+    fn captured_command(&mut self, command: &ast::Command, input: Option<&str>) -> Option<String> {
+        let quiet = |r: &Option<ast::RedirectList>| {
+            r.as_ref()
+                .is_none_or(|l| l.0.iter().all(super::commands::is_quiet))
+        };
+        match command {
+            ast::Command::Simple(simple) => {
+                let (words, redirects, assignments) = super::commands::parts(simple);
+                if redirects.iter().any(|r| !super::commands::is_quiet(r)) {
+                    return None;
+                }
+                if words.is_empty() {
+                    for a in &assignments {
+                        let ast::AssignmentName::VariableName(name) = &a.name else {
+                            return None;
+                        };
+                        let ast::AssignmentValue::Scalar(w) = &a.value else {
+                            return None;
+                        };
+                        if a.append {
+                            return None;
+                        }
+                        let value = self.expand_one(w);
+                        self.vars.insert(name.clone(), value);
+                    }
+                    return Some(String::new());
+                }
+                if !assignments.is_empty() {
+                    return None;
+                }
+                let argv: Vec<String> = self
+                    .expand_words(&words)
+                    .into_iter()
+                    .map(Field::value)
+                    .collect::<Result<_, _>>()
+                    .ok()?;
+                if argv.first().map(String::as_str) == Some("unset") {
+                    for name in argv.iter().skip(1).filter(|n| !n.starts_with('-')) {
+                        self.vars.remove(name);
+                    }
+                    return Some(String::new());
+                }
+                self.pure(&argv, input)
+            }
+            ast::Command::Compound(ast::CompoundCommand::ForClause(clause), redirects)
+                if quiet(redirects) =>
+            {
+                let values: Vec<String> = match &clause.values {
+                    Some(words) => self
+                        .expand_words(words)
+                        .into_iter()
+                        .map(Field::value)
+                        .collect::<Result<_, _>>()
+                        .ok()?,
+                    None => self
+                        .frames
+                        .last()
+                        .cloned()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .collect::<Result<_, _>>()
+                        .ok()?,
+                };
+                let mut out = String::new();
+                for v in values {
+                    self.vars.insert(clause.variable_name.clone(), Ok(v));
+                    out.push_str(&self.captured_list(&clause.body.list)?);
+                }
+                Some(out)
+            }
+            ast::Command::Compound(ast::CompoundCommand::BraceGroup(g), redirects)
+                if quiet(redirects) =>
+            {
+                self.captured_list(&g.list)
+            }
+            _ => None,
+        }
     }
 
     /// For `$(id -u USER)` of an existing user other than root: the
@@ -86,6 +168,20 @@ impl Interp<'_> {
             }
             ["dirname", path] => format!("{}\n", dirname(path)),
             ["dpkg", "--print-architecture"] => format!("{}\n", self.host.arch()),
+            ["dpkg", "-L" | "--listfiles", packages @ ..] if !packages.is_empty() => {
+                // Packages not installed print nothing (dpkg fails, but the
+                // others' lists are still printed).
+                let mut out = String::new();
+                for p in packages {
+                    for path in self.host.package_files(p).unwrap_or_default() {
+                        out.push_str(&path);
+                        out.push('\n');
+                    }
+                }
+                out
+            }
+            ["grep", opts @ ..] => super::filters::grep(opts, input?)?.0,
+            ["sed", opts @ ..] => super::filters::sed(opts, input?)?,
             // Every image whittle builds runs on a Linux kernel.
             ["uname"] | ["uname", "-s"] => "Linux\n".to_string(),
             ["dpkg-architecture", q] | ["dpkg-architecture", "-q", q] => {

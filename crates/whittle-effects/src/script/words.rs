@@ -465,6 +465,9 @@ impl Interp<'_> {
                 continue;
             }
             let name = tok.trim_start_matches('$');
+            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(format!("`$(({expr}))` is not followed"));
+            }
             let n: i64 = match name.parse() {
                 Ok(n) => n,
                 Err(_) => self

@@ -13,6 +13,8 @@ pub(crate) struct FakeHost {
     pub(crate) users: BTreeSet<String>,
     pub(crate) groups: BTreeSet<String>,
     pub(crate) commands: BTreeSet<String>,
+    /// What each installed package ships, as `dpkg -L` prints it.
+    pub(crate) packages: BTreeMap<String, Vec<String>>,
     pub(crate) applied: Vec<Placed>,
 }
 
@@ -105,6 +107,10 @@ impl Host for FakeHost {
 
     fn arch(&self) -> &str {
         "amd64"
+    }
+
+    fn package_files(&self, package: &str) -> Option<Vec<String>> {
+        self.packages.get(package).cloned()
     }
 
     fn apply(&mut self, placed: Placed) -> Result<(), String> {

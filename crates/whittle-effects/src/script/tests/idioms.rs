@@ -355,3 +355,152 @@ fn a_script_that_does_not_parse_is_one_action() {
         "{l:?}"
     );
 }
+
+/// A host where `postgresql-15` ships three man pages under its own tree.
+fn postgres_host() -> FakeHost {
+    let mut host = FakeHost::new();
+    let base = "/usr/share/postgresql/15/man";
+    let files: Vec<String> = [
+        "/.",
+        "/usr",
+        "/usr/share",
+        "/usr/share/postgresql",
+        "/usr/share/postgresql/15",
+        "/usr/share/postgresql/15/man",
+        "/usr/share/postgresql/15/man/man1",
+        "/usr/share/postgresql/15/man/man1/initdb.1.gz",
+        "/usr/share/postgresql/15/man/man1/postgres.1.gz",
+        "/usr/share/postgresql/15/man/man1/postmaster.1.gz",
+        "/usr/share/postgresql/15/man/man3",
+        "/usr/share/postgresql/15/man/man3/SPI_exec.3.gz",
+        "/usr/lib/postgresql/15/bin/postgres",
+        "/usr/share/doc/postgresql-15/README.gz",
+    ]
+    .iter()
+    .map(|s| (*s).to_string())
+    .collect();
+    for f in &files {
+        if f.ends_with(".gz") || f.ends_with("postgres") {
+            host.file(f);
+        } else {
+            host.dir(f);
+        }
+    }
+    host.dir(&format!("{base}/man1"));
+    host.packages.insert("postgresql-15".into(), files);
+    host
+}
+
+#[test]
+fn dpkg_listing_filtered_through_grep_in_a_substitution() {
+    let text = "MANS=$(dpkg -L postgresql-15 postgresql-contrib-15 2>/dev/null | grep -E '/man/.*\\.[1-9](\\.gz)?$' | grep -v postmaster.1.gz) || true\nrm $MANS\n";
+    let mut host = postgres_host();
+    let l = lines(&postinst("pkg", text, &mut host));
+    assert!(l[0].starts_with("2: emulated: rm "), "{l:?}");
+    let removed: Vec<&str> = host
+        .effects()
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Remove { path, .. } => Some(path.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        removed,
+        [
+            "/usr/share/postgresql/15/man/man1/initdb.1.gz",
+            "/usr/share/postgresql/15/man/man1/postgres.1.gz",
+            "/usr/share/postgresql/15/man/man3/SPI_exec.3.gz"
+        ]
+    );
+}
+
+#[test]
+fn dpkg_listing_of_a_package_not_installed_is_empty() {
+    let (l, _) = run("L=$(dpkg -L not-here 2>/dev/null) || true\n[ -n \"$L\" ] || mkdir /empty\n");
+    assert_eq!(l, ["2: emulated: mkdir /empty"]);
+}
+
+#[test]
+fn for_loops_and_unset_inside_a_substitution() {
+    let (l, _) = run("X=$(unset GREP_OPTIONS; for i in a/b c/d; do T=$(echo $i | sed 's/\\//-/'); echo -n \" /$T /$(basename $i)\"; done)\nmkdir /x$X\necho $T $i\n");
+    assert_eq!(l[0], "2: emulated: mkdir /x /a-b /b /c-d /d");
+    // The loop ran in the substitution's subshell.
+    assert_eq!(l[1], "3: harmless: echo (prints a message)");
+}
+
+/// postgresql-common's `_link_manpages`, as its maintscripts-functions
+/// ships it (abridged only where it handles upgrades from 9.1).
+const LINK_MANPAGES: &str = r#"_link_manpages() {
+    MANS=$(unset GREP_OPTIONS; dpkg -L $3 $4 $5 2>/dev/null | grep -E '/man/.*\.[1-9](\.gz)?$' | grep -v "$2") || true
+    [ -n "$MANS" ] || return 0
+
+    SLAVES=$(for i in $MANS; do TARGET=$(echo $i | sed "s/postgresql\/$1\///"); echo -n " --slave $TARGET $(basename $i) $i"; done)
+    # user might have removed the directories, allow u-a to succeed
+    mkdir -p /usr/share/man/man1 /usr/share/man/man3 /usr/share/man/man7
+    section=$(echo "$2" | sed -e 's/.*\.\(.*\)\..*/man\1/')
+    case $1 in
+        [89]*) priority=$(echo "$1" | tr -cd 0-9) ;;
+        *) priority="${1}0" ;;
+    esac
+    update-alternatives --install /usr/share/man/$section/$2 \
+	$2 /usr/share/postgresql/$1/man/$section/$2 \
+	$priority $SLAVES
+}
+_link_manpages 15 postmaster.1.gz postgresql-15 postgresql-contrib-15
+"#;
+
+#[test]
+fn postgresql_man_page_alternatives() {
+    let mut host = postgres_host();
+    let r = postinst("postgresql-15", LINK_MANPAGES, &mut host);
+    let l = lines(&r);
+    assert!(l.iter().all(|l| !l.contains("not-emulated")), "{l:?}");
+    let alternative = host
+        .effects()
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Alternative(a) => Some(a.clone()),
+            _ => None,
+        })
+        .expect("an alternative");
+    assert_eq!(
+        (
+            alternative.link.as_str(),
+            alternative.name.as_str(),
+            alternative.path.as_str(),
+            alternative.priority
+        ),
+        (
+            "/usr/share/man/man1/postmaster.1.gz",
+            "postmaster.1.gz",
+            "/usr/share/postgresql/15/man/man1/postmaster.1.gz",
+            150
+        )
+    );
+    let slaves: Vec<(&str, &str, &str)> = alternative
+        .slaves
+        .iter()
+        .map(|s| (s.link.as_str(), s.name.as_str(), s.path.as_str()))
+        .collect();
+    assert_eq!(
+        slaves,
+        [
+            (
+                "/usr/share/man/man1/initdb.1.gz",
+                "initdb.1.gz",
+                "/usr/share/postgresql/15/man/man1/initdb.1.gz"
+            ),
+            (
+                "/usr/share/man/man1/postgres.1.gz",
+                "postgres.1.gz",
+                "/usr/share/postgresql/15/man/man1/postgres.1.gz"
+            ),
+            (
+                "/usr/share/man/man3/SPI_exec.3.gz",
+                "SPI_exec.3.gz",
+                "/usr/share/postgresql/15/man/man3/SPI_exec.3.gz"
+            ),
+        ]
+    );
+}
