@@ -133,6 +133,7 @@ pub fn apply_script_effects(
                     text: &script.text,
                     args: &args,
                     elsewhere: &elsewhere,
+                    answers: &script.answers,
                 },
                 &mut applier,
             );

@@ -388,9 +388,28 @@ impl Interp<'_> {
                 self.status = Truth::Unknown("`read` from input".into());
                 Flow::Normal
             }
+            "db_get" => {
+                // A non-interactive install answers with the template's default.
+                let answer = rest.first().and_then(|q| {
+                    self.script
+                        .answers
+                        .iter()
+                        .find(|(name, _)| name == q.shown())
+                        .map(|(_, a)| a.clone())
+                });
+                self.status = Truth::from_bool(answer.is_some());
+                self.vars
+                    .insert("RET".into(), Ok(answer.unwrap_or_default()));
+                self.harmless(
+                    line,
+                    shown,
+                    "debconf questions: an image build asks none (the template's default answers)",
+                );
+                Flow::Normal
+            }
             _ if name.starts_with("db_") => {
                 self.vars.insert("RET".into(), Ok(String::new()));
-                self.status = if matches!(name, "db_get" | "db_metaget" | "db_fget") {
+                self.status = if matches!(name, "db_metaget" | "db_fget") {
                     Truth::False
                 } else {
                     Truth::True

@@ -44,6 +44,10 @@ pub struct Script<'a> {
     /// (prefix of the expanded command, why): e.g. ca-certificates-java's
     /// `java -jar …ca-certificates-java.jar`, built natively as a trust store.
     pub elsewhere: &'a [(&'a str, &'a str)],
+    /// Answers to the questions the script asks (`db_get QUESTION` sets
+    /// `RET` to the answer: Debian's debconf template defaults, which is
+    /// what a non-interactive install gets), by question.
+    pub answers: &'a [(String, String)],
 }
 
 /// Read `script` against `host`, applying the effects of the commands it

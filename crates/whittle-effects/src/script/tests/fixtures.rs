@@ -176,6 +176,7 @@ fn every_fixture_script_is_classified() {
                     text,
                     args,
                     elsewhere: &[],
+                    answers: &[],
                 };
                 reports.push(read_script(&s, &mut host));
             }

@@ -322,6 +322,7 @@ fn commands_the_world_does_elsewhere_are_harmless() {
             text: "java -Xss4m -jar /usr/share/ca-certificates-java/ca-certificates-java.jar -storepass x\n",
             args: &["configure", ""],
             elsewhere: &[("java -Xss4m -jar /usr/share/ca-certificates-java/", "built natively as a trust store")],
+            answers: &[],
         },
         &mut host,
     );
@@ -502,5 +503,41 @@ fn postgresql_man_page_alternatives() {
                 "/usr/share/postgresql/15/man/man3/SPI_exec.3.gz"
             ),
         ]
+    );
+}
+
+#[test]
+fn debconf_questions_get_the_template_defaults() {
+    // fontconfig-config's postinst: the answer decides which link is made.
+    let mut host = FakeHost::new();
+    let answers = vec![(
+        "fontconfig/hinting_style".to_string(),
+        "hintslight".to_string(),
+    )];
+    let text = "db_get fontconfig/hinting_style\nhinting_style=\"$RET\"\n\
+                case \"$hinting_style\" in\n\
+                hintslight) ln -s /usr/share/fontconfig/conf.avail/10-hinting-slight.conf /etc/fonts/conf.d/10-hinting-slight.conf ;;\n\
+                esac\n\
+                if db_get fontconfig/unknown; then mkdir /never; fi\n";
+    let r = read_script(
+        &Script {
+            package: "fontconfig-config",
+            name: "postinst",
+            text,
+            args: &["configure", ""],
+            elsewhere: &[],
+            answers: &answers,
+        },
+        &mut host,
+    );
+    let emulated: Vec<&str> = r
+        .actions
+        .iter()
+        .filter(|a| a.class == Class::Emulated)
+        .map(|a| a.command.as_str())
+        .collect();
+    assert_eq!(
+        emulated,
+        ["ln -s /usr/share/fontconfig/conf.avail/10-hinting-slight.conf /etc/fonts/conf.d/10-hinting-slight.conf"]
     );
 }

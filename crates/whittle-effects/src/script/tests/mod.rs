@@ -20,6 +20,7 @@ fn postinst(pkg: &str, text: &str, host: &mut FakeHost) -> ScriptReport {
             text,
             args: &["configure", ""],
             elsewhere: &[],
+            answers: &[],
         },
         host,
     )
