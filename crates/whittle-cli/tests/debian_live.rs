@@ -10,74 +10,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::PathBuf;
 
+use common::live;
 use common::*;
-use whittle_deb::sources::{find_suite, read_apt_sources};
-use whittle_test_env::host::{in_ci, require_tool, skip};
-
-/// The example's suites, each probed on its own mirror.
-const SUITES: [&str; 3] = ["bookworm", "bookworm-updates", "bookworm-security"];
-
-/// How long the probe waits for each `InRelease`.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(15);
+use whittle_test_env::host::require_tool;
 
 fn example() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/debian/python.yaml")
-}
-
-fn live_cache() -> PathBuf {
-    // Shared between runs on one machine so CI does not download twice.
-    std::env::var_os("WHITTLE_LIVE_CACHE").map_or_else(
-        || std::env::temp_dir().join("whittle-live-cache"),
-        PathBuf::from,
-    )
-}
-
-/// Fetch each suite's `InRelease` from the mirror the host's apt sources
-/// name for it; the reason when one cannot be had.
-fn probe() -> Result<(), String> {
-    let sources = read_apt_sources(Path::new("/"))
-        .map_err(|e| format!("the host's apt sources cannot be read: {e}"))?;
-    let client = reqwest::blocking::Client::builder()
-        .timeout(PROBE_TIMEOUT)
-        .build()
-        .map_err(|e| format!("no HTTP client: {e}"))?;
-    for suite in SUITES {
-        let source = find_suite(&sources, suite)
-            .ok_or_else(|| format!("no apt source on this host lists {suite}"))?;
-        let url = format!(
-            "{}/dists/{suite}/InRelease",
-            source.uri.trim_end_matches('/')
-        );
-        let answer = client
-            .get(&url)
-            .send()
-            .and_then(reqwest::blocking::Response::error_for_status)
-            .and_then(reqwest::blocking::Response::bytes);
-        if let Err(e) = answer {
-            return Err(format!("{url}: {e}"));
-        }
-    }
-    Ok(())
-}
-
-/// Whether the live tests can run: the mirror answers. An unreachable
-/// mirror skips loudly, or fails under `CI=true` unless
-/// `WHITTLE_LIVE_MIRROR=skip`.
-fn mirror_answers() -> bool {
-    let Err(why) = probe() else { return true };
-    let allowed = std::env::var("WHITTLE_LIVE_MIRROR").is_ok_and(|v| v == "skip");
-    assert!(
-        !in_ci() || allowed,
-        "the host's Debian mirror cannot be reached ({why}), and CI=true: the live tests must \
-         run in CI. Where CI has no network, set WHITTLE_LIVE_MIRROR=skip"
-    );
-    skip(&format!(
-        "the host's Debian mirror cannot be reached ({why}); the LIVE tests did NOT run"
-    ));
-    false
 }
 
 /// `show-packages` on the example; panics when whittle fails.
@@ -87,14 +27,14 @@ fn shown() -> String {
             .arg("show-packages")
             .arg(example())
             .arg("--cache-dir")
-            .arg(live_cache()),
+            .arg(live::cache()),
         true,
     ))
 }
 
 #[test]
 fn live_python_image_runs_scans_and_reproduces() {
-    if !mirror_answers() {
+    if !live::mirror_answers("the live tests") {
         return;
     }
     let shown = shown();
@@ -109,7 +49,7 @@ fn live_python_image_runs_scans_and_reproduces() {
                 .arg(tag)
                 .arg(&out)
                 .arg("--cache-dir")
-                .arg(live_cache())
+                .arg(live::cache())
                 .current_dir(dir.path()),
             true,
         );

@@ -15,15 +15,13 @@ mod common;
 mod fidelity;
 #[path = "script_effects/image.rs"]
 mod image;
-#[path = "script_effects/live.rs"]
-mod live;
 
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::{run, stdout, whittle};
+use common::{live, run, stdout, whittle};
 use image::{has_group, passwd_uid, Image, NONROOT, NONROOT_ACCOUNTS};
 use whittle_net::TestServer;
 use whittle_test_env::fixtures;
@@ -52,7 +50,7 @@ impl Workload {
     /// resolved set (`show-packages`). None when the mirror cannot be
     /// reached (a loud skip).
     fn build(&self) -> Option<(Image, String)> {
-        if !live::mirror_answers() {
+        if !live::mirror_answers("this script-effects workload") {
             return None;
         }
         let image = Image::build(self.name, &self.recipe(), &live::cache(), &[]);

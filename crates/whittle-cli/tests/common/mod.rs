@@ -9,6 +9,8 @@
     clippy::print_stderr
 )]
 
+pub mod live;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,10 +1,11 @@
-//! Whether the host's Debian mirror answers, probed once for the whole
-//! suite: every suite's `InRelease` from the mirror the host's apt sources
-//! name (the recipes leave the URL out, as the example does).
+//! Whether the host's Debian mirror answers, probed once per test binary:
+//! every suite's `InRelease` from the mirror the host's apt sources name
+//! (the live recipes leave the URL out, as the example does).
 //!
-//! The rule is debian_live.rs's: an unreachable mirror skips loudly, and
-//! fails under `CI=true` unless `WHITTLE_LIVE_MIRROR=skip` says this CI has
-//! no network. Once the probe succeeds, every failure is a test failure.
+//! An unreachable mirror skips loudly, and fails under `CI=true` unless
+//! `WHITTLE_LIVE_MIRROR=skip` says this CI has no network. Once the probe
+//! succeeds, every failure is a test failure: a fetch regression is never
+//! mistaken for a network outage.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -13,14 +14,14 @@ use std::time::Duration;
 use whittle_deb::sources::{find_suite, read_apt_sources};
 use whittle_test_env::host::{in_ci, skip};
 
-/// The suites the workload recipes name.
+/// The suites the live recipes name.
 pub const SUITES: [&str; 3] = ["bookworm", "bookworm-updates", "bookworm-security"];
 
 /// How long the probe waits for each `InRelease`.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// The download cache shared with debian_live.rs, so a machine fetches each
-/// package once.
+/// The download cache the live tests share, so a machine fetches each
+/// package once (and CI does not download twice).
 pub fn cache() -> PathBuf {
     std::env::var_os("WHITTLE_LIVE_CACHE").map_or_else(
         || std::env::temp_dir().join("whittle-live-cache"),
@@ -53,9 +54,9 @@ fn probe() -> Result<(), String> {
     Ok(())
 }
 
-/// Whether the live workloads can run. The probe runs once; each test that
-/// is skipped says so loudly itself.
-pub fn mirror_answers() -> bool {
+/// Whether the live tests can run. The probe runs once; each test that is
+/// skipped says so loudly itself, naming `what` did not run.
+pub fn mirror_answers(what: &str) -> bool {
     static PROBED: OnceLock<Result<(), String>> = OnceLock::new();
     let Err(why) = PROBED.get_or_init(probe) else {
         return true;
@@ -63,11 +64,11 @@ pub fn mirror_answers() -> bool {
     let allowed = std::env::var("WHITTLE_LIVE_MIRROR").is_ok_and(|v| v == "skip");
     assert!(
         !in_ci() || allowed,
-        "the host's Debian mirror cannot be reached ({why}), and CI=true: the script-effects \
-         workloads must run in CI. Where CI has no network, set WHITTLE_LIVE_MIRROR=skip"
+        "the host's Debian mirror cannot be reached ({why}), and CI=true: {what} must run in \
+         CI. Where CI has no network, set WHITTLE_LIVE_MIRROR=skip"
     );
     skip(&format!(
-        "the host's Debian mirror cannot be reached ({why}); this LIVE workload did NOT run"
+        "the host's Debian mirror cannot be reached ({why}); {what} did NOT run (LIVE)"
     ));
     false
 }
