@@ -67,6 +67,9 @@ pub enum Command {
     /// non-root paths and script-only packages of an image; exit 1 when a
     /// `--fail-on` category has findings, 2 when the image cannot be read.
     Audit(crate::audit::AuditArgs),
+    /// Chisel slice definitions: `check` a release, `find` slices, `info`
+    /// prints definitions.
+    Slices(crate::slices::SlicesArgs),
 }
 
 /// Options shared by every subcommand that reads a recipe.

@@ -15,6 +15,7 @@ mod interrupt;
 mod report;
 mod script_report;
 mod size;
+mod slices;
 mod worlds;
 
 use std::process::ExitCode;
@@ -35,6 +36,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Command::Audit(args) = &cli.command {
         return audit::main(args);
+    }
+    if let Command::Slices(args) = &cli.command {
+        return slices::main(args);
     }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -112,6 +116,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Audit(_) => unreachable!("`whittle audit` is run from main"),
+        Command::Slices(_) => unreachable!("`whittle slices` is run from main"),
         Command::ShowScripts {
             recipe,
             common,

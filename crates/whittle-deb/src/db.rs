@@ -4,7 +4,7 @@
 //! `fieldinfos` table in `lib/dpkg/parse.c`, which dpkg uses when it writes
 //! the status file.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use md5::{Digest, Md5};
 use whittle_rootfs::{Content, FsError, Node, NodeKind, RootFs};
@@ -256,8 +256,12 @@ pub fn write_dpkg_db(fs: &mut RootFs, pkgs: &[InstalledDeb], mtime: i64) -> Resu
                 ),
             });
         }
-        let conffiles = p
+        let listed: BTreeSet<&str> = p.files.iter().map(|f| f.trim_start_matches('/')).collect();
+        let conffiles_listed = p
             .conffiles
+            .as_deref()
+            .map(|c| keep_listed(c, &listed, false));
+        let conffiles = conffiles_listed
             .as_deref()
             .map(|c| conffiles_field(fs, c))
             .filter(|f| !f.is_empty());
@@ -271,15 +275,17 @@ pub fn write_dpkg_db(fs: &mut RootFs, pkgs: &[InstalledDeb], mtime: i64) -> Resu
             list.push('\n');
         }
         fs.insert(&format!("{info}.list"), file(list))?;
+        // A trimmed or cut package lists only what went in: the package's
+        // own md5sums and conffiles are narrowed to the file list.
         let md5sums = match &p.md5sums {
-            Some(m) => m.clone(),
+            Some(m) => keep_listed(m, &listed, true),
             None => compute_md5sums(fs, &p.files),
         };
         if !md5sums.is_empty() {
             fs.insert(&format!("{info}.md5sums"), file(md5sums))?;
         }
-        if let Some(c) = &p.conffiles {
-            fs.insert(&format!("{info}.conffiles"), file(c.clone()))?;
+        if let Some(c) = conffiles_listed.as_deref().filter(|c| !c.is_empty()) {
+            fs.insert(&format!("{info}.conffiles"), file(c.to_string()))?;
         }
     }
     // The database layout version: "1" means multiarch info file names
@@ -287,6 +293,26 @@ pub fn write_dpkg_db(fs: &mut RootFs, pkgs: &[InstalledDeb], mtime: i64) -> Resu
     fs.insert("var/lib/dpkg/info/format", file("1\n".to_string()))?;
     fs.insert("var/lib/dpkg/status", file(status))?;
     Ok(())
+}
+
+/// The lines of `text` whose path is in `listed` (paths without their
+/// leading `/`): `md5sums` lines are `HASH  PATH` (the path may hold
+/// spaces), conffiles lines `[flags] PATH`.
+fn keep_listed(text: &str, listed: &BTreeSet<&str>, md5sums: bool) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let path = if md5sums {
+            line.split_once(char::is_whitespace)
+                .map_or("", |(_, rest)| rest.trim_start())
+        } else {
+            line.split_whitespace().last().unwrap_or("")
+        };
+        if listed.contains(path.trim_start_matches('/')) {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// The `Conffiles:` field: one ` path md5 [flags]` line per conffile.

@@ -7,6 +7,8 @@
 //!   suites: [bookworm, bookworm-updates]
 //!   components: [main]         # optional: [main]
 //!   keyring: keys/debian.gpg   # optional: else the host source's Signed-By
+//!   archive: ubuntu            # with `contents.slices`: the chisel.yaml archive
+//!                              # whose suites, components and keys are defaults
 //! ```
 
 use serde::Deserialize;
@@ -32,16 +34,20 @@ pub struct DebRepository {
 #[serde(deny_unknown_fields)]
 struct Fields {
     url: Option<String>,
+    #[serde(default)]
     suites: Vec<String>,
     components: Option<Vec<String>>,
     keyring: Option<String>,
+    archive: Option<String>,
 }
 
 impl DebRepository {
     /// Parse one recipe entry. A plain string, a runtime-only entry (no
     /// image of this world records its repositories) and missing or empty
     /// suites are errors at the entry.
-    pub fn from_spec(spec: &RepositorySpec) -> Result<DebRepository, RecipeError> {
+    /// `suites` may be left out only when `with_release` (a chisel.yaml
+    /// then supplies them).
+    pub fn from_spec(spec: &RepositorySpec, with_release: bool) -> Result<DebRepository, RecipeError> {
         if spec.kind.is_none() {
             return Err(spec
                 .error("a plain repository string is not a Debian repository")
@@ -57,12 +63,19 @@ impl DebRepository {
                 ));
         }
         let f: Fields = spec.fields()?;
-        if f.suites.is_empty() {
+        if f.archive.is_some() && !with_release {
+            return Err(spec
+                .error("`archive:` names a chisel.yaml archive, but the recipe has no `contents.slices`")
+                .with_key("archive")
+                .with_hint("add `contents.slices: PATH-TO-CHISEL-RELEASE`, or remove `archive:`"));
+        }
+        if f.suites.is_empty() && !with_release {
             return Err(spec
                 .error("deb repository without suites")
                 .with_key("suites")
                 .with_hint("add e.g. `suites: [bookworm]`"));
         }
+        let default_components = f.components.is_none();
         let components = match f.components {
             None => vec!["main".to_string()],
             Some(list) if list.is_empty() => {
@@ -78,6 +91,9 @@ impl DebRepository {
             suites: f.suites,
             components,
             keyring: f.keyring.map(|k| spec.local(&k)),
+            archive: f.archive,
+            default_components,
+            inline_keys: Vec::new(),
         })
     }
 }

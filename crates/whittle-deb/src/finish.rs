@@ -42,6 +42,48 @@ pub fn finish_root(root: &mut RootFs, input: &FinishInput<'_>) -> Result<Vec<Str
     Ok(warnings)
 }
 
+/// The native steps for a tree some of whose packages were cut into
+/// slices. Their mutation scripts have already run (they build the CA
+/// bundle and passwd where the slices ask for it), so whittle adds only
+/// what the recipe asks for (its accounts, on top of the tree's own
+/// `/etc/passwd`) and what the packages installed whole would have got:
+/// the CA bundle when ca-certificates went in whole, ld.so.cache, the
+/// default time zone and `/tmp` when anything went in whole. A tree cut
+/// from slices alone is left as Chisel leaves it.
+pub fn finish_sliced_root(
+    root: &mut RootFs,
+    input: &FinishInput<'_>,
+    whole: &[&str],
+) -> Result<Vec<String>, WorldError> {
+    let epoch = input.epoch;
+    let accounts = input.accounts;
+    if !accounts.users.is_empty() || !accounts.groups.is_empty() {
+        let spec = account_spec(accounts, "/usr/sbin/nologin", "");
+        write_accounts(root, None, None, &spec, epoch).map_err(|e| {
+            WorldError::assembly("could not write /etc/passwd and /etc/group").because(e)
+        })?;
+    }
+    if whole.contains(&"ca-certificates") {
+        build_ca_bundle(root, epoch).map_err(|e| {
+            WorldError::assembly("could not build /etc/ssl/certs/ca-certificates.crt").because(e)
+        })?;
+    }
+    if !whole.is_empty() {
+        set_default_timezone(root, epoch);
+        ensure_tmp(root, epoch);
+        write_ld_so_cache(root, epoch)
+            .map_err(|e| WorldError::assembly("could not write /etc/ld.so.cache").because(e))?;
+    }
+    let mut warnings = Vec::new();
+    if !root.exists("etc/os-release") && !root.exists("usr/lib/os-release") {
+        warnings.push(
+            "the image has no /etc/os-release: scanners cannot tell which distribution it is.              Select base-files_release-info."
+                .to_string(),
+        );
+    }
+    Ok(warnings)
+}
+
 /// The dpkg database scanners read, for the packages as placed.
 pub fn write_database(
     root: &mut RootFs,
@@ -49,16 +91,31 @@ pub fn write_database(
     epoch: i64,
     arch: &str,
 ) -> Result<(), WorldError> {
-    let debs: Vec<InstalledDeb> = installed.iter().map(|p| installed_deb(p, arch)).collect();
+    let debs: Vec<InstalledDeb> = installed
+        .iter()
+        .map(|p| installed_deb(p, arch, root))
+        .collect();
     write_dpkg_db(root, &debs, epoch)
         .map_err(|e| WorldError::assembly("could not write the dpkg database").because(e))
 }
 
-fn installed_deb(p: &Installed, arch: &str) -> InstalledDeb {
+fn installed_deb(p: &Installed, arch: &str, root: &RootFs) -> InstalledDeb {
     let payload = p.payload.get::<DebPayload>();
     let mut files = Vec::with_capacity(p.paths.len() + 1);
     files.push("/.".to_string());
-    files.extend(p.paths.iter().cloned());
+    if payload.is_some_and(|d| d.cut.is_some()) {
+        // A cut package lists what is left of it after the mutation
+        // scripts and `until: mutate` removals.
+        files.extend(
+            p.paths
+                .iter()
+                .zip(&p.keys)
+                .filter(|(_, key)| root.get(key).is_some())
+                .map(|(path, _)| path.clone()),
+        );
+    } else {
+        files.extend(p.paths.iter().cloned());
+    }
     InstalledDeb {
         name: p.record.name.clone(),
         arch: if p.record.arch.is_empty() {

@@ -31,6 +31,7 @@ pub mod relations;
 pub mod repo;
 pub mod reuse;
 pub mod scripts;
+pub mod slices;
 pub mod snapshot;
 pub mod sources;
 pub mod unpack;

@@ -92,14 +92,31 @@ pub fn resolve_suites(
                 (Some(u), _) => u.clone(),
                 (None, h) => h.as_ref().map(|s| s.uri.clone()).unwrap_or_default(),
             };
-            let (mut keyring, mut keyring_origin) = load_keyring(
-                repo.keyring.as_deref(),
-                host_source.as_ref(),
-                &url,
-                fetcher,
-                apt_root,
-                &mut keyrings,
-            )?;
+            let (mut keyring, mut keyring_origin) = if repo.inline_keys.is_empty() {
+                load_keyring(
+                    repo.keyring.as_deref(),
+                    host_source.as_ref(),
+                    &url,
+                    fetcher,
+                    apt_root,
+                    &mut keyrings,
+                )?
+            } else {
+                // chisel.yaml's keys, plus the recipe's keyring if it names one.
+                let mut ring = Keyring::default();
+                let mut origins = Vec::new();
+                for (origin, armor) in &repo.inline_keys {
+                    let (r, o) = keyrings.parse(armor.as_bytes(), origin)?;
+                    ring.extend(r);
+                    origins.push(o);
+                }
+                if let Some(k) = repo.keyring.as_deref() {
+                    let (r, o) = read_keyring(k, fetcher, &mut keyrings)?;
+                    ring.extend(r);
+                    origins.push(o);
+                }
+                (ring, origins.join(" + "))
+            };
             if !extra.is_empty() {
                 keyring.extend(extra.clone());
                 keyring_origin = format!("{keyring_origin} + {}", extra_keys.join(" + "));

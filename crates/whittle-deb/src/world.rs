@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use whittle_model::{PackageRecord, Purl, VersionScheme};
 use whittle_net::Fetcher;
-use whittle_recipe::Arch;
+use whittle_recipe::{Arch, PackageRequest};
+use whittle_slices::PackageCut;
 use whittle_rootfs::{ContentStore, Node, RootFs};
 use whittle_solve::Rules;
 use whittle_world::{
@@ -15,7 +16,8 @@ use whittle_world::{
 };
 
 use crate::entry::DebRepository;
-use crate::finish::{finish_root, write_database};
+use crate::finish::{finish_root, finish_sliced_root, write_database};
+use crate::slices::{self, Slices};
 use crate::license::declared_license;
 use crate::repo::{load_suite, resolve_suites, SuiteSource};
 use crate::reuse;
@@ -70,11 +72,14 @@ impl WorldKind for DebKind {
     }
 
     fn open(&self, cx: &OpenContext<'_>) -> Result<Box<dyn PackageWorld>, WorldError> {
-        let repos = cx
+        let with_release = !cx.plan.slices.is_empty();
+        let mut repos = cx
             .repositories
             .iter()
-            .map(|spec| DebRepository::from_spec(spec))
+            .map(|spec| DebRepository::from_spec(spec, with_release))
             .collect::<Result<Vec<_>, _>>()?;
+        let slices = slices::open(cx.plan, &mut repos)?;
+        let all_sliced = slices.is_some() && cx.plan.packages.iter().all(|p| p.name.contains('_'));
         let mut suites = resolve_suites(&repos, &cx.plan.keyrings, cx.fetcher, &self.apt_root)?;
         if cx.plan.ignore_signatures {
             for s in &mut suites {
@@ -84,6 +89,8 @@ impl WorldKind for DebKind {
         Ok(Box::new(DebWorld {
             suites,
             check_valid_until: self.check_valid_until,
+            slices,
+            all_sliced,
         }))
     }
 }
@@ -92,6 +99,11 @@ impl WorldKind for DebKind {
 pub struct DebWorld {
     suites: Vec<SuiteSource>,
     check_valid_until: bool,
+    /// The recipe's Chisel slice definitions, if it names any.
+    slices: Option<Slices>,
+    /// Every entry of the recipe is a slice: the tree starts empty, as
+    /// Chisel's does, rather than with the merged-/usr links.
+    all_sliced: bool,
 }
 
 /// What the dpkg database needs of a `.deb` beyond its index record.
@@ -106,6 +118,8 @@ pub struct DebPayload {
     /// `preinst` and `postinst` (read, never run) and the debconf
     /// `templates`, by name, verbatim.
     pub scripts: Vec<(String, String)>,
+    /// The Chisel slices cut from it, when only those went in.
+    pub cut: Option<Vec<String>>,
 }
 
 impl DebWorld {
@@ -120,7 +134,55 @@ impl DebWorld {
         Ok(DebWorld {
             suites: resolve_suites(repos, extra_keys, fetcher, apt_root)?,
             check_valid_until: true,
+            slices: None,
+            all_sliced: false,
         })
+    }
+
+    /// A `.deb`'s contents: unpacked by an earlier build and kept in the
+    /// cache, else fetched, verified and unpacked.
+    fn contents(&self, cx: &WorldContext, record: &PackageRecord) -> Result<DebContents, WorldError> {
+        let dl = &record.download;
+        let label = record.label();
+        let sha = dl.sha256.as_deref().ok_or_else(|| {
+            WorldError::format(format!(
+                "the index entry of {label} has no SHA256 field, so its .deb cannot be verified"
+            ))
+        })?;
+        // A .deb unpacked by an earlier build (after it verified) is read
+        // back without decompressing xz again.
+        if let Some(contents) = reuse::load(cx.fetcher.cache(), sha, &label, &cx.contents) {
+            return Ok(contents);
+        }
+        let reporter = cx.reporter.clone();
+        let token = reporter.on_download_start(&label, dl.size);
+        let progress = {
+            let reporter = reporter.clone();
+            Box::new(move |bytes: u64, _total: Option<u64>| {
+                reporter.on_download_progress(token, bytes)
+            })
+        };
+        let opened = cx
+            .fetcher
+            .open_verified(&dl.url, sha, dl.size, Some(progress));
+        let result = opened
+            .map_err(|e| {
+                WorldError::fetch(format!(
+                    "could not fetch {label} from {}",
+                    whittle_net::redact(&dl.url)
+                ))
+                .because(e)
+            })
+            .and_then(|mut reader| unpack_checked(&mut reader, record, &cx.contents));
+        reporter.on_download_complete(token);
+        let contents = result?;
+        // A cache that cannot take it only costs the next build time.
+        if let Err(e) = reuse::store(cx.fetcher.cache(), sha, &contents) {
+            reporter.on_info(&format!(
+                "could not keep {label} unpacked in the cache: {e}"
+            ));
+        }
+        Ok(contents)
     }
 
     /// The suites this world reads, in recipe order.
@@ -170,61 +232,71 @@ impl PackageWorld for DebWorld {
     }
 
     fn install(&self, cx: &WorldContext, record: &PackageRecord) -> Result<Unpacked, WorldError> {
-        let dl = &record.download;
-        let label = record.label();
-        let sha = dl.sha256.as_deref().ok_or_else(|| {
-            WorldError::format(format!(
-                "the index entry of {label} has no SHA256 field, so its .deb cannot be verified"
-            ))
-        })?;
-        // A .deb unpacked by an earlier build (after it verified) is read
-        // back without decompressing xz again.
-        if let Some(contents) = reuse::load(cx.fetcher.cache(), sha, &label, &cx.contents) {
-            return Ok(unpacked(record, contents));
-        }
-        let reporter = cx.reporter.clone();
-        let token = reporter.on_download_start(&label, dl.size);
-        let progress = {
-            let reporter = reporter.clone();
-            Box::new(move |bytes: u64, _total: Option<u64>| {
-                reporter.on_download_progress(token, bytes)
-            })
+        Ok(unpacked(record, self.contents(cx, record)?, None))
+    }
+
+    fn split_requests(
+        &self,
+        requests: &[PackageRequest],
+        arch: Arch,
+    ) -> Result<SplitRequests, WorldError> {
+        slices::split(self.slices.as_ref(), requests, deb_arch(arch))
+    }
+
+    fn install_parts(
+        &self,
+        cx: &WorldContext,
+        record: &PackageRecord,
+        parts: &[String],
+    ) -> Result<Unpacked, WorldError> {
+        let Some(sl) = self.slices.as_ref() else {
+            return Err(WorldError::config(format!(
+                "{}: slices asked for, but the recipe names no slice definitions",
+                record.label()
+            )));
         };
-        let opened = cx
-            .fetcher
-            .open_verified(&dl.url, sha, dl.size, Some(progress));
-        let result = opened
-            .map_err(|e| {
-                WorldError::fetch(format!(
-                    "could not fetch {label} from {}",
-                    whittle_net::redact(&dl.url)
-                ))
-                .because(e)
-            })
-            .and_then(|mut reader| unpack_checked(&mut reader, record, &cx.contents));
-        reporter.on_download_complete(token);
-        let contents = result?;
-        // A cache that cannot take it only costs the next build time.
-        if let Err(e) = reuse::store(cx.fetcher.cache(), sha, &contents) {
-            reporter.on_info(&format!(
-                "could not keep {label} unpacked in the cache: {e}"
-            ));
-        }
-        Ok(unpacked(record, contents))
+        let arch = deb_arch(cx.arch);
+        let selection = slices::selection_of(sl, &[(record.name.as_str(), parts)], arch)?;
+        let cut = PackageCut::new(&sl.release, &selection, &record.name);
+        let mut contents = self.contents(cx, record)?;
+        contents.entries = slices::cut_entries(&cut, record, std::mem::take(&mut contents.entries))?;
+        Ok(unpacked(record, contents, Some(parts.to_vec())))
     }
 
     fn new_root(&self, cx: &WorldContext) -> RootFs {
-        merged_usr_root(deb_arch(cx.arch))
+        if self.all_sliced {
+            RootFs::new()
+        } else {
+            merged_usr_root(deb_arch(cx.arch))
+        }
     }
 
     fn finish(
         &self,
-        _cx: &WorldContext,
+        cx: &WorldContext,
         root: &mut RootFs,
-        _installed: &[Installed],
+        installed: &[Installed],
         input: &FinishInput<'_>,
     ) -> Result<Vec<String>, WorldError> {
-        finish_root(root, input)
+        let cuts: Vec<(&str, &[String])> = installed
+            .iter()
+            .filter_map(|p| {
+                let cut = p.payload.get::<DebPayload>()?.cut.as_deref()?;
+                Some((p.record.name.as_str(), cut))
+            })
+            .collect();
+        match self.slices.as_ref().filter(|_| !cuts.is_empty()) {
+            None => finish_root(root, input),
+            Some(sl) => {
+                slices::finish_cut(sl, root, installed, &cuts, deb_arch(cx.arch), input.epoch)?;
+                let whole: Vec<&str> = installed
+                    .iter()
+                    .filter(|p| !cuts.iter().any(|(n, _)| *n == p.record.name))
+                    .map(|p| p.record.name.as_str())
+                    .collect();
+                finish_sliced_root(root, input, &whole)
+            }
+        }
     }
 
     fn effects_setup(&self, cx: &WorldContext) -> EffectsSetup {
@@ -239,7 +311,12 @@ impl PackageWorld for DebWorld {
     }
 
     fn scripts(&self, pkg: &Installed) -> Vec<ScriptSource> {
-        fresh_install_scripts(pkg.payload.get::<DebPayload>())
+        // A cut package's scripts are not read: its slice definition (and
+        // mutation script) stands for them, as in Chisel.
+        match pkg.payload.get::<DebPayload>() {
+            Some(p) if p.cut.is_some() => Vec::new(),
+            payload => fresh_install_scripts(payload),
+        }
     }
 
     fn builtin_effects(
@@ -327,8 +404,9 @@ fn net_error(e: &io::Error) -> Option<&whittle_net::NetError> {
         .and_then(|inner| inner.downcast_ref::<whittle_net::NetError>())
 }
 
-/// What the engine places, from what the `.deb` held.
-fn unpacked(record: &PackageRecord, contents: DebContents) -> Unpacked {
+/// What the engine places, from what the `.deb` held (only the slices
+/// `cut` names, when it names some).
+fn unpacked(record: &PackageRecord, contents: DebContents, cut: Option<Vec<String>>) -> Unpacked {
     Unpacked {
         record: record.clone(),
         entries: contents.entries,
@@ -337,6 +415,7 @@ fn unpacked(record: &PackageRecord, contents: DebContents) -> Unpacked {
             md5sums: contents.md5sums,
             conffiles: contents.conffiles,
             scripts: contents.scripts,
+            cut,
         }),
     }
 }

@@ -13,7 +13,7 @@ fn entries(text: &str, file: &Path) -> Result<Vec<DebRepository>, RecipeError> {
     .expect("the recipe crate keeps entries as written");
     plan.repositories
         .iter()
-        .map(DebRepository::from_spec)
+        .map(|s| DebRepository::from_spec(s, false))
         .collect()
 }
 
@@ -42,12 +42,18 @@ fn defaults_and_expansion() {
                 suites: vec!["bookworm".into(), "bookworm-updates".into()],
                 components: vec!["main".into()],
                 keyring: None,
+                archive: None,
+                default_components: true,
+                inline_keys: Vec::new(),
             },
             DebRepository {
                 url: None,
                 suites: vec!["noble".into()],
                 components: vec!["main".into(), "universe".into()],
                 keyring: None,
+                archive: None,
+                default_components: false,
+                inline_keys: Vec::new(),
             },
         ]
     );

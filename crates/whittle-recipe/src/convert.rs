@@ -13,7 +13,9 @@ use crate::error::{ErrorKind, RecipeError};
 use crate::include::{Partial, Place};
 use crate::locate::{Block, Locator};
 use crate::package_spec::PackageRequest;
-use crate::raw::{RawAccounts, RawArgs, RawContents, RawEntrypoint, RawRecipe, RawRepository};
+use crate::raw::{
+    OneOrMany, RawAccounts, RawArgs, RawContents, RawEntrypoint, RawRecipe, RawRepository,
+};
 use crate::repository::{local_path, RepositoryBody, RepositoryRole, RepositorySpec};
 use crate::vars::{self, VarError};
 use crate::{layering, paths};
@@ -198,6 +200,9 @@ pub(crate) fn convert(raw: RawRecipe, cx: &Cx<'_>) -> Result<Partial, RecipeErro
         packages: Vec::new(),
         packages_origin: None,
         exclude: Vec::new(),
+        slices: Vec::new(),
+        path_exclude: Vec::new(),
+        path_include: Vec::new(),
         groups: Vec::new(),
         users: Vec::new(),
         run_as: None,
@@ -380,6 +385,29 @@ fn convert_contents(c: RawContents, cx: &Cx<'_>, p: &mut Partial) -> Result<(), 
         }
     }
     p.exclude = cx.expand_all(c.exclude)?;
+    p.slices = cx
+        .expand_all(c.slices.map(OneOrMany::into_vec))?
+        .iter()
+        .map(|s| cx.local(s))
+        .collect();
+    for (key, list, out) in [
+        ("path-exclude", c.path_exclude, &mut p.path_exclude),
+        ("path-include", c.path_include, &mut p.path_include),
+    ] {
+        for glob in cx.expand_all(list)? {
+            if !glob.starts_with('/') {
+                return Err(cx
+                    .origin(cx.key_at(&["contents", key]))
+                    .err(
+                        ErrorKind::Invalid,
+                        format!("`{glob}` in `{key}` is not an absolute path pattern"),
+                    )
+                    .with_key(key)
+                    .with_hint("write patterns as dpkg does, e.g. /usr/share/doc/*"));
+            }
+            out.push(glob);
+        }
+    }
     Ok(())
 }
 

@@ -57,6 +57,9 @@ pub(crate) struct Partial {
     pub(crate) packages: Vec<PackageRequest>,
     pub(crate) packages_origin: Option<Place>,
     pub(crate) exclude: Vec<String>,
+    pub(crate) slices: Vec<String>,
+    pub(crate) path_exclude: Vec<String>,
+    pub(crate) path_include: Vec<String>,
     pub(crate) groups: Vec<(Group, Place)>,
     pub(crate) users: Vec<(User, Place)>,
     pub(crate) run_as: Option<(String, Place)>,
@@ -83,6 +86,9 @@ impl Partial {
         self.keyrings.extend(over.keyrings);
         self.packages.extend(over.packages);
         self.exclude.extend(over.exclude);
+        self.slices.extend(over.slices);
+        self.path_exclude.extend(over.path_exclude);
+        self.path_include.extend(over.path_include);
         self.groups.extend(over.groups);
         self.users.extend(over.users);
         self.environment.extend(over.environment);

@@ -35,6 +35,16 @@ pub struct BuildPlan {
     pub packages: Vec<PackageRequest>,
     /// Package names never to install, even as dependencies.
     pub exclude: Vec<String>,
+    /// `contents.slices`: Chisel release trees (`chisel.yaml` + `slices/`),
+    /// resolved against the recipe's folder; later trees overlay earlier
+    /// ones package by package. Entries `pkg_slice` in `packages` select
+    /// slices from them.
+    pub slices: Vec<String>,
+    /// `contents.path-exclude`: globs (dpkg's `--path-exclude` meaning) of
+    /// package files left out of the image, in every world.
+    pub path_exclude: Vec<String>,
+    /// `contents.path-include`: globs put back after `path_exclude`.
+    pub path_include: Vec<String>,
     /// Users and groups to create, and who the image runs as.
     pub accounts: Accounts,
     /// Entrypoint argv (`shell-fragment` becomes `["/bin/sh", "-c", frag]`).

@@ -47,6 +47,11 @@ pub(crate) struct RawContents {
     pub keyring: Option<Vec<String>>,
     pub packages: Option<Vec<String>>,
     pub exclude: Option<Vec<String>>,
+    /// whittle: Chisel release trees (one path or a list of overlays).
+    pub slices: Option<OneOrMany>,
+    /// whittle: dpkg-style path filters over every package's files.
+    pub path_exclude: Option<Vec<String>>,
+    pub path_include: Option<Vec<String>>,
     /// apko spells these two with underscores.
     #[serde(rename = "build_repositories")]
     pub build_repositories: Option<Vec<RawRepository>>,
@@ -234,5 +239,22 @@ impl<'de> Deserialize<'de> for RawMode {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// A value written either as one string or as a list of strings.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub(crate) fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
     }
 }

@@ -60,6 +60,9 @@ pub(crate) fn finish(p: Partial, file: &Path) -> Result<BuildPlan, RecipeError> 
         keyrings: p.keyrings,
         packages: p.packages,
         exclude: p.exclude,
+        slices: p.slices,
+        path_exclude: p.path_exclude,
+        path_include: p.path_include,
         accounts: Accounts {
             groups: p.groups.into_iter().map(|(g, _)| g).collect(),
             users,

@@ -32,4 +32,6 @@ pub use package::{Distro, Installed, PackageFacts, Unpacked};
 pub use payload::Payload;
 pub use registry::{OpenContext, WorldKind, Worlds};
 pub use reporter::{warn_skipped, NullReporter, Reporter, MAX_SKIP_WARNINGS};
-pub use world::{EffectsSetup, FinishInput, PackageWorld, ScriptSource, WorldContext};
+pub use world::{
+    EffectsSetup, FinishInput, PackageWorld, ScriptSource, SplitRequests, WorldContext,
+};

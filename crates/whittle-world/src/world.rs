@@ -5,7 +5,7 @@ use std::sync::Arc;
 use whittle_effects::Placed;
 use whittle_model::{PackageRecord, VersionScheme};
 use whittle_net::Fetcher;
-use whittle_recipe::{Accounts, Arch};
+use whittle_recipe::{Accounts, Arch, PackageRequest};
 use whittle_rootfs::{ContentStore, RootFs};
 use whittle_solve::Rules;
 
@@ -35,6 +35,18 @@ pub struct FinishInput<'a> {
     pub accounts: &'a Accounts,
     /// The build date: every generated file gets this time.
     pub epoch: i64,
+}
+
+/// A recipe's package entries as a world splits them (see
+/// [`PackageWorld::split_requests`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SplitRequests {
+    /// Entries naming whole packages, solved with their dependencies.
+    pub whole: Vec<PackageRequest>,
+    /// Packages of which only parts are wanted, each with the parts (their
+    /// closure) and any version constraint an entry gave; their own
+    /// dependencies are not followed.
+    pub parts: Vec<(PackageRequest, Vec<String>)>,
 }
 
 /// One maintainer script of a package, for the engine to read (never run).
@@ -131,6 +143,42 @@ pub trait PackageWorld: Send + Sync {
     /// Fetch (through the cache), verify and unpack one package. Called
     /// from several threads at once.
     fn install(&self, cx: &WorldContext, record: &PackageRecord) -> Result<Unpacked, WorldError>;
+
+    /// Split the recipe's package entries into whole packages (solved with
+    /// their dependencies) and parts of packages (Chisel slices in the
+    /// Debian world: `pkg_slice`), the latter closed over the parts' own
+    /// dependencies for `arch`. A world without parts takes every entry
+    /// whole (the default).
+    fn split_requests(
+        &self,
+        requests: &[PackageRequest],
+        arch: Arch,
+    ) -> Result<SplitRequests, WorldError> {
+        let _ = arch;
+        Ok(SplitRequests {
+            whole: requests.to_vec(),
+            parts: Vec::new(),
+        })
+    }
+
+    /// Fetch, verify and unpack only the named parts of one package (see
+    /// [`split_requests`](Self::split_requests)). Called from several
+    /// threads at once; only worlds that return parts are asked.
+    fn install_parts(
+        &self,
+        cx: &WorldContext,
+        record: &PackageRecord,
+        parts: &[String],
+    ) -> Result<Unpacked, WorldError> {
+        let _ = (cx, parts);
+        Err(WorldError::new(
+            crate::error::FailureKind::Format,
+            format!(
+                "{}: this package world has no parts of packages",
+                record.name
+            ),
+        ))
+    }
 
     /// The tree packages are unpacked into (e.g. merged-/usr links).
     fn new_root(&self, cx: &WorldContext) -> RootFs;

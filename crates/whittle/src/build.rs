@@ -21,6 +21,7 @@ use crate::place::map_owner_names;
 use crate::resolve::{resolve_all, Resolution};
 use crate::sbom::sbom_input;
 use crate::session::Session;
+use crate::trim::PathFilter;
 use crate::warnings::{missing_libraries, missing_locales, unwanted_programs};
 
 /// What to build and where to put it.
@@ -183,7 +184,13 @@ fn build_platform(
     let arch = resolution.arch;
     let cx = session.context(arch);
     let step = Instant::now();
-    let placed = install(session, &cx, &resolution.installed)?;
+    let placed = install(
+        session,
+        &cx,
+        &resolution.installed,
+        &resolution.parts,
+        PathFilter::from_plan(&req.plan)?.as_ref(),
+    )?;
     timings.fetch_unpack += placed.fetch_unpack_secs;
     timings.assemble += step.elapsed().as_secs_f64() - placed.fetch_unpack_secs;
     let step = Instant::now();

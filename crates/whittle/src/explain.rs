@@ -9,6 +9,7 @@ use crate::error::BuildError;
 use crate::install::install;
 use crate::resolve::resolve_all;
 use crate::session::Session;
+use crate::trim::PathFilter;
 
 /// Resolve, unpack and finish the tree of each architecture as a build
 /// would, and return every script report, in the order the scripts were
@@ -21,7 +22,13 @@ pub fn explain_scripts(
     let mut out = Vec::new();
     for resolution in resolve_all(session, plan, archs)? {
         let cx = session.context(resolution.arch);
-        let placed = install(session, &cx, &resolution.installed)?;
+        let placed = install(
+            session,
+            &cx,
+            &resolution.installed,
+            &resolution.parts,
+            PathFilter::from_plan(plan)?.as_ref(),
+        )?;
         let epoch = placed.newest_mtime;
         let mut root = placed.root;
         let env = image_env(plan, session.world().default_env());

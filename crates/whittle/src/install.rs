@@ -2,6 +2,8 @@
 //! the root filesystem one after another in name order (`place`), so the
 //! tree never depends on which download finished first.
 
+use std::collections::BTreeMap;
+
 use rayon::prelude::*;
 use whittle_model::PackageRecord;
 use whittle_world::{Installed, Unpacked, WorldContext};
@@ -9,6 +11,7 @@ use whittle_world::{Installed, Unpacked, WorldContext};
 use crate::error::BuildError;
 use crate::place::{NamedOwner, Placer};
 use crate::session::Session;
+use crate::trim::PathFilter;
 
 /// Downloads in flight at once: network-bound, so more than the cores.
 const PARALLEL_FETCHES: usize = 8;
@@ -28,11 +31,15 @@ pub struct Placed {
     pub fetch_unpack_secs: f64,
 }
 
-/// Fetch, verify, unpack and place `packages` (already sorted by name).
+/// Fetch, verify, unpack and place `packages` (already sorted by name);
+/// those in `parts` only in the parts named there, each trimmed by the
+/// recipe's path filter.
 pub fn install(
     session: &Session,
     cx: &WorldContext,
     packages: &[PackageRecord],
+    parts: &BTreeMap<String, Vec<String>>,
+    filter: Option<&PathFilter>,
 ) -> Result<Placed, BuildError> {
     session.reporter().on_step(&format!(
         "fetching and unpacking {} packages ({})",
@@ -47,7 +54,10 @@ pub fn install(
     let unpacked: Vec<Result<Unpacked, whittle_world::WorldError>> = pool.install(|| {
         packages
             .par_iter()
-            .map(|record| session.world().install(cx, record))
+            .map(|record| match parts.get(&record.name) {
+                Some(parts) => session.world().install_parts(cx, record, parts),
+                None => session.world().install(cx, record),
+            })
             .collect()
     });
     let fetch_unpack_secs = started.elapsed().as_secs_f64();
@@ -57,7 +67,10 @@ pub fn install(
     let mut placer = Placer::new(session.world().new_root(cx));
     let mut newest_mtime = 0;
     for result in unpacked {
-        let pkg = result?;
+        let mut pkg = result?;
+        if let Some(filter) = filter {
+            filter.apply(&mut pkg.entries);
+        }
         newest_mtime =
             newest_mtime.max(pkg.entries.iter().map(|e| e.node.mtime).max().unwrap_or(0));
         placer.place(pkg)?;

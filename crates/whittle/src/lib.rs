@@ -29,6 +29,7 @@ mod place;
 mod resolve;
 mod sbom;
 mod session;
+mod trim;
 mod warnings;
 
 pub use build::{build, BuildOutcome, BuildRequest, PlatformOutcome, Timings};

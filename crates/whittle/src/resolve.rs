@@ -23,6 +23,9 @@ pub struct Resolution {
     /// Packages the closure needed but the recipe excluded (treated as
     /// provided, not installed), sorted by name.
     pub excluded: Vec<PackageRecord>,
+    /// Installed packages of which only parts go in (Chisel slices), with
+    /// those parts; every other installed package goes in whole.
+    pub parts: BTreeMap<String, Vec<String>>,
 }
 
 /// Load the indexes of every architecture and solve the recipe for each,
@@ -51,23 +54,33 @@ pub fn resolve_all(
             plan.packages.len(),
             records.len()
         ));
+        let split = session.world().split_requests(&plan.packages, arch)?;
         let scheme = session.world().version_scheme();
         let rules = session.world().solve_rules();
-        let task = make_task(records, scheme, rules, plan, BTreeMap::new());
+        let task = make_task(records, scheme, rules, plan, &split.whole, BTreeMap::new());
+        let first_locks: Option<BTreeMap<String, String>> = out.first().map(|first| {
+            first
+                .installed
+                .iter()
+                .map(|p| (p.name.clone(), p.version.clone()))
+                .collect()
+        });
         // Later architectures take the versions the first one chose.
-        let solution = match out.first() {
+        let solution = match &first_locks {
             None => solve(&task).map_err(|source| solve_error(arch, source, &dropped))?,
-            Some(first) => {
-                let locks = first
-                    .installed
-                    .iter()
-                    .map(|p| (p.name.clone(), p.version.clone()))
-                    .collect();
-                let locked_task = make_task(records, scheme, rules, plan, locks);
+            Some(locks) => {
+                let locked_task =
+                    make_task(records, scheme, rules, plan, &split.whole, locks.clone());
                 match solve(&locked_task) {
                     Ok(s) => s,
                     Err(locked_err) => match solve(&task) {
-                        Ok(_) => return Err(inconsistent(arch, first.arch, locked_err)),
+                        Ok(_) => {
+                            return Err(inconsistent(
+                                arch,
+                                out.first().map_or(arch, |f| f.arch),
+                                locked_err,
+                            ))
+                        }
                         Err(source) => return Err(solve_error(arch, source, &dropped)),
                     },
                 }
@@ -78,10 +91,20 @@ pub fn resolve_all(
                 .filter_map(|&i| records.get(i).cloned())
                 .collect()
         };
+        let mut installed = pick(&solution.installed);
+        let parts = resolve_parts(
+            session,
+            records,
+            &split.parts,
+            &mut installed,
+            first_locks.unwrap_or_default(),
+        )
+        .map_err(|source| solve_error(arch, source, &dropped))?;
         out.push(Resolution {
             arch,
-            installed: pick(&solution.installed),
+            installed,
             excluded: pick(&solution.excluded),
+            parts,
         });
     }
     Ok(out)
@@ -202,16 +225,85 @@ fn inconsistent(arch: Arch, first: Arch, source: SolveError) -> BuildError {
     }
 }
 
+/// Choose a version for each package wanted only in parts: the one the
+/// whole-package solution already holds (which then goes in whole), else
+/// the best candidate meeting the entries' constraints, its own
+/// dependencies not followed (a part names what it needs as other parts).
+/// Adds the chosen records to `installed` (kept sorted by name) and returns
+/// the packages that go in as parts.
+fn resolve_parts(
+    session: &Session,
+    records: &[PackageRecord],
+    wanted: &[(PackageRequest, Vec<String>)],
+    installed: &mut Vec<PackageRecord>,
+    locked: BTreeMap<String, String>,
+) -> Result<BTreeMap<String, Vec<String>>, SolveError> {
+    let mut parts = BTreeMap::new();
+    let whole: BTreeSet<String> = installed.iter().map(|p| p.name.clone()).collect();
+    let mut open: Vec<&(PackageRequest, Vec<String>)> = Vec::new();
+    for entry in wanted {
+        if whole.contains(&entry.0.name) {
+            session.reporter().on_warning(&format!(
+                "{} goes in whole (another package depends on it), so its parts {} add nothing",
+                entry.0.name,
+                entry.1.join(", ")
+            ));
+        } else {
+            open.push(entry);
+        }
+    }
+    if open.is_empty() {
+        return Ok(parts);
+    }
+    let names: BTreeSet<&str> = open.iter().map(|e| e.0.name.as_str()).collect();
+    // The candidates, stripped of their relationships.
+    let bare: Vec<PackageRecord> = records
+        .iter()
+        .filter(|r| names.contains(r.name.as_str()))
+        .map(|r| {
+            let mut r = r.clone();
+            r.depends.clear();
+            r.conflicts.clear();
+            r.obsoletes.clear();
+            r.install_if.clear();
+            r.provides.clear();
+            r
+        })
+        .collect();
+    let world = session.world();
+    let mut task = SolveTask::new(&bare, world.version_scheme());
+    task.rules = world.solve_rules();
+    task.requests = open.iter().map(|e| requirement(&e.0)).collect();
+    task.locked = locked;
+    let solution = solve(&task)?;
+    for &i in &solution.installed {
+        if let Some(r) = bare.get(i) {
+            if let Some(original) = records
+                .iter()
+                .find(|o| o.name == r.name && o.version == r.version && o.repo == r.repo)
+            {
+                installed.push(original.clone());
+            }
+        }
+    }
+    installed.sort_by(|a, b| a.name.cmp(&b.name));
+    for entry in open {
+        parts.insert(entry.0.name.clone(), entry.1.clone());
+    }
+    Ok(parts)
+}
+
 fn make_task<'a>(
     records: &'a [PackageRecord],
     scheme: &'a dyn whittle_model::VersionScheme,
     rules: whittle_solve::Rules,
     plan: &BuildPlan,
+    requests: &[PackageRequest],
     locked: BTreeMap<String, String>,
 ) -> SolveTask<'a> {
     let mut task = SolveTask::new(records, scheme);
     task.rules = rules;
-    task.requests = plan.packages.iter().map(requirement).collect();
+    task.requests = requests.iter().map(requirement).collect();
     task.exclude = plan.exclude.clone();
     task.request_tags = request_tags(plan);
     task.locked = locked;

@@ -1,0 +1,361 @@
+//! Chisel slices, end to end on real Ubuntu data: the unmodified noble
+//! archive slice in `../shared/fixtures/ubuntu-noble-mirror`, served on
+//! 127.0.0.1 and verified with the key chisel.yaml carries, cut with the
+//! real 24.04 slice definitions, and compared with what Chisel v1.4.1 cut
+//! from the same packages (`../shared/fixtures/chisel-cut-python`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use common::*;
+use sha2::{Digest, Sha256};
+use whittle_net::TestServer;
+use whittle_test_env::fixtures;
+use whittle_test_env::host::require_tool;
+
+const TAG: &str = "whittle.test/python-slices:e2e";
+
+/// The slices of Chisel's reference cut (its PROVENANCE.md).
+const CHISEL_SLICES: &[&str] = &[
+    "base-files_base",
+    "base-files_release-info",
+    "base-files_chisel",
+    "ca-certificates_data",
+    "libc6_libs",
+    "python3.12_standard",
+];
+
+fn whittle() -> std::process::Command {
+    let mut c = common::whittle();
+    c.env("WHITTLE_IGNORE_VALID_UNTIL", "true");
+    c
+}
+
+fn server() -> &'static TestServer {
+    static S: OnceLock<TestServer> = OnceLock::new();
+    S.get_or_init(|| TestServer::serve_dir(fixtures::path("ubuntu-noble-mirror")))
+}
+
+fn release() -> PathBuf {
+    fixtures::path("chisel-releases-ubuntu-24.04")
+}
+
+/// A recipe cutting `packages` from the fixture mirror; suites,
+/// components and keys come from chisel.yaml.
+fn recipe(dir: &Path, packages: &[&str], extra: &str) -> PathBuf {
+    let text = format!(
+        "contents:\n  slices: {}\n  repositories:\n    - type: deb\n      url: {}/ubuntu\n  packages: [{}]\narchs: [amd64]\n{extra}",
+        release().display(),
+        server().url(),
+        packages.join(", ")
+    );
+    let path = dir.join("recipe.yaml");
+    fs_err::write(&path, text).unwrap();
+    path
+}
+
+struct Built {
+    _dir: tempfile::TempDir,
+    archive: PathBuf,
+    digest: String,
+    cache: PathBuf,
+}
+
+fn build(dir: &Path, recipe: &Path, name: &str, cache: &Path) -> (PathBuf, String) {
+    let archive = dir.join(name);
+    let out = run(
+        whittle()
+            .arg("build")
+            .arg(recipe)
+            .arg(TAG)
+            .arg(&archive)
+            .arg("--no-sbom")
+            .arg("--cache-dir")
+            .arg(cache),
+        true,
+    );
+    eprintln!("{}", stderr(&out));
+    let digest = stdout(&out).trim().to_string();
+    (archive, digest)
+}
+
+/// Chisel's reference cut, built once.
+fn built() -> &'static Built {
+    static B: OnceLock<Built> = OnceLock::new();
+    B.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let r = recipe(
+            dir.path(),
+            CHISEL_SLICES,
+            "entrypoint: {command: /usr/bin/python3.12}\n",
+        );
+        let cache = dir.path().join("cache");
+        let (archive, digest) = build(dir.path(), &r, "python.tar", &cache);
+        Built {
+            _dir: dir,
+            archive,
+            digest,
+            cache,
+        }
+    })
+}
+
+/// One line of `listing.tsv`: type, mode, size, sha256, link.
+type Listing = BTreeMap<String, (String, String, String, String, String)>;
+
+fn chisel_listing() -> Listing {
+    let text =
+        fs_err::read_to_string(fixtures::path("chisel-cut-python/listing.tsv")).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let get = |i: usize| f.get(i).copied().unwrap_or("").to_string();
+            (get(0), (get(1), get(2), get(3), get(4), get(5)))
+        })
+        .collect()
+}
+
+/// The image's one layer, as the same listing (Chisel's spelling:
+/// absolute paths, folders ending in `/`).
+fn image_listing(archive: &Path) -> (Listing, BTreeMap<String, Vec<u8>>) {
+    let mut outer = tar::Archive::new(fs_err::File::open(archive).unwrap());
+    let mut blobs: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    for e in outer.entries().unwrap() {
+        let mut e = e.unwrap();
+        let p = e.path().unwrap().to_string_lossy().into_owned();
+        let mut b = Vec::new();
+        e.read_to_end(&mut b).unwrap();
+        blobs.insert(p, b);
+    }
+    let index: serde_json::Value = serde_json::from_slice(&blobs["index.json"]).unwrap();
+    let blob = |d: &str| blobs[&format!("blobs/sha256/{}", d.trim_start_matches("sha256:"))].clone();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&blob(index["manifests"][0]["digest"].as_str().unwrap())).unwrap();
+    let mut listing = Listing::new();
+    let mut files = BTreeMap::new();
+    for layer in manifest["layers"].as_array().unwrap() {
+        let gz = blob(layer["digest"].as_str().unwrap());
+        let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(&gz[..]));
+        for e in tar.entries().unwrap() {
+            let mut e = e.unwrap();
+            let path = format!("/{}", e.path().unwrap().to_string_lossy().trim_end_matches('/'));
+            let mode = format!("{:04o}", e.header().mode().unwrap() & 0o7777);
+            let kind = e.header().entry_type();
+            let entry = if kind.is_dir() {
+                (format!("{path}/"), ("dir".into(), mode, String::new(), String::new(), String::new()))
+            } else if kind.is_symlink() {
+                let target = e.link_name().unwrap().unwrap().to_string_lossy().into_owned();
+                (path, ("symlink".into(), "0777".into(), String::new(), String::new(), target))
+            } else {
+                let mut b = Vec::new();
+                e.read_to_end(&mut b).unwrap();
+                let sha = hex::encode(Sha256::digest(&b));
+                files.insert(path.clone(), b.clone());
+                (path, ("file".into(), mode, b.len().to_string(), sha, String::new()))
+            };
+            if entry.0 != "/" {
+                listing.insert(entry.0, entry.1);
+            }
+        }
+    }
+    (listing, files)
+}
+
+/// What whittle adds on purpose: the dpkg database scanners read.
+fn whittle_only(path: &str) -> bool {
+    path.starts_with("/var/lib/dpkg/")
+}
+
+#[test]
+fn cut_matches_chisel_entry_for_entry() {
+    let b = built();
+    let (mine, _) = image_listing(&b.archive);
+    let theirs = chisel_listing();
+    let mut problems = Vec::new();
+    for (path, want) in &theirs {
+        match mine.get(path) {
+            None => problems.push(format!("missing {path}")),
+            Some(got) if got != want => {
+                problems.push(format!("differs {path}: whittle {got:?}, chisel {want:?}"))
+            }
+            Some(_) => {}
+        }
+    }
+    for path in mine.keys() {
+        if !theirs.contains_key(path) && !whittle_only(path) {
+            problems.push(format!("extra {path}"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} differences from Chisel's cut:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    assert_eq!(theirs.len(), 1362);
+}
+
+/// The manifest's records, decompressed (header line aside: its count
+/// is checked by the equality of the rest).
+fn wall_records(bytes: &[u8]) -> Vec<String> {
+    let text = zstd_decode(bytes);
+    text.lines().map(str::to_string).collect()
+}
+
+fn zstd_decode(bytes: &[u8]) -> String {
+    let out = std::process::Command::new("zstd")
+        .args(["-dc", "-q"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(bytes)?;
+            child.wait_with_output()
+        })
+        .expect("zstd");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn manifest_wall_has_chisels_records() {
+    if !require_tool("zstd") {
+        return;
+    }
+    let b = built();
+    let (_, files) = image_listing(&b.archive);
+    let mine = wall_records(&files["/var/lib/chisel/manifest.wall"]);
+    let theirs =
+        wall_records(&fs_err::read(fixtures::path("chisel-cut-python/manifest.wall")).unwrap());
+    if mine != theirs {
+        let only_mine: Vec<&String> = mine.iter().filter(|l| !theirs.contains(l)).collect();
+        let only_theirs: Vec<&String> = theirs.iter().filter(|l| !mine.contains(l)).collect();
+        panic!(
+            "manifest.wall differs: {} records only in whittle's, {} only in Chisel's\nwhittle:\n{}\nchisel:\n{}",
+            only_mine.len(),
+            only_theirs.len(),
+            only_mine.iter().take(20).map(|s| s.as_str()).collect::<Vec<_>>().join("\n"),
+            only_theirs.iter().take(20).map(|s| s.as_str()).collect::<Vec<_>>().join("\n"),
+        );
+    }
+}
+
+#[test]
+fn dpkg_status_names_every_cut_package_and_only_cut_files() {
+    let b = built();
+    let (listing, files) = image_listing(&b.archive);
+    let status = String::from_utf8(files["/var/lib/dpkg/status"].clone()).unwrap();
+    let expected = fs_err::read_to_string(fixtures::path("chisel-cut-python/packages.txt")).unwrap();
+    let mut named: Vec<String> = status
+        .split("\n\n")
+        .filter(|s| !s.trim().is_empty())
+        .map(|stanza| {
+            let field = |f: &str| {
+                stanza
+                    .lines()
+                    .find_map(|l| l.strip_prefix(&format!("{f}: ")))
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            assert_eq!(field("Status"), "install ok installed");
+            format!("{} {} {}", field("Package"), field("Version"), field("Architecture"))
+        })
+        .collect();
+    named.sort();
+    let mut want: Vec<String> = expected.lines().map(str::to_string).collect();
+    want.sort();
+    assert_eq!(named, want);
+    // Every listed file is in the image.
+    for (path, content) in &files {
+        if let Some(name) = path.strip_prefix("/var/lib/dpkg/info/").and_then(|n| n.strip_suffix(".list")) {
+            for line in String::from_utf8_lossy(content).lines().filter(|l| *l != "/.") {
+                assert!(
+                    listing.contains_key(line) || listing.contains_key(&format!("{line}/")),
+                    "{name}.list names {line}, which the image lacks"
+                );
+            }
+        }
+    }
+    let libc = String::from_utf8(files["/var/lib/dpkg/info/libc6:amd64.list"].clone()).unwrap();
+    assert!(!libc.contains("/usr/share/doc/libc6/changelog"), "{libc}");
+}
+
+#[test]
+fn python_runs_as_a_non_root_uid_with_over_100_cas() {
+    if !require_tool("umoci") || !require_tool("runc") {
+        return;
+    }
+    let b = built();
+    let work = tempfile::tempdir().unwrap();
+    let bundle = umoci_unpack(&b.archive, TAG, work.path());
+    let config_path = bundle.join("config.json");
+    let mut config: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(&config_path).unwrap()).unwrap();
+    config["process"]["user"] = serde_json::json!({"uid": 10001, "gid": 10001});
+    fs_err::write(&config_path, serde_json::to_vec_pretty(&config).unwrap()).unwrap();
+    let out = runc_run(
+        &bundle,
+        &[
+            "/usr/bin/python3.12",
+            "-c",
+            "import os, ssl; print(os.getuid(), len(ssl.create_default_context().get_ca_certs()))",
+        ],
+        &format!("whittle-slices-{}", std::process::id()),
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "runc failed: {text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut words = text.split_whitespace();
+    assert_eq!(words.next(), Some("10001"));
+    let cas: usize = words.next().unwrap().parse().unwrap();
+    assert!(cas > 100, "only {cas} CA certificates");
+}
+
+#[test]
+fn scanners_see_ubuntu_and_the_26_cut_packages() {
+    let b = built();
+    let out = tempfile::tempdir().unwrap();
+    let Some(((syft_distro, syft), (trivy_distro, trivy))) = scanners(&b.archive, out.path())
+    else {
+        return;
+    };
+    assert_eq!(syft_distro.trim(), "distro: ubuntu 24.04");
+    assert!(trivy_distro.starts_with("distro: ubuntu 24.04"), "{trivy_distro}");
+    let mut lines: Vec<String> =
+        fs_err::read_to_string(fixtures::path("chisel-cut-python/packages.txt"))
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split(' ').collect();
+                format!("{} {}\n", f[0], f[1])
+            })
+            .collect();
+    lines.sort();
+    let expected: String = lines.concat();
+    assert_eq!(expected.lines().count(), 26);
+    assert_eq!(syft, expected, "Syft disagrees");
+    assert_eq!(trivy, expected, "Trivy disagrees");
+}
+
+#[test]
+fn two_builds_give_one_digest() {
+    let b = built();
+    let dir = tempfile::tempdir().unwrap();
+    let r = recipe(
+        dir.path(),
+        CHISEL_SLICES,
+        "entrypoint: {command: /usr/bin/python3.12}\n",
+    );
+    let (_, digest) = build(dir.path(), &r, "again.tar", &b.cache);
+    assert!(digest.starts_with("sha256:"), "{digest}");
+    assert_eq!(digest, b.digest);
+}

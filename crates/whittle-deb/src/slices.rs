@@ -1,0 +1,506 @@
+//! Chisel slices in the Debian world: `contents.slices` names one or more
+//! chisel-releases trees, and a `pkg_slice` entry in `packages` selects a
+//! slice (Debian package names never hold `_`).
+//!
+//! * [`open`]: load the release and fill the recipe's repositories from
+//!   `chisel.yaml` (suites, components, armored keys) where they are
+//!   silent.
+//! * [`split`]: the recipe's entries as whole packages and slice closures.
+//! * [`cut_entries`]: keep from a `.deb`'s entries what the selected slices
+//!   extract (plain paths, globs, `copy:`), and add what they create.
+//! * [`finish_cut`]: after every package is placed: the mutation scripts,
+//!   `until: mutate` removals and Chisel's `manifest.wall`.
+//!
+//! The slice data's semantics live in `whittle-slices`; this module only
+//! applies them to the Debian world's packages and tree.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use whittle_model::PackageRecord;
+use whittle_recipe::{BuildPlan, PackageRequest};
+use whittle_rootfs::unpack::Entry;
+use whittle_rootfs::{Node, NodeKind};
+use whittle_sig::Keyring;
+use whittle_slices::{
+    check_selection, load, CreatedKind, PackageCut, Release, Selection, SliceError, SliceKey,
+};
+use whittle_world::{SplitRequests, WorldError};
+
+use crate::entry::DebRepository;
+
+/// The slice data one recipe builds from.
+pub struct Slices {
+    /// The release, overlays applied.
+    pub release: Release,
+}
+
+fn slice_error(e: SliceError) -> WorldError {
+    WorldError::config(e.to_string())
+}
+
+/// Load the recipe's release trees (if it names any) and fill its
+/// repositories' silent fields from `chisel.yaml`'s archive: suites,
+/// components (when left out) and the archive's armored public keys, each
+/// checked against the key id chisel.yaml gives for it.
+pub fn open(plan: &BuildPlan, repos: &mut [DebRepository]) -> Result<Option<Slices>, WorldError> {
+    if plan.slices.is_empty() {
+        return Ok(None);
+    }
+    let trees: Vec<PathBuf> = plan.slices.iter().map(PathBuf::from).collect();
+    let release = load(&trees).map_err(slice_error)?;
+    for repo in repos.iter_mut() {
+        let archive = match &repo.archive {
+            Some(name) => release.archives.get(name).ok_or_else(|| {
+                WorldError::config(format!(
+                    "the recipe's repository names archive `{name}`, which {} does not define \
+                     (it has: {})",
+                    release.source.display(),
+                    release.archives.keys().cloned().collect::<Vec<_>>().join(", ")
+                ))
+            })?,
+            None => default_archive(&release)?,
+        };
+        if repo.suites.is_empty() {
+            repo.suites = archive.suites.clone();
+        }
+        if repo.default_components {
+            repo.components = archive.components.clone();
+        }
+        for key_name in &archive.public_keys {
+            let key = release.public_keys.get(key_name).ok_or_else(|| {
+                WorldError::config(format!(
+                    "{}: archive `{}` names public key `{key_name}`, which `public-keys` does \
+                     not define",
+                    release.source.display(),
+                    archive.name
+                ))
+            })?;
+            let origin = format!(
+                "{} public-keys.{key_name} (id {})",
+                release.source.display(),
+                key.id
+            );
+            check_key_id(&key.armor, &key.id, &origin)?;
+            repo.inline_keys.push((origin, key.armor.clone()));
+        }
+    }
+    Ok(Some(Slices { release }))
+}
+
+/// The archive a repository serves when it names none: the
+/// highest-priority one that needs no Ubuntu Pro credentials.
+fn default_archive(release: &Release) -> Result<&whittle_slices::Archive, WorldError> {
+    release
+        .archives
+        .values()
+        .filter(|a| a.pro.is_none())
+        .max_by_key(|a| (a.priority, std::cmp::Reverse(a.name.clone())))
+        .ok_or_else(|| {
+            WorldError::config(format!(
+                "{} defines no archive without `pro:`; name one with `archive:` on the recipe's \
+                 repository",
+                release.source.display()
+            ))
+        })
+}
+
+/// chisel.yaml pairs each armored key with its 16-digit key id; a key that
+/// is not the one named is refused, as Chisel refuses it.
+fn check_key_id(armor: &str, id: &str, origin: &str) -> Result<(), WorldError> {
+    let ring = Keyring::from_bytes(armor.as_bytes(), origin)
+        .map_err(|e| WorldError::config(format!("{origin}: the key cannot be read")).because(e))?;
+    let id = id.to_ascii_lowercase();
+    if ring
+        .fingerprints()
+        .iter()
+        .any(|f| f.to_ascii_lowercase().ends_with(&id))
+    {
+        Ok(())
+    } else {
+        Err(WorldError::config(format!(
+            "{origin}: the armored key is not key {id} (its fingerprints: {}); fix `id` or the \
+             armor in chisel.yaml",
+            ring.fingerprints().join(", ")
+        )))
+    }
+}
+
+/// Split the recipe's entries: `pkg_slice` entries become the slice
+/// closure (per package, with any version constraint an entry gave for
+/// that package), checked against Chisel's conflict rules; every other
+/// entry is a whole package.
+pub fn split(
+    slices: Option<&Slices>,
+    requests: &[PackageRequest],
+    arch: &str,
+) -> Result<SplitRequests, WorldError> {
+    let mut whole = Vec::new();
+    let mut wanted = Vec::new();
+    let mut pins: BTreeMap<String, PackageRequest> = BTreeMap::new();
+    for r in requests {
+        if !r.name.contains('_') {
+            whole.push(r.clone());
+            continue;
+        }
+        let Some(slices) = slices else {
+            return Err(WorldError::config(format!(
+                "`{}` (line {}) selects a Chisel slice, but the recipe names no slice \
+                 definitions: add `contents.slices: PATH` (a chisel-releases tree)",
+                r.name, r.line
+            )));
+        };
+        let key = SliceKey::parse(&r.name).map_err(slice_error)?;
+        if r.constraint.is_some() {
+            if let Some(other) = pins.get(&key.package) {
+                if other.constraint != r.constraint {
+                    return Err(WorldError::config(format!(
+                        "`{r}` (line {}) and `{other}` (line {}) pin package {} to different \
+                         versions; pin it once",
+                        r.line, other.line, key.package
+                    )));
+                }
+            }
+            pins.insert(key.package.clone(), r.clone());
+        }
+        if slices.release.packages.contains_key(&key.package) {
+            wanted.push(key);
+        } else {
+            return Err(WorldError::config(format!(
+                "`{}` (line {}): {} defines no slices for package {}; run `whittle slices find \
+                 {}` to see what it has",
+                r.name,
+                r.line,
+                slices.release.source.display(),
+                key.package,
+                key.package
+            )));
+        }
+    }
+    let Some(slices) = slices.filter(|_| !wanted.is_empty()) else {
+        return Ok(SplitRequests {
+            whole,
+            parts: Vec::new(),
+        });
+    };
+    let selection = slices.release.select(&wanted, arch).map_err(slice_error)?;
+    check_selection(&slices.release, &selection).map_err(slice_error)?;
+    let parts = selection
+        .packages()
+        .into_iter()
+        .map(|pkg| {
+            let names = selection
+                .slices_of(&pkg)
+                .into_iter()
+                .map(|k| k.slice.clone())
+                .collect();
+            let request = match pins.get(&pkg) {
+                Some(p) => PackageRequest {
+                    name: pkg.clone(),
+                    constraint: p.constraint.clone(),
+                    tag: None,
+                    line: p.line,
+                },
+                None => PackageRequest {
+                    name: pkg.clone(),
+                    constraint: None,
+                    tag: None,
+                    line: 0,
+                },
+            };
+            (request, names)
+        })
+        .collect();
+    Ok(SplitRequests { whole, parts })
+}
+
+/// The selection a set of installed cuts came from (the closure of a
+/// closure is itself).
+pub fn selection_of(
+    slices: &Slices,
+    cuts: &[(&str, &[String])],
+    arch: &str,
+) -> Result<Selection, WorldError> {
+    let keys: Vec<SliceKey> = cuts
+        .iter()
+        .flat_map(|(pkg, names)| names.iter().map(move |n| SliceKey::new(*pkg, n.as_str())))
+        .collect();
+    slices.release.select(&keys, arch).map_err(slice_error)
+}
+
+/// Keep from one package's entries (relative paths, archive order) what
+/// the selected slices take, under the paths they go to, and add what they
+/// create; every parent folder of a kept entry that the package has comes
+/// along with its own mode, as Chisel extracts it.
+pub fn cut_entries(
+    cut: &PackageCut,
+    record: &PackageRecord,
+    entries: Vec<Entry>,
+) -> Result<Vec<Entry>, WorldError> {
+    let label = record.label();
+    let newest = entries.iter().map(|e| e.node.mtime).max().unwrap_or(0);
+    let archive_path = |e: &Entry| {
+        if e.node.is_dir() {
+            format!("/{}/", e.path)
+        } else {
+            format!("/{}", e.path)
+        }
+    };
+    // Which archive paths were seen, for "no content at".
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut kept: BTreeMap<String, Entry> = BTreeMap::new();
+    let by_path: BTreeMap<String, &Entry> = entries.iter().map(|e| (e.path.clone(), e)).collect();
+    for e in &entries {
+        let from = archive_path(e);
+        seen.insert(from.clone());
+        for target in cut.targets(&from) {
+            let rel = target.trim_matches('/').to_string();
+            let mut node = e.node.clone();
+            // A hard link whose target the cut leaves out becomes a copy.
+            if let NodeKind::Hardlink(to) = &node.kind {
+                let to_kept = cut
+                    .targets(&format!("/{to}"))
+                    .iter()
+                    .any(|t| t.trim_matches('/') == to);
+                if !to_kept {
+                    if let Some(src) = by_path.get(to.as_str()) {
+                        node = Node {
+                            kind: src.node.kind.clone(),
+                            ..node
+                        };
+                    }
+                }
+            }
+            kept.insert(
+                rel.clone(),
+                Entry {
+                    path: rel,
+                    node,
+                    owner_names: e.owner_names.clone(),
+                },
+            );
+        }
+    }
+    for required in cut.required() {
+        if !seen.contains(&required) && !seen.contains(&format!("{required}/")) {
+            return Err(WorldError::format(format!(
+                "slices of {label}: no content at {required} in the package; the slice \
+                 definitions do not fit this version of the package (pin another version, or \
+                 fix the slice file)"
+            )));
+        }
+    }
+    for glob in cut.required_globs() {
+        if !seen.iter().any(|p| whittle_slices::glob::matches(&glob, p)) {
+            return Err(WorldError::format(format!(
+                "slices of {label}: no content at {glob} in the package; the slice definitions \
+                 do not fit this version of the package"
+            )));
+        }
+    }
+    // Parent folders the package has, with their modes.
+    let mut parents: BTreeSet<String> = BTreeSet::new();
+    for p in kept.keys() {
+        let mut p = p.as_str();
+        while let Some((parent, _)) = p.rsplit_once('/') {
+            parents.insert(parent.to_string());
+            p = parent;
+        }
+    }
+    for parent in parents {
+        if kept.contains_key(&parent) {
+            continue;
+        }
+        if let Some(e) = by_path.get(parent.as_str()).filter(|e| e.node.is_dir()) {
+            kept.insert(parent.clone(), (*e).clone());
+        }
+    }
+    for c in cut.created() {
+        let rel = c.path.trim_matches('/').to_string();
+        let node = match &c.kind {
+            CreatedKind::Dir => Node::dir(c.mode),
+            CreatedKind::Text(text) => Node::file(text.clone().into_bytes(), c.mode),
+            CreatedKind::Symlink(target) => {
+                let mut n = Node::symlink(target.clone());
+                n.mode = 0o777;
+                n
+            }
+            // Written once every package is placed (`finish_cut`).
+            CreatedKind::Manifest => continue,
+        };
+        kept.insert(
+            rel.clone(),
+            Entry {
+                path: rel,
+                node: node.at(newest),
+                owner_names: None,
+            },
+        );
+    }
+    // Path order puts parents first; hard links go last, after what they
+    // link to.
+    let (mut out, links): (Vec<Entry>, Vec<Entry>) = kept
+        .into_values()
+        .partition(|e| !matches!(e.node.kind, NodeKind::Hardlink(_)));
+    out.extend(links);
+    Ok(out)
+}
+
+/// The tree, as Chisel's mutation scripts see it (absolute image paths).
+struct ScriptTree<'a> {
+    root: &'a mut RootFs,
+}
+
+fn rel(path: &str) -> &str {
+    path.trim_start_matches('/').trim_end_matches('/')
+}
+
+impl MutateTree for ScriptTree<'_> {
+    fn read_file(&self, path: &str) -> Result<Option<Vec<u8>>, String> {
+        let Some(node) = self.root.get(rel(path)) else {
+            return Ok(None);
+        };
+        let content = match &node.kind {
+            NodeKind::File(c) => c,
+            NodeKind::Hardlink(_) => match self.root.file_content(rel(path)) {
+                Some(c) => c,
+                None => return Ok(None),
+            },
+            _ => return Ok(None),
+        };
+        content.to_vec().map(Some).map_err(|e| e.to_string())
+    }
+
+    fn entry_kind(&self, path: &str) -> Option<EntryKind> {
+        if rel(path).is_empty() {
+            return Some(EntryKind::Dir);
+        }
+        Some(match &self.root.get(rel(path))?.kind {
+            NodeKind::Dir => EntryKind::Dir,
+            NodeKind::Symlink(t) => EntryKind::Symlink(t.clone()),
+            _ => EntryKind::File,
+        })
+    }
+
+    fn list_dir(&self, dir: &str) -> Result<Vec<String>, String> {
+        let key = rel(dir);
+        let mut names: Vec<String> = self
+            .root
+            .children(key)
+            .map(|(k, n)| {
+                let name = k.rsplit('/').next().unwrap_or(k);
+                if n.is_dir() {
+                    format!("{name}/")
+                } else {
+                    name.to_string()
+                }
+            })
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    fn write_file(&mut self, path: &str, data: &[u8]) -> Result<(), String> {
+        let node = self
+            .root
+            .node_mut(rel(path))
+            .ok_or_else(|| format!("{path} is not in the tree"))?;
+        node.kind = NodeKind::File(data.to_vec().into());
+        Ok(())
+    }
+}
+
+/// Chisel's steps after every package is placed: the selected slices'
+/// mutation scripts in essentials order, then the removal of `until:
+/// mutate` paths (folders only when empty), then `manifest.wall` in each
+/// `generate: manifest` folder.
+pub fn finish_cut(
+    sl: &Slices,
+    root: &mut RootFs,
+    installed: &[Installed],
+    cuts: &[(&str, &[String])],
+    arch: &str,
+    epoch: i64,
+) -> Result<(), WorldError> {
+    let selection = selection_of(sl, cuts, arch)?;
+    let plans: BTreeMap<&str, PackageCut> = cuts
+        .iter()
+        .map(|(pkg, _)| (*pkg, PackageCut::new(&sl.release, &selection, pkg)))
+        .collect();
+    // Every path a selected slice put in the tree, in Chisel's spelling.
+    let mut placed: Vec<(&str, String, String)> = Vec::new(); // (package, image path, key)
+    for p in installed {
+        if !plans.contains_key(p.record.name.as_str()) {
+            continue;
+        }
+        for key in &p.keys {
+            let Some(node) = root.get(key) else { continue };
+            let image = if node.is_dir() {
+                format!("/{key}/")
+            } else {
+                format!("/{key}")
+            };
+            placed.push((p.record.name.as_str(), image, key.clone()));
+        }
+    }
+    let mut rules = MutateRules::new();
+    let mut original: BTreeMap<String, (String, u64)> = BTreeMap::new();
+    for (pkg, image, key) in &placed {
+        let Some(plan) = plans.get(pkg) else { continue };
+        if plan.slices_for(image).is_empty() && !plan.is_until_mutate(image) {
+            continue;
+        }
+        let node = root.get(key);
+        let flags = PathFlags {
+            mutable: plan.mutable().iter().any(|m| m == image),
+            hard_link: node.is_some_and(|n| matches!(n.kind, NodeKind::Hardlink(_))),
+        };
+        rules
+            .add(image, flags)
+            .map_err(|e| WorldError::assembly(format!("slices: {e}")))?;
+        if let Some(content) = node.and_then(Node::content) {
+            original.insert(image.clone(), (sha256_of(content)?, content.len()));
+        }
+    }
+    let jobs: Vec<MutateJob> = selection
+        .slices
+        .iter()
+        .filter_map(|k| {
+            let script = sl.release.slice(k)?.mutate.clone()?;
+            Some(MutateJob {
+                slice: k.to_string(),
+                script,
+            })
+        })
+        .collect();
+    let outcome = mutate::run(&mut ScriptTree { root }, &rules, &jobs).map_err(|e| {
+        WorldError::assembly(format!(
+            "{}: {e}",
+            sl.release.file_of(e.slice().split('_').next().unwrap_or("")).display()
+        ))
+    })?;
+    // until: mutate — files first, then folders deepest first, only empty.
+    let mut doomed: Vec<(String, String)> = placed
+        .iter()
+        .filter(|(pkg, image, _)| plans.get(pkg).is_some_and(|p| p.is_until_mutate(image)))
+        .map(|(_, image, key)| (image.clone(), key.clone()))
+        .collect();
+    doomed.sort_by(|a, b| b.1.cmp(&a.1));
+    for (_, key) in &doomed {
+        let Some(node) = root.get(key) else { continue };
+        if node.is_dir() && root.children(key).next().is_some() {
+            continue;
+        }
+        root.remove(key);
+    }
+    write_manifests(sl, root, installed, &selection, &plans, &original, &outcome, epoch)
+}
+
+fn sha256_of(content: &whittle_rootfs::Content) -> Result<String, WorldError> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    content
+        .for_each_chunk(|c| h.update(c))
+        .map_err(|e| WorldError::assembly("slices: could not read a file back").because(e))?;
+    Ok(hex::encode(h.finalize()))
+}
