@@ -13,13 +13,13 @@
 //! * archive priorities are unique, pinned archives exist.
 //!
 //! Unlike Chisel, every problem is reported (up to a cap), and overlaps
-//! are found through a segment trie ([`index`]) instead of comparing every
+//! are found through a segment trie (the private `index` module) instead of comparing every
 //! pattern with every path, which keeps a whole release well under a
 //! tenth of a second.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use crate::error::SliceError;
+use crate::error::{Conflict, SliceError};
 use crate::glob::{is_pattern, Pattern};
 use crate::graph::components;
 use crate::release::{PathInfo, PathKind, Release, Slice, SliceKey};
@@ -42,7 +42,8 @@ impl Release {
     /// several), each naming both slices, the path and the files.
     pub fn check(&self) -> Result<(), SliceError> {
         let slices: Vec<&Slice> = self.slices().collect();
-        check_slices(self, &slices)
+        let packages = self.packages.keys().map(String::as_str).collect();
+        check_slices(self, &slices, &packages)
     }
 }
 
@@ -60,15 +61,21 @@ pub fn check_selection(release: &Release, selection: &Selection) -> Result<(), S
             slices.push(s);
         }
     }
-    check_slices(release, &slices)
+    let packages = slices.iter().map(|s| s.package.as_str()).collect();
+    check_slices(release, &slices, &packages)
 }
 
 /// One path entry of one slice.
 type Entry<'r> = (&'r Slice, &'r PathInfo);
 
-fn check_slices(release: &Release, slices: &[&Slice]) -> Result<(), SliceError> {
+/// The rules for `slices`; `packages` are the packages in scope (for
+/// prefer edges and archive pins).
+fn check_slices(
+    release: &Release,
+    slices: &[&Slice],
+    packages: &HashSet<&str>,
+) -> Result<(), SliceError> {
     let mut errors = Vec::new();
-    let packages: HashSet<&str> = slices.iter().map(|s| s.package.as_str()).collect();
     let prefers = Prefers::build(release, |p| packages.contains(p), &mut errors);
     let mut by_path: HashMap<&str, Vec<Entry<'_>>> = HashMap::new();
     for slice in slices {
@@ -80,10 +87,10 @@ fn check_slices(release: &Release, slices: &[&Slice]) -> Result<(), SliceError> 
         }
     }
     same_paths(release, &by_path, &prefers, &mut errors);
-    prefer_targets(release, &prefers, &packages, &mut errors);
+    prefer_targets(release, &prefers, packages, &mut errors);
     overlaps(release, &by_path, &mut errors);
     essentials(release, slices, &mut errors);
-    archives(release, &packages, &mut errors);
+    archives(release, packages, &mut errors);
     SliceError::collect(errors)
 }
 
@@ -94,7 +101,7 @@ fn conflict(release: &Release, a: (&Slice, &str), b: (&Slice, &str), reason: Str
     } else {
         (b, a)
     };
-    SliceError::Conflict {
+    SliceError::Conflict(Box::new(Conflict {
         first: first.0.key(),
         first_path: first.1.to_owned(),
         file: release.file_of(&first.0.package),
@@ -102,7 +109,7 @@ fn conflict(release: &Release, a: (&Slice, &str), b: (&Slice, &str), reason: Str
         second_path: second.1.to_owned(),
         second_file: release.file_of(&second.0.package),
         reason,
-    }
+    }))
 }
 
 fn push(errors: &mut Vec<SliceError>, e: SliceError) {

@@ -60,28 +60,8 @@ pub enum SliceError {
         hint: String,
     },
     /// Two entries cannot both be in one image.
-    #[error(
-        "slices {first} ({}) and {second} ({}) conflict on {}: {reason}",
-        file.display(),
-        second_file.display(),
-        conflict_paths(first_path, second_path)
-    )]
-    Conflict {
-        /// The first slice (in name order).
-        first: SliceKey,
-        /// Its path (or pattern).
-        first_path: String,
-        /// Its file.
-        file: PathBuf,
-        /// The second slice.
-        second: SliceKey,
-        /// Its path (or pattern); equal to `first_path` for a shared path.
-        second_path: String,
-        /// Its file.
-        second_file: PathBuf,
-        /// Why, and what to do.
-        reason: String,
-    },
+    #[error("{0}")]
+    Conflict(Box<Conflict>),
     /// An essential names a slice the release does not define.
     #[error(
         "{}: {slice} requires {missing}, but slice is missing; define it or remove the essential",
@@ -157,6 +137,40 @@ pub enum SliceError {
         /// How many more were found.
         omitted: usize,
     },
+}
+
+/// Two slices' entries that cannot both be in one image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    /// The first slice (in name order).
+    pub first: SliceKey,
+    /// Its path (or pattern).
+    pub first_path: String,
+    /// Its file.
+    pub file: PathBuf,
+    /// The second slice.
+    pub second: SliceKey,
+    /// Its path (or pattern); equal to `first_path` for a shared path.
+    pub second_path: String,
+    /// Its file.
+    pub second_file: PathBuf,
+    /// Why, and what to do.
+    pub reason: String,
+}
+
+impl fmt::Display for Conflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "slices {} ({}) and {} ({}) conflict on {}: {}",
+            self.first,
+            self.file.display(),
+            self.second,
+            self.second_file.display(),
+            conflict_paths(&self.first_path, &self.second_path),
+            self.reason
+        )
+    }
 }
 
 impl SliceError {

@@ -360,7 +360,7 @@ mod tests {
                 .wrapping_add(1_442_695_040_888_963_407);
             usize::try_from(seed >> 33).unwrap() % n
         };
-        let mut gen = |next: &mut dyn FnMut(usize) -> usize| {
+        let gen = |next: &mut dyn FnMut(usize) -> usize| {
             let len = next(6);
             (0..len)
                 .map(|_| pieces[next(pieces.len())])

@@ -1,7 +1,7 @@
 //! Chisel's slice definitions, read as they are published
 //! (canonical/chisel-releases: `chisel.yaml` plus `slices/<package>.yaml`).
 //!
-//! * [`release`], [`load`]: the data model and its loader (formats v1–v3,
+//! * [`release`], [`load`](mod@load): the data model and its loader (formats v1–v3,
 //!   overlays of several trees, later wins per package).
 //! * [`glob`]: Chisel's path patterns (`*`, `**`, `?`) and their overlap test.
 //! * [`check`]: the conflict rules Chisel enforces, for a whole release or a
@@ -43,7 +43,7 @@ pub mod select;
 
 pub use check::check_selection;
 pub use cut::{Created, CreatedKind, PackageCut};
-pub use error::SliceError;
+pub use error::{Conflict, SliceError};
 pub use load::{load, parse_package, parse_release};
 pub use query::{find, info, info_parts};
 pub use release::{

@@ -1,7 +1,7 @@
 //! The data model of a chisel-releases tree, after loading: the release
 //! file (`chisel.yaml`: format, archives, keys, maintenance dates) and every
 //! package's slices (`slices/<package>.yaml`). Field meanings follow
-//! Chisel's reference page on slice definitions; [`crate::load`] fills it.
+//! Chisel's reference page on slice definitions; [`crate::load()`] fills it.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -52,7 +52,7 @@ pub struct Release {
     /// Public keys by name.
     pub public_keys: BTreeMap<String, PublicKey>,
     /// Maintenance dates: from the file, else Chisel's built-in table for
-    /// the `ubuntu` archive's version. [`crate::load`] always sets it (a
+    /// the `ubuntu` archive's version. [`crate::load()`] always sets it (a
     /// release with neither is rejected, as Chisel does).
     pub maintenance: Option<Maintenance>,
     /// Packages by name.

@@ -1,5 +1,6 @@
 //! Loading: formats, chisel.yaml rules, names, essentials, path kinds and
 //! options, overlays.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

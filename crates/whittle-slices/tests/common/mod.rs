@@ -1,5 +1,5 @@
 //! Tiny release trees in temporary folders.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 
