@@ -24,8 +24,10 @@ pub use package::parse_package;
 const MAX_DEPTH: usize = 32;
 
 /// Loads a release from one or more trees (later trees overlay earlier
-/// ones). Validates each file; call [`Release::check`] for the conflict
-/// rules.
+/// ones): `chisel.yaml` from the last tree that has one, and every
+/// `slices/**/<package>.yaml`, a later tree's file replacing an earlier
+/// one's whole (a tree without `slices/` adds no packages). Validates each
+/// file; call [`Release::check`] for the conflict rules.
 ///
 /// # Errors
 ///
@@ -199,6 +201,31 @@ pub fn parse_release(file: &Path, text: &str) -> Result<Release, SliceError> {
         ));
     }
     let public_keys = parse_keys(raw.public_keys.unwrap_or_default().0, &bad)?;
+    let (out, warnings) = parse_archives(format, archives, v2, &public_keys, &bad)?;
+    let maintenance = parse_maintenance(raw.maintenance.unwrap_or_default(), &out, &bad)?;
+    Ok(Release {
+        format,
+        archives: out,
+        public_keys,
+        maintenance: Some(maintenance),
+        packages: BTreeMap::new(),
+        source: file.to_owned(),
+        warnings,
+    })
+}
+
+type Bad<'a> = dyn Fn(String, &str) -> SliceError + 'a;
+
+/// Merges `archives` and `v2-archives` and checks each archive, with
+/// Chisel's priority rules (all or none; `default` turned into synthetic
+/// priorities). Also returns the warnings for archives left out.
+fn parse_archives(
+    format: Format,
+    archives: Vec<(String, RawArchive)>,
+    v2: Vec<(String, RawArchive)>,
+    keys: &BTreeMap<String, PublicKey>,
+    bad: &Bad<'_>,
+) -> Result<(BTreeMap<String, Archive>, Vec<String>), SliceError> {
     let mut merged: BTreeMap<String, RawArchive> = archives.into_iter().collect();
     for (name, details) in v2 {
         if merged.contains_key(&name) {
@@ -216,7 +243,7 @@ pub fn parse_release(file: &Path, text: &str) -> Result<Release, SliceError> {
     let mut default_archive: Option<String> = None;
     let mut no_priority: Option<String> = None;
     for (name, details) in merged {
-        let Some(archive) = parse_archive(format, &name, details, &public_keys, &bad)? else {
+        let Some(archive) = parse_archive(format, &name, details, keys, bad)? else {
             warnings.push(format!("archive {name:?} ignored: invalid pro value"));
             continue;
         };
@@ -260,19 +287,8 @@ pub fn parse_release(file: &Path, text: &str) -> Result<Release, SliceError> {
             a.priority = 1;
         }
     }
-    let maintenance = parse_maintenance(raw.maintenance.unwrap_or_default(), &out, &bad)?;
-    Ok(Release {
-        format,
-        archives: out,
-        public_keys,
-        maintenance: Some(maintenance),
-        packages: BTreeMap::new(),
-        source: file.to_owned(),
-        warnings,
-    })
+    Ok((out, warnings))
 }
-
-type Bad<'a> = dyn Fn(String, &str) -> SliceError + 'a;
 
 fn text(t: Option<Text>) -> Option<String> {
     t.map(|t| t.0).filter(|t| !t.is_empty())

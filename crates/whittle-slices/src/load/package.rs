@@ -281,10 +281,70 @@ fn clean_path(path: &str) -> bool {
             .all(|s| !s.is_empty() && s != "." && s != "..")
 }
 
+/// A path's options with empty values dropped (as Go's zero values).
+struct Options {
+    make: bool,
+    mode: Option<u32>,
+    copy: Option<String>,
+    text: Option<String>,
+    symlink: Option<String>,
+    mutable: bool,
+    until: Option<String>,
+    arch: Option<Vec<String>>,
+    generate: Option<String>,
+    prefer: Option<String>,
+}
+
+impl Options {
+    fn read(
+        key: &SliceKey,
+        path: &str,
+        raw: RawPath,
+        bad: &Bad<'_>,
+    ) -> Result<Options, SliceError> {
+        let some = |t: Option<crate::raw::Text>| t.map(|t| t.0).filter(|t| !t.is_empty());
+        let mode = match some(raw.mode) {
+            None => None,
+            Some(m) => match parse_int(&m).and_then(|v| u32::try_from(v).ok()) {
+                Some(v) => Some(v).filter(|v| *v != 0),
+                None => {
+                    return Err(bad(
+                        format!("slice {key} has invalid 'mode' for path {path}: {m:?}"),
+                        "write the mode in octal, such as 0755",
+                    ))
+                }
+            },
+        };
+        Ok(Options {
+            make: raw.make.0,
+            mode,
+            copy: some(raw.copy),
+            // `text: ""` is a text path; a null text is no text.
+            text: raw.text.map(|t| t.0),
+            symlink: some(raw.symlink),
+            mutable: raw.mutable.0,
+            until: some(raw.until),
+            arch: raw.arch.map(|a| a.0).filter(|a| !a.is_empty()),
+            generate: some(raw.generate),
+            prefer: some(raw.prefer),
+        })
+    }
+
+    /// Options that describe content (Chisel's `SameContent` fields).
+    fn content(&self) -> bool {
+        self.make
+            || self.mode.is_some()
+            || self.copy.is_some()
+            || self.text.is_some()
+            || self.symlink.is_some()
+            || self.mutable
+    }
+}
+
 fn parse_path(
     key: &SliceKey,
     path: &str,
-    opts: Option<RawPath>,
+    raw: Option<RawPath>,
     bad: &Bad<'_>,
 ) -> Result<PathInfo, SliceError> {
     if !clean_path(path) {
@@ -293,35 +353,59 @@ fn parse_path(
             "paths are absolute and clean (no //, . or ..), folders end in /",
         ));
     }
-    let opts = opts.unwrap_or_default();
-    let mode = match opts.mode.as_ref().map(|m| m.0.as_str()) {
-        None | Some("") => None,
-        Some(m) => match parse_int(m).and_then(|v| u32::try_from(v).ok()) {
-            Some(0) => None,
-            Some(v) => Some(v),
-            None => {
-                return Err(bad(
-                    format!("slice {key} has invalid 'mode' for path {path}: {m:?}"),
-                    "write the mode in octal, such as 0755",
-                ))
-            }
-        },
+    let opts = Options::read(key, path, raw.unwrap_or_default(), bad)?;
+    let kind = path_kind(key, path, &opts, bad)?;
+    let until_mutate = match opts.until.as_deref() {
+        None => false,
+        Some("mutate") => true,
+        Some(u) => {
+            return Err(bad(
+                format!("slice {key} has invalid 'until' for path {path}: {u:?}"),
+                "the only value is `until: mutate`",
+            ))
+        }
     };
-    let copy = opts.copy.map(|t| t.0).filter(|t| !t.is_empty());
-    let text = opts.text.map(|t| t.0);
-    let symlink = opts.symlink.map(|t| t.0).filter(|t| !t.is_empty());
-    let generate = opts.generate.map(|t| t.0).filter(|t| !t.is_empty());
-    let prefer = opts.prefer.map(|t| t.0).filter(|t| !t.is_empty());
-    let until = opts.until.map(|t| t.0).filter(|t| !t.is_empty());
-    let content_options = opts.make.0
-        || mode.is_some()
-        || copy.is_some()
-        || text.is_some()
-        || symlink.is_some()
-        || opts.mutable.0;
+    if let Some(a) = opts.arch.iter().flatten().find(|a| !valid_arch(a)) {
+        return Err(bad(
+            format!("slice {key} has invalid 'arch' for path {path}: {a:?}"),
+            "use i386, amd64, armhf, arm64, ppc64el, riscv64 or s390x",
+        ));
+    }
+    if opts.prefer.as_deref() == Some(key.package.as_str()) {
+        return Err(bad(
+            format!("slice {key} cannot 'prefer' its own package for path {path}"),
+            "name another package in `prefer:`",
+        ));
+    }
+    let regular_copy =
+        matches!(kind, PathKind::Copy | PathKind::CopyFrom(_)) && !path.ends_with('/');
+    if opts.mutable && !matches!(kind, PathKind::Text(_)) && !regular_copy {
+        return Err(bad(
+            format!("slice {key} mutable is not a regular file: {path}"),
+            "`mutable` applies to text files and copied files only",
+        ));
+    }
+    Ok(PathInfo {
+        kind,
+        mode: opts.mode,
+        mutable: opts.mutable,
+        until_mutate,
+        arch: opts.arch,
+        prefer: opts.prefer,
+    })
+}
+
+/// The one kind a path's options give it, checking which options go
+/// with generate and wildcard paths.
+fn path_kind(
+    key: &SliceKey,
+    path: &str,
+    opts: &Options,
+    bad: &Bad<'_>,
+) -> Result<PathKind, SliceError> {
     let mut kinds: Vec<PathKind> = Vec::new();
-    if let Some(g) = &generate {
-        if content_options || prefer.is_some() || until.is_some() {
+    if let Some(g) = &opts.generate {
+        if opts.content() || opts.prefer.is_some() || opts.until.is_some() {
             return Err(bad(
                 format!("slice {key} path {path} has invalid generate options"),
                 "a `generate:` path takes no other option but `arch`",
@@ -339,7 +423,7 @@ fn parse_path(
             PathKind::GenerateUnknown(g.clone())
         });
     } else if is_pattern(path) {
-        if content_options || prefer.is_some() {
+        if opts.content() || opts.prefer.is_some() {
             return Err(bad(
                 format!("slice {key} path {path} has invalid wildcard options"),
                 "a wildcard path takes only `until` and `arch`",
@@ -347,7 +431,7 @@ fn parse_path(
         }
         kinds.push(PathKind::Glob);
     }
-    if opts.make.0 {
+    if opts.make {
         if !path.ends_with('/') {
             return Err(bad(
                 format!("slice {key} path {path} must end in / for 'make' to be valid"),
@@ -356,14 +440,14 @@ fn parse_path(
         }
         kinds.push(PathKind::Make);
     }
-    if let Some(t) = text {
-        kinds.push(PathKind::Text(t));
+    if let Some(t) = &opts.text {
+        kinds.push(PathKind::Text(t.clone()));
     }
-    if let Some(s) = symlink {
-        kinds.push(PathKind::Symlink(s));
+    if let Some(s) = &opts.symlink {
+        kinds.push(PathKind::Symlink(s.clone()));
     }
-    if let Some(c) = copy {
-        if is_pattern(&c) {
+    if let Some(c) = &opts.copy {
+        if is_pattern(c) {
             return Err(bad(
                 format!("slice {key} path {path} copies from a wildcard path: {c}"),
                 "when using wildcards source and target paths must match: list the pattern itself",
@@ -372,62 +456,23 @@ fn parse_path(
         kinds.push(if c == path {
             PathKind::Copy
         } else {
-            PathKind::CopyFrom(c)
+            PathKind::CopyFrom(c.clone())
         });
     }
-    let until_mutate = match until.as_deref() {
-        None => false,
-        Some("mutate") => true,
-        Some(u) => {
-            return Err(bad(
-                format!("slice {key} has invalid 'until' for path {path}: {u:?}"),
-                "the only value is `until: mutate`",
-            ))
-        }
-    };
-    let arch = opts.arch.map(|a| a.0).filter(|a| !a.is_empty());
-    if let Some(a) = arch.iter().flatten().find(|a| !valid_arch(a)) {
-        return Err(bad(
-            format!("slice {key} has invalid 'arch' for path {path}: {a:?}"),
-            "use i386, amd64, armhf, arm64, ppc64el, riscv64 or s390x",
-        ));
-    }
-    if prefer.as_deref() == Some(key.package.as_str()) {
-        return Err(bad(
-            format!("slice {key} cannot 'prefer' its own package for path {path}"),
-            "name another package in `prefer:`",
-        ));
-    }
-    let kind = match kinds.len() {
-        0 => PathKind::Copy,
-        1 => kinds.remove(0),
+    match kinds.len() {
+        0 => Ok(PathKind::Copy),
+        1 => Ok(kinds.remove(0)),
         _ => {
             let names: Vec<&str> = kinds.iter().map(PathKind::name).collect();
-            return Err(bad(
+            Err(bad(
                 format!(
                     "conflict in slice {key} definition for path {path}: {}",
                     names.join(", ")
                 ),
                 "give a path one kind only (copy, make, text, symlink, glob or generate)",
-            ));
+            ))
         }
-    };
-    let regular_copy =
-        matches!(kind, PathKind::Copy | PathKind::CopyFrom(_)) && !path.ends_with('/');
-    if opts.mutable.0 && !matches!(kind, PathKind::Text(_)) && !regular_copy {
-        return Err(bad(
-            format!("slice {key} mutable is not a regular file: {path}"),
-            "`mutable` applies to text files and copied files only",
-        ));
     }
-    Ok(PathInfo {
-        kind,
-        mode,
-        mutable: opts.mutable.0,
-        until_mutate,
-        arch,
-        prefer,
-    })
 }
 
 /// The folder of a `generate:` path, which must be `/dir/**` with no
