@@ -121,3 +121,28 @@ fn find_and_info_on_real_data() {
         assert_eq!(&a, b, "{name}");
     }
 }
+
+#[test]
+fn an_overlay_that_clashes_with_real_slices_is_caught() {
+    let overlay = common::tree(&[(
+        "slices/my-libc.yaml",
+        "package: my-libc\nslices:\n  libs:\n    contents:\n      /usr/lib/*-linux-*/libc.so.*:\n      /etc/ld.so.conf.d/x.conf: {text: x}\n",
+    )]);
+    let trees = [
+        fixture("chisel-releases-ubuntu-24.04"),
+        overlay.path().to_path_buf(),
+    ];
+    let r = whittle_slices::load(&trees).unwrap();
+    assert_eq!(r.packages.len(), 606);
+    let e = r.check().unwrap_err().to_string();
+    assert!(
+        e.contains("libc6_libs") && e.contains("my-libc_libs"),
+        "{e}"
+    );
+    assert!(e.contains("/usr/lib/*-linux-*/libc.so.*"), "{e}");
+    // Selecting only the overlay's slice is fine on its own.
+    let s = r
+        .select(&[SliceKey::parse("my-libc_libs").unwrap()], "amd64")
+        .unwrap();
+    check_selection(&r, &s).unwrap();
+}
