@@ -13,3 +13,6 @@
 //!   the tree.
 //! * `manifest`: Chisel's jsonwall manifest (`manifest.wall`).
 #![deny(missing_docs)]
+
+pub mod manifest;
+pub mod mutate;
