@@ -109,8 +109,7 @@ fn built() -> &'static Built {
 type Listing = BTreeMap<String, (String, String, String, String, String)>;
 
 fn chisel_listing() -> Listing {
-    let text =
-        fs_err::read_to_string(fixtures::path("chisel-cut-python/listing.tsv")).unwrap();
+    let text = fs_err::read_to_string(fixtures::path("chisel-cut-python/listing.tsv")).unwrap();
     text.lines()
         .filter(|l| !l.starts_with('#'))
         .map(|l| {
@@ -134,7 +133,8 @@ fn image_listing(archive: &Path) -> (Listing, BTreeMap<String, Vec<u8>>) {
         blobs.insert(p, b);
     }
     let index: serde_json::Value = serde_json::from_slice(&blobs["index.json"]).unwrap();
-    let blob = |d: &str| blobs[&format!("blobs/sha256/{}", d.trim_start_matches("sha256:"))].clone();
+    let blob =
+        |d: &str| blobs[&format!("blobs/sha256/{}", d.trim_start_matches("sha256:"))].clone();
     let manifest: serde_json::Value =
         serde_json::from_slice(&blob(index["manifests"][0]["digest"].as_str().unwrap())).unwrap();
     let mut listing = Listing::new();
@@ -144,20 +144,49 @@ fn image_listing(archive: &Path) -> (Listing, BTreeMap<String, Vec<u8>>) {
         let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(&gz[..]));
         for e in tar.entries().unwrap() {
             let mut e = e.unwrap();
-            let path = format!("/{}", e.path().unwrap().to_string_lossy().trim_end_matches('/'));
+            let path = format!(
+                "/{}",
+                e.path().unwrap().to_string_lossy().trim_end_matches('/')
+            );
             let mode = format!("{:04o}", e.header().mode().unwrap() & 0o7777);
             let kind = e.header().entry_type();
             let entry = if kind.is_dir() {
-                (format!("{path}/"), ("dir".into(), mode, String::new(), String::new(), String::new()))
+                (
+                    format!("{path}/"),
+                    (
+                        "dir".into(),
+                        mode,
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                    ),
+                )
             } else if kind.is_symlink() {
-                let target = e.link_name().unwrap().unwrap().to_string_lossy().into_owned();
-                (path, ("symlink".into(), "0777".into(), String::new(), String::new(), target))
+                let target = e
+                    .link_name()
+                    .unwrap()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                (
+                    path,
+                    (
+                        "symlink".into(),
+                        "0777".into(),
+                        String::new(),
+                        String::new(),
+                        target,
+                    ),
+                )
             } else {
                 let mut b = Vec::new();
                 e.read_to_end(&mut b).unwrap();
                 let sha = hex::encode(Sha256::digest(&b));
                 files.insert(path.clone(), b.clone());
-                (path, ("file".into(), mode, b.len().to_string(), sha, String::new()))
+                (
+                    path,
+                    ("file".into(), mode, b.len().to_string(), sha, String::new()),
+                )
             };
             if entry.0 != "/" {
                 listing.insert(entry.0, entry.1);
@@ -251,7 +280,8 @@ fn dpkg_status_names_every_cut_package_and_only_cut_files() {
     let b = built();
     let (listing, files) = image_listing(&b.archive);
     let status = String::from_utf8(files["/var/lib/dpkg/status"].clone()).unwrap();
-    let expected = fs_err::read_to_string(fixtures::path("chisel-cut-python/packages.txt")).unwrap();
+    let expected =
+        fs_err::read_to_string(fixtures::path("chisel-cut-python/packages.txt")).unwrap();
     let mut named: Vec<String> = status
         .split("\n\n")
         .filter(|s| !s.trim().is_empty())
@@ -264,7 +294,12 @@ fn dpkg_status_names_every_cut_package_and_only_cut_files() {
                     .to_string()
             };
             assert_eq!(field("Status"), "install ok installed");
-            format!("{} {} {}", field("Package"), field("Version"), field("Architecture"))
+            format!(
+                "{} {} {}",
+                field("Package"),
+                field("Version"),
+                field("Architecture")
+            )
         })
         .collect();
     named.sort();
@@ -273,8 +308,14 @@ fn dpkg_status_names_every_cut_package_and_only_cut_files() {
     assert_eq!(named, want);
     // Every listed file is in the image.
     for (path, content) in &files {
-        if let Some(name) = path.strip_prefix("/var/lib/dpkg/info/").and_then(|n| n.strip_suffix(".list")) {
-            for line in String::from_utf8_lossy(content).lines().filter(|l| *l != "/.") {
+        if let Some(name) = path
+            .strip_prefix("/var/lib/dpkg/info/")
+            .and_then(|n| n.strip_suffix(".list"))
+        {
+            for line in String::from_utf8_lossy(content)
+                .lines()
+                .filter(|l| *l != "/.")
+            {
                 assert!(
                     listing.contains_key(line) || listing.contains_key(&format!("{line}/")),
                     "{name}.list names {line}, which the image lacks"
@@ -329,7 +370,10 @@ fn scanners_see_ubuntu_and_the_26_cut_packages() {
         return;
     };
     assert_eq!(syft_distro.trim(), "distro: ubuntu 24.04");
-    assert!(trivy_distro.starts_with("distro: ubuntu 24.04"), "{trivy_distro}");
+    assert!(
+        trivy_distro.starts_with("distro: ubuntu 24.04"),
+        "{trivy_distro}"
+    );
     let mut lines: Vec<String> =
         fs_err::read_to_string(fixtures::path("chisel-cut-python/packages.txt"))
             .unwrap()

@@ -20,13 +20,22 @@ pub struct DebRepository {
     /// Base URL (the directory holding `dists/`); `None` means "whatever the
     /// host's apt sources use for these suites".
     pub url: Option<String>,
-    /// Suites (`bookworm`, `bookworm-updates`, ...): never empty.
+    /// Suites (`bookworm`, `bookworm-updates`, ...): empty only until a
+    /// chisel.yaml archive fills them (`contents.slices`).
     pub suites: Vec<String>,
     /// Components; `[main]` when not given.
     pub components: Vec<String>,
     /// Signing keyring (path or URL), relative paths resolved against the
     /// recipe's directory.
     pub keyring: Option<String>,
+    /// With `contents.slices`: which chisel.yaml archive this repository
+    /// serves (its suites, components and keys fill what is left out).
+    pub archive: Option<String>,
+    /// Whether `components` was left out (then [main], or the archive's).
+    pub default_components: bool,
+    /// Armored keys trusted besides `keyring` (chisel.yaml's), each with
+    /// where it came from.
+    pub inline_keys: Vec<(String, String)>,
 }
 
 /// The keys a `type: deb` entry may have.
@@ -47,7 +56,10 @@ impl DebRepository {
     /// suites are errors at the entry.
     /// `suites` may be left out only when `with_release` (a chisel.yaml
     /// then supplies them).
-    pub fn from_spec(spec: &RepositorySpec, with_release: bool) -> Result<DebRepository, RecipeError> {
+    pub fn from_spec(
+        spec: &RepositorySpec,
+        with_release: bool,
+    ) -> Result<DebRepository, RecipeError> {
         if spec.kind.is_none() {
             return Err(spec
                 .error("a plain repository string is not a Debian repository")

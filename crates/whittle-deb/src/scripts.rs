@@ -169,6 +169,7 @@ mod tests {
             control: String::new(),
             md5sums: None,
             conffiles: None,
+            cut: None,
             scripts: scripts
                 .iter()
                 .map(|(n, t)| (n.to_string(), t.to_string()))

@@ -20,12 +20,17 @@ use std::path::PathBuf;
 use whittle_model::PackageRecord;
 use whittle_recipe::{BuildPlan, PackageRequest};
 use whittle_rootfs::unpack::Entry;
+use whittle_rootfs::RootFs;
 use whittle_rootfs::{Node, NodeKind};
 use whittle_sig::Keyring;
+use whittle_slices::manifest::{write_manifest, ManifestInput, ManifestPackage, ManifestPath};
+use whittle_slices::mutate::{
+    self, EntryKind, MutateJob, MutateOutcome, MutateRules, MutateTree, PathFlags,
+};
 use whittle_slices::{
     check_selection, load, CreatedKind, PackageCut, Release, Selection, SliceError, SliceKey,
 };
-use whittle_world::{SplitRequests, WorldError};
+use whittle_world::{Installed, SplitRequests, WorldError};
 
 use crate::entry::DebRepository;
 
@@ -50,17 +55,20 @@ pub fn open(plan: &BuildPlan, repos: &mut [DebRepository]) -> Result<Option<Slic
     let trees: Vec<PathBuf> = plan.slices.iter().map(PathBuf::from).collect();
     let release = load(&trees).map_err(slice_error)?;
     for repo in repos.iter_mut() {
-        let archive = match &repo.archive {
-            Some(name) => release.archives.get(name).ok_or_else(|| {
-                WorldError::config(format!(
+        let archive =
+            match &repo.archive {
+                Some(name) => {
+                    release.archives.get(name).ok_or_else(|| {
+                        WorldError::config(format!(
                     "the recipe's repository names archive `{name}`, which {} does not define \
                      (it has: {})",
                     release.source.display(),
                     release.archives.keys().cloned().collect::<Vec<_>>().join(", ")
                 ))
-            })?,
-            None => default_archive(&release)?,
-        };
+                    })?
+                }
+                None => default_archive(&release)?,
+            };
         if repo.suites.is_empty() {
             repo.suites = archive.suites.clone();
         }
@@ -476,7 +484,9 @@ pub fn finish_cut(
     let outcome = mutate::run(&mut ScriptTree { root }, &rules, &jobs).map_err(|e| {
         WorldError::assembly(format!(
             "{}: {e}",
-            sl.release.file_of(e.slice().split('_').next().unwrap_or("")).display()
+            sl.release
+                .file_of(e.slice().split('_').next().unwrap_or(""))
+                .display()
         ))
     })?;
     // until: mutate — files first, then folders deepest first, only empty.
@@ -493,7 +503,9 @@ pub fn finish_cut(
         }
         root.remove(key);
     }
-    write_manifests(sl, root, installed, &selection, &plans, &original, &outcome, epoch)
+    write_manifests(
+        sl, root, installed, &selection, &plans, &original, &outcome, epoch,
+    )
 }
 
 fn sha256_of(content: &whittle_rootfs::Content) -> Result<String, WorldError> {
@@ -503,4 +515,137 @@ fn sha256_of(content: &whittle_rootfs::Content) -> Result<String, WorldError> {
         .for_each_chunk(|c| h.update(c))
         .map_err(|e| WorldError::assembly("slices: could not read a file back").because(e))?;
     Ok(hex::encode(h.finalize()))
+}
+
+/// Chisel's `manifest.wall` in each `generate: manifest` folder of the
+/// selection, built as `whittle_slices::manifest` documents Chisel builds
+/// it: the packages cut, the selected slices, every path a selected slice
+/// put in the tree (parents made only as parents left out) with its
+/// original digest and, when a mutation script changed it, its final one.
+#[allow(clippy::too_many_arguments)]
+fn write_manifests(
+    sl: &Slices,
+    root: &mut RootFs,
+    installed: &[Installed],
+    selection: &Selection,
+    plans: &BTreeMap<&str, PackageCut>,
+    original: &BTreeMap<String, (String, u64)>,
+    outcome: &MutateOutcome,
+    epoch: i64,
+) -> Result<(), WorldError> {
+    let manifests: Vec<(String, Vec<String>)> = {
+        let mut by_path: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for plan in plans.values() {
+            for c in plan.created() {
+                if c.kind == CreatedKind::Manifest {
+                    by_path
+                        .entry(c.path.clone())
+                        .or_default()
+                        .extend(c.slices.iter().map(ToString::to_string));
+                }
+            }
+        }
+        by_path.into_iter().collect()
+    };
+    if manifests.is_empty() {
+        return Ok(());
+    }
+    let mut input = ManifestInput {
+        packages: Vec::new(),
+        slices: selection.slices.iter().map(ToString::to_string).collect(),
+        paths: Vec::new(),
+        contents: Vec::new(),
+    };
+    let written: BTreeSet<&str> = outcome.written.iter().map(String::as_str).collect();
+    for p in installed {
+        let Some(plan) = plans.get(p.record.name.as_str()) else {
+            continue;
+        };
+        input.packages.push(ManifestPackage {
+            name: p.record.name.clone(),
+            version: p.record.version.clone(),
+            sha256: p.record.download.sha256.clone().unwrap_or_default(),
+            arch: p.record.arch.clone(),
+        });
+        let mut seen = BTreeSet::new();
+        for key in &p.keys {
+            let Some(node) = root.get(key) else { continue };
+            let image = if node.is_dir() {
+                format!("/{key}/")
+            } else {
+                format!("/{key}")
+            };
+            if !seen.insert(image.clone()) {
+                continue;
+            }
+            let slices: Vec<String> = plan
+                .slices_for(&image)
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            if slices.is_empty() {
+                continue;
+            }
+            let mut entry = ManifestPath {
+                path: image.clone(),
+                mode: node.mode,
+                slices: slices.clone(),
+                sha256: None,
+                final_sha256: None,
+                size: None,
+                link: None,
+                inode: None,
+            };
+            match &node.kind {
+                NodeKind::Symlink(t) => entry.link = Some(t.clone()),
+                NodeKind::File(_) | NodeKind::Hardlink(_) => {
+                    if let Some((sha, size)) = original.get(&image) {
+                        entry.sha256 = Some(sha.clone());
+                        entry.size = Some(*size);
+                    }
+                    if written.contains(image.as_str()) {
+                        if let Some(content) = root.file_content(key) {
+                            let now = sha256_of(content)?;
+                            if entry.sha256.as_deref() != Some(now.as_str()) {
+                                entry.final_sha256 = Some(now);
+                                entry.size = Some(content.len());
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+            for s in &slices {
+                input.contents.push((s.clone(), image.clone()));
+            }
+            input.paths.push(entry);
+        }
+    }
+    for (path, slices) in &manifests {
+        input.paths.push(ManifestPath {
+            path: path.clone(),
+            mode: 0o644,
+            slices: slices.clone(),
+            sha256: None,
+            final_sha256: None,
+            size: None,
+            link: None,
+            inode: None,
+        });
+        for s in slices {
+            input.contents.push((s.clone(), path.clone()));
+        }
+    }
+    let bytes = write_manifest(&input).map_err(|e| {
+        WorldError::assembly(format!(
+            "could not write Chisel's manifest for {}",
+            sl.release.source.display()
+        ))
+        .because(e)
+    })?;
+    for (path, _) in &manifests {
+        root.insert(rel(path), Node::file(bytes.clone(), 0o644).at(epoch))
+            .map_err(|e| WorldError::assembly(format!("could not place {path}")).because(e))?;
+    }
+    Ok(())
 }

@@ -7,21 +7,21 @@ use std::path::PathBuf;
 use whittle_model::{PackageRecord, Purl, VersionScheme};
 use whittle_net::Fetcher;
 use whittle_recipe::{Arch, PackageRequest};
-use whittle_slices::PackageCut;
 use whittle_rootfs::{ContentStore, Node, RootFs};
+use whittle_slices::PackageCut;
 use whittle_solve::Rules;
 use whittle_world::{
     Distro, EffectsSetup, FinishInput, Installed, OpenContext, PackageFacts, PackageWorld, Payload,
-    ScriptSource, Unpacked, WorldContext, WorldError, WorldKind,
+    ScriptSource, SplitRequests, Unpacked, WorldContext, WorldError, WorldKind,
 };
 
 use crate::entry::DebRepository;
 use crate::finish::{finish_root, finish_sliced_root, write_database};
-use crate::slices::{self, Slices};
 use crate::license::declared_license;
 use crate::repo::{load_suite, resolve_suites, SuiteSource};
 use crate::reuse;
 use crate::scripts::{builtin_effects, effects_setup, fresh_install_scripts};
+use crate::slices::{self, Slices};
 use crate::unpack::{unpack_deb, DebContents};
 use crate::version::DebVersionScheme;
 
@@ -141,7 +141,11 @@ impl DebWorld {
 
     /// A `.deb`'s contents: unpacked by an earlier build and kept in the
     /// cache, else fetched, verified and unpacked.
-    fn contents(&self, cx: &WorldContext, record: &PackageRecord) -> Result<DebContents, WorldError> {
+    fn contents(
+        &self,
+        cx: &WorldContext,
+        record: &PackageRecord,
+    ) -> Result<DebContents, WorldError> {
         let dl = &record.download;
         let label = record.label();
         let sha = dl.sha256.as_deref().ok_or_else(|| {
@@ -259,7 +263,8 @@ impl PackageWorld for DebWorld {
         let selection = slices::selection_of(sl, &[(record.name.as_str(), parts)], arch)?;
         let cut = PackageCut::new(&sl.release, &selection, &record.name);
         let mut contents = self.contents(cx, record)?;
-        contents.entries = slices::cut_entries(&cut, record, std::mem::take(&mut contents.entries))?;
+        contents.entries =
+            slices::cut_entries(&cut, record, std::mem::take(&mut contents.entries))?;
         Ok(unpacked(record, contents, Some(parts.to_vec())))
     }
 

@@ -10,9 +10,9 @@
 //! * [`cut`]: for one package, which archive paths a selection extracts and
 //!   where they go, and what it creates.
 //! * [`query`]: `chisel find` and `chisel info`.
-//! * `mutate`: the Starlark mutation scripts, against a sandboxed view of
+//! * [`mutate`]: the Starlark mutation scripts, against a sandboxed view of
 //!   the tree.
-//! * `manifest`: Chisel's jsonwall manifest (`manifest.wall`).
+//! * [`manifest`]: Chisel's jsonwall manifest (`manifest.wall`).
 //!
 //! ```no_run
 //! use std::path::PathBuf;
@@ -36,6 +36,8 @@ pub mod error;
 pub mod glob;
 mod graph;
 pub mod load;
+pub mod manifest;
+pub mod mutate;
 pub mod query;
 mod raw;
 pub mod release;
