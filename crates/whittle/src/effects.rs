@@ -193,7 +193,7 @@ fn missing_accounts_warning(
     }
     let names: Vec<String> = missing.into_iter().collect();
     Some(format!(
-        "install scripts need users or groups the image lacks ({}): the distribution defines          them in {package}, which the recipe does not install. Add {package} to          contents.packages.",
+        "install scripts need users or groups the image lacks ({}): the distribution defines them in {package}, which the recipe does not install. Add {package} to contents.packages.",
         names.join(", ")
     ))
 }

@@ -423,3 +423,211 @@ fn two_builds_give_one_digest() {
     assert!(digest.starts_with("sha256:"), "{digest}");
     assert_eq!(digest, b.digest);
 }
+
+/// The armored Ubuntu archive key, as chisel.yaml carries it, written to
+/// `dir` for a recipe's `keyring:`.
+fn ubuntu_key(dir: &Path) -> PathBuf {
+    let text = fs_err::read_to_string(release().join("chisel.yaml")).unwrap();
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
+    let armor = doc["public-keys"]["ubuntu-archive-key-2018"]["armor"]
+        .as_str()
+        .unwrap();
+    let path = dir.join("ubuntu-archive-key.asc");
+    fs_err::write(&path, armor).unwrap();
+    path
+}
+
+/// Run `code` with the image's python3.12 as uid 10001; its stdout.
+fn python_in(archive: &Path, code: &str) -> Option<String> {
+    if !require_tool("umoci") || !require_tool("runc") {
+        return None;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let bundle = umoci_unpack(archive, TAG, work.path());
+    let out = runc_run(
+        &bundle,
+        &["/usr/bin/python3.12", "-c", code],
+        &format!("whittle-ubuntu-{}-{}", std::process::id(), code.len()),
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "runc failed: {text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(text)
+}
+
+const WHO_AND_CAS: &str = "import os, pwd, ssl; print(pwd.getpwuid(os.getuid()).pw_name, os.getuid(), len(ssl.create_default_context().get_ca_certs()))";
+
+/// An ordinary Ubuntu 24.04 image of whole packages (no slices), trimmed
+/// of documentation with dpkg's path filters.
+struct Whole {
+    _dir: tempfile::TempDir,
+    archive: PathBuf,
+    shown: String,
+}
+
+fn whole() -> &'static Whole {
+    static W: OnceLock<Whole> = OnceLock::new();
+    W.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let key = ubuntu_key(dir.path());
+        let text = format!(
+            "contents:\n  repositories:\n    - type: deb\n      url: {}/ubuntu\n      suites: [noble, noble-updates, noble-security]\n      components: [main, universe]\n      keyring: {}\n  packages: [base-files, python3.12, ca-certificates, netbase]\n  exclude: [mawk, debconf]\n  path-exclude: [/usr/share/doc/*, /usr/share/man/**]\n  path-include: [/usr/share/doc/*/copyright]\naccounts:\n  users: [{{username: app, uid: 10001}}]\n  run-as: app\nentrypoint: {{command: /usr/bin/python3.12}}\narchs: [amd64]\n",
+            server().url(),
+            key.display()
+        );
+        let r = dir.path().join("whole.yaml");
+        fs_err::write(&r, text).unwrap();
+        let cache = dir.path().join("cache");
+        let (archive, _) = build(dir.path(), &r, "whole.tar", &cache);
+        let shown = stdout(&run(
+            whittle()
+                .arg("show-packages")
+                .arg(&r)
+                .arg("--cache-dir")
+                .arg(&cache),
+            true,
+        ));
+        Whole {
+            _dir: dir,
+            archive,
+            shown,
+        }
+    })
+}
+
+#[test]
+fn whole_ubuntu_packages_build_an_ubuntu_image_scanners_recognise() {
+    let w = whole();
+    let out = tempfile::tempdir().unwrap();
+    let Some(((syft_distro, syft), (trivy_distro, trivy))) = scanners(&w.archive, out.path())
+    else {
+        return;
+    };
+    assert_eq!(syft_distro.trim(), "distro: ubuntu 24.04");
+    assert!(
+        trivy_distro.starts_with("distro: ubuntu 24.04"),
+        "{trivy_distro}"
+    );
+    let expected: String = w
+        .shown
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(syft, expected, "Syft disagrees with show-packages");
+    assert_eq!(trivy, expected, "Trivy disagrees with show-packages");
+}
+
+#[test]
+fn whole_ubuntu_image_behaves_like_an_installed_system() {
+    let w = whole();
+    let (listing, files) = image_listing(&w.archive);
+    // base-files' postinst, read and emulated as on Debian.
+    assert_eq!(listing["/var/run"].4, "/run");
+    assert!(files["/usr/lib/os-release"].starts_with(b"PRETTY_NAME=\"Ubuntu 24.04"));
+    let Some(text) = python_in(&w.archive, WHO_AND_CAS) else {
+        return;
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    assert_eq!(&words[..2], ["app", "10001"], "{text}");
+    assert!(words[2].parse::<usize>().unwrap() > 100, "{text}");
+}
+
+#[test]
+fn path_filters_trim_files_and_the_package_database_alike() {
+    let w = whole();
+    let (listing, files) = image_listing(&w.archive);
+    assert!(listing.contains_key("/usr/share/doc/libc6/copyright"));
+    assert!(listing.contains_key("/usr/share/doc/libc6/"));
+    let docs: Vec<&String> = listing
+        .keys()
+        .filter(|p| {
+            p.starts_with("/usr/share/doc/") && !p.ends_with('/') && !p.ends_with("/copyright")
+        })
+        .collect();
+    assert!(docs.is_empty(), "left in: {docs:?}");
+    assert!(!listing
+        .keys()
+        .any(|p| p.starts_with("/usr/share/man/") && !p.ends_with('/')));
+    let list = String::from_utf8(files["/var/lib/dpkg/info/libc6:amd64.list"].clone()).unwrap();
+    let md5 = String::from_utf8(files["/var/lib/dpkg/info/libc6:amd64.md5sums"].clone()).unwrap();
+    assert!(list.contains("/usr/share/doc/libc6/copyright\n"));
+    assert!(!list.contains("changelog"), "{list}");
+    assert!(md5.contains("usr/share/doc/libc6/copyright\n"));
+    assert!(!md5.contains("changelog"), "{md5}");
+}
+
+#[test]
+fn slices_take_pins_and_the_recipes_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = recipe(
+        dir.path(),
+        &[
+            "base-files_base",
+            "base-files_release-info",
+            "ca-certificates_data",
+            "libc6_libs=2.39-0ubuntu8",
+            "python3.12_standard",
+        ],
+        "accounts:\n  users: [{username: app, uid: 10001}]\n  run-as: app\nentrypoint: {command: /usr/bin/python3.12}\n",
+    );
+    let cache = dir.path().join("cache");
+    let (archive, _) = build(dir.path(), &r, "pinned.tar", &cache);
+    let (_, files) = image_listing(&archive);
+    let status = String::from_utf8(files["/var/lib/dpkg/status"].clone()).unwrap();
+    assert!(
+        status.contains("Package: libc6\nStatus: install ok installed\n")
+            && status.contains("Version: 2.39-0ubuntu8\n"),
+        "{status}"
+    );
+    let passwd = String::from_utf8(files["/etc/passwd"].clone()).unwrap();
+    assert!(passwd.contains("app:x:10001:"), "{passwd}");
+    let Some(text) = python_in(&archive, WHO_AND_CAS) else {
+        return;
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    assert_eq!(&words[..2], ["app", "10001"], "{text}");
+}
+
+#[test]
+fn a_wrong_key_in_chisel_yaml_fails_naming_the_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    // A copy of the release whose ubuntu archive trusts the Apps key only.
+    let copy = dir.path().join("release");
+    fs_err::create_dir_all(&copy).unwrap();
+    let text = fs_err::read_to_string(release().join("chisel.yaml")).unwrap();
+    let text = text.replacen(
+        "public-keys: [ubuntu-archive-key-2018]",
+        "public-keys: [ubuntu-apps-key]",
+        1,
+    );
+    fs_err::write(copy.join("chisel.yaml"), text).unwrap();
+    let r = dir.path().join("r.yaml");
+    fs_err::write(
+        &r,
+        format!(
+            "contents:\n  slices: [{}, {}]\n  repositories:\n    - type: deb\n      url: {}/ubuntu\n  packages: [base-files_release-info]\narchs: [amd64]\n",
+            release().display(),
+            copy.display(),
+            server().url()
+        ),
+    )
+    .unwrap();
+    let out = run(
+        whittle()
+            .arg("build")
+            .arg(&r)
+            .arg(TAG)
+            .arg(dir.path().join("x.tar"))
+            .arg("--cache-dir")
+            .arg(dir.path().join("cache")),
+        false,
+    );
+    let err = stderr(&out);
+    assert!(err.contains("noble"), "{err}");
+    assert!(err.contains("ubuntu-apps-key"), "{err}");
+    assert!(!dir.path().join("x.tar").exists());
+}
