@@ -38,6 +38,19 @@ use crate::entry::DebRepository;
 pub struct Slices {
     /// The release, overlays applied.
     pub release: Release,
+    /// The selection [`split`] made, per architecture: a package's cut
+    /// depends on the other packages selected (`prefer`).
+    selections: std::sync::Mutex<BTreeMap<String, Selection>>,
+}
+
+impl Slices {
+    /// The whole selection for `arch`, when [`split`] made one.
+    pub fn selection(&self, arch: &str) -> Option<Selection> {
+        self.selections
+            .lock()
+            .ok()
+            .and_then(|m| m.get(arch).cloned())
+    }
 }
 
 fn slice_error(e: SliceError) -> WorldError {
@@ -93,7 +106,10 @@ pub fn open(plan: &BuildPlan, repos: &mut [DebRepository]) -> Result<Option<Slic
             repo.inline_keys.push((origin, key.armor.clone()));
         }
     }
-    Ok(Some(Slices { release }))
+    Ok(Some(Slices {
+        release,
+        selections: std::sync::Mutex::new(BTreeMap::new()),
+    }))
 }
 
 /// The archive a repository serves when it names none: the
@@ -193,6 +209,9 @@ pub fn split(
     };
     let selection = slices.release.select(&wanted, arch).map_err(slice_error)?;
     check_selection(&slices.release, &selection).map_err(slice_error)?;
+    if let Ok(mut m) = slices.selections.lock() {
+        m.insert(arch.to_string(), selection.clone());
+    }
     let parts = selection
         .packages()
         .into_iter()
@@ -222,13 +241,17 @@ pub fn split(
     Ok(SplitRequests { whole, parts })
 }
 
-/// The selection a set of installed cuts came from (the closure of a
-/// closure is itself).
+/// The selection a set of installed cuts came from: the one [`split`]
+/// made, else the closure of the cuts (the closure of a closure is
+/// itself).
 pub fn selection_of(
     slices: &Slices,
     cuts: &[(&str, &[String])],
     arch: &str,
 ) -> Result<Selection, WorldError> {
+    if let Some(s) = slices.selection(arch) {
+        return Ok(s);
+    }
     let keys: Vec<SliceKey> = cuts
         .iter()
         .flat_map(|(pkg, names)| names.iter().map(move |n| SliceKey::new(*pkg, n.as_str())))

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 use whittle_net::TestServer;
-use whittle_sig::testkey::{clearsign, detached_sign, generate_test_key, SecretKeyBlob};
+use whittle_sig::testkey::{
+    armored_public_key, clearsign, detached_sign, generate_test_key, SecretKeyBlob,
+};
 
 use crate::deb::{build_deb, xz, DebSpec};
 
@@ -49,6 +51,17 @@ impl DebRepo {
         let p = self.dir.path().join("archive-keyring.gpg");
         fs_err::write(&p, self.key.public_key_bytes()).unwrap();
         p
+    }
+
+    /// The public key, ASCII-armored (as chisel.yaml embeds keys).
+    pub fn armored_key(&self) -> String {
+        armored_public_key(&self.key)
+    }
+
+    /// The key's 16-digit id (the fingerprint's last 16 hex digits).
+    pub fn key_id(&self) -> String {
+        let f = self.key.fingerprint();
+        f[f.len().saturating_sub(16)..].to_string()
     }
 
     /// Path of a package's .deb in the pool.
