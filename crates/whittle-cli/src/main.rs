@@ -152,6 +152,9 @@ fn run(cli: Cli) -> Result<()> {
                 for p in &resolution.installed {
                     println!("{} {}", p.name, p.version);
                 }
+                for (name, parts) in &resolution.parts {
+                    println!("# cut to slices: {name}: {}", parts.join(" "));
+                }
                 for p in &resolution.excluded {
                     println!(
                         "# excluded (treated as provided, not installed): {} {}",

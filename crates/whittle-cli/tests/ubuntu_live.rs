@@ -59,7 +59,10 @@ fn scanners_see_ubuntu(archive: &Path, at_least: usize) {
         return;
     };
     assert_eq!(syft_distro.trim(), "distro: ubuntu 24.04");
-    assert!(trivy_distro.starts_with("distro: ubuntu 24.04"), "{trivy_distro}");
+    assert!(
+        trivy_distro.starts_with("distro: ubuntu 24.04"),
+        "{trivy_distro}"
+    );
     assert!(syft.lines().count() >= at_least, "{syft}");
     assert_eq!(syft, trivy);
 }
@@ -101,7 +104,11 @@ fn python_slices_from_a_live_archive() {
         &format!("whittle-ubuntu-live-{}", std::process::id()),
     );
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let words: Vec<&str> = text.split_whitespace().collect();
     assert_eq!(words[0], "app");
     assert!(words[1].parse::<usize>().unwrap() > 100, "{text}");

@@ -297,7 +297,8 @@ pub fn write_dpkg_db(fs: &mut RootFs, pkgs: &[InstalledDeb], mtime: i64) -> Resu
 
 /// The lines of `text` whose path is in `listed` (paths without their
 /// leading `/`): `md5sums` lines are `HASH  PATH` (the path may hold
-/// spaces), conffiles lines `[flags] PATH`.
+/// spaces), conffiles lines `[flags] PATH` (flagged ones are always kept:
+/// they name files the package does not ship).
 fn keep_listed(text: &str, listed: &BTreeSet<&str>, md5sums: bool) -> String {
     let mut out = String::new();
     for line in text.lines() {
@@ -305,7 +306,14 @@ fn keep_listed(text: &str, listed: &BTreeSet<&str>, md5sums: bool) -> String {
             line.split_once(char::is_whitespace)
                 .map_or("", |(_, rest)| rest.trim_start())
         } else {
-            line.split_whitespace().last().unwrap_or("")
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if words.len() > 1 {
+                // A flagged conffile (`remove-on-upgrade`) is not shipped.
+                out.push_str(line);
+                out.push('\n');
+                continue;
+            }
+            words.last().copied().unwrap_or("")
         };
         if listed.contains(path.trim_start_matches('/')) {
             out.push_str(line);
