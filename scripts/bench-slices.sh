@@ -7,15 +7,15 @@
 #   WHITTLE=target/release/whittle scripts/bench-slices.sh
 #   CHISEL=/path/to/chisel CHISEL_MIRROR_PATCHED=1 WHITTLE=... scripts/bench-slices.sh
 #
-# Env: WHITTLE (binary), RUNS (default 5), FIXTURES (default
-# /work/shared/fixtures), CHISEL + CHISEL_MIRROR_PATCHED=1 for the Chisel side.
-# Chisel hard-codes http://archive.ubuntu.com/ubuntu/; CHISEL_MIRROR_PATCHED=1
+# Env: WHITTLE (binary), RUNS (default 5), WHITTLE_FIXTURES (default
+# ../shared/fixtures beside the repository), CHISEL + CHISEL_MIRROR_PATCHED=1 for the Chisel side.
+# Chisel hard-codes the Ubuntu archive URL; CHISEL_MIRROR_PATCHED=1
 # promises a Chisel built with that constant replaced by $CHISEL_UBUNTU_URL
 # (which this script sets to the local mirror), so it never reaches out.
 set -euo pipefail
 whittle=${WHITTLE:-${CARGO_TARGET_DIR:-target}/release/whittle}
 runs=${RUNS:-5}
-fx=${FIXTURES:-/work/shared/fixtures}
+fx=${WHITTLE_FIXTURES:-$(cd "$(dirname "$0")/../../shared/fixtures" && pwd)}
 full=$fx/chisel-releases-ubuntu-24.04
 slices="base-files_base base-files_release-info base-files_chisel ca-certificates_data libc6_libs python3.12_standard"
 [[ -x $whittle ]] || { echo "no whittle binary at $whittle (set WHITTLE)" >&2; exit 2; }
@@ -82,9 +82,16 @@ for r in full trimmed; do
   [[ -n $chisel ]] && add "chisel cut, warm ($r release)" "rm -rf $work/root && mkdir $work/root" \
     "$chisel cut --release $rel --root $work/root --arch amd64 $slices"
 done
-hyperfine --runs "$runs" --export-markdown "$work/results.md" "${args[@]}" >&2
+hyperfine --runs "$runs" --export-json "$work/results.json" "${args[@]}" >&2
 
 echo
 echo "Command: \`scripts/bench-slices.sh\` (RUNS=$runs) on $(nproc) cores, $(date -u +%Y-%m-%d)"
 echo
-cat "$work/results.md"
+# hyperfine's Markdown has the mean; print the median (and min, max) instead.
+python3 - "$work/results.json" <<'PY'
+import json, sys
+rs = json.load(open(sys.argv[1]))["results"]
+print("| Command | Median [s] | Min [s] | Max [s] | Runs |\n|:---|---:|---:|---:|---:|")
+for r in rs:
+    print(f"| `{r['command']}` | {r['median']:.3f} | {r['min']:.3f} | {r['max']:.3f} | {len(r['times'])} |")
+PY

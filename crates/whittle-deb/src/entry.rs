@@ -43,8 +43,7 @@ pub struct DebRepository {
 #[serde(deny_unknown_fields)]
 struct Fields {
     url: Option<String>,
-    #[serde(default)]
-    suites: Vec<String>,
+    suites: Option<Vec<String>>,
     components: Option<Vec<String>>,
     keyring: Option<String>,
     archive: Option<String>,
@@ -81,7 +80,18 @@ impl DebRepository {
                 .with_key("archive")
                 .with_hint("add `contents.slices: PATH-TO-CHISEL-RELEASE`, or remove `archive:`"));
         }
-        if f.suites.is_empty() && !with_release {
+        if f.suites.is_none() && !with_release {
+            return Err(spec
+                .origin
+                .error(
+                    whittle_recipe::ErrorKind::MissingKey,
+                    "deb repository without `suites`",
+                )
+                .with_key("suites")
+                .with_hint("add e.g. `suites: [bookworm]`"));
+        }
+        let suites = f.suites.unwrap_or_default();
+        if suites.is_empty() && !with_release {
             return Err(spec
                 .error("deb repository without suites")
                 .with_key("suites")
@@ -100,7 +110,7 @@ impl DebRepository {
         };
         Ok(DebRepository {
             url: f.url.filter(|u| !u.trim().is_empty()),
-            suites: f.suites,
+            suites,
             components,
             keyring: f.keyring.map(|k| spec.local(&k)),
             archive: f.archive,
