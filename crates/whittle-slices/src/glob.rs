@@ -3,6 +3,11 @@
 //! character but `/`. Either side of [`overlap`] may be a pattern: it asks
 //! whether some path matches both, which is how Chisel finds conflicts.
 //!
+//! Written here rather than taken from `globset`/`glob`: those match a
+//! pattern against a path, but Chisel's conflict rules need the symmetric
+//! question (do two patterns share a path?), and `**` here also matches
+//! inside one path segment (`/a/b**`), which they do not.
+//!
 //! Implemented as a search over pairs of pattern positions (a product of
 //! the two patterns' automata), after cheap tests on the literal prefix
 //! and suffix, so each call is at worst proportional to the product of
