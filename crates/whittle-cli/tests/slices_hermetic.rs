@@ -369,3 +369,67 @@ fn slices_without_a_release_are_refused_with_a_hint() {
     let (_, err) = build(dir.path(), &r, false);
     assert!(err.contains("contents.slices"), "{err}");
 }
+
+/// Two archives: `low` (priority 10) has libfoo 3.0, `high` (priority 20)
+/// libfoo 1.0. As in Chisel, a package comes from the highest-priority
+/// archive that has it, whatever the versions elsewhere, unless its slice
+/// file pins an archive.
+#[test]
+fn archive_priority_and_archive_pins_choose_where_a_package_comes_from() {
+    let mut low = DebRepo::new("stable");
+    low.add(DebSpec::new("libfoo", "3.0").file("usr/lib/libfoo.so.3", b"three\n", 0o644));
+    low.publish();
+    let mut high = DebRepo::new("stable");
+    high.add(DebSpec::new("libfoo", "1.0").file("usr/lib/libfoo.so.1", b"one\n", 0o644));
+    high.publish();
+    let (low_srv, high_srv) = (low.serve(), high.serve());
+    let key = |name: &str, repo: &DebRepo| {
+        let armor: String = repo
+            .armored_key()
+            .lines()
+            .map(|l| format!("      {l}\n"))
+            .collect();
+        format!(
+            "  {name}:\n    id: {}\n    armor: |\n{armor}",
+            repo.key_id()
+        )
+    };
+    let chisel_yaml = format!(
+        "format: v1\nmaintenance:\n  standard: 2024-01-01\n  end-of-life: 2099-01-01\narchives:\n  low:\n    version: 1.0\n    priority: 10\n    suites: [stable]\n    components: [main]\n    public-keys: [low-key]\n  high:\n    version: 1.0\n    priority: 20\n    suites: [stable]\n    components: [main]\n    public-keys: [high-key]\npublic-keys:\n{}{}",
+        key("low-key", &low),
+        key("high-key", &high)
+    );
+    for (pin, expect, absent) in [
+        ("", "/usr/lib/libfoo.so.1", "/usr/lib/libfoo.so.3"),
+        (
+            "archive: low\n",
+            "/usr/lib/libfoo.so.3",
+            "/usr/lib/libfoo.so.1",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let rel = dir.path().join("release");
+        fs_err::create_dir_all(rel.join("slices")).unwrap();
+        fs_err::write(rel.join("chisel.yaml"), &chisel_yaml).unwrap();
+        fs_err::write(
+            rel.join("slices/libfoo.yaml"),
+            format!("package: libfoo\n{pin}slices:\n  libs:\n    contents:\n      /usr/lib/libfoo.so.*:\n"),
+        )
+        .unwrap();
+        let r = dir.path().join("recipe.yaml");
+        fs_err::write(
+            &r,
+            format!(
+                "contents:\n  slices: {}\n  repositories:\n    - {{type: deb, url: {}, archive: low}}\n    - {{type: deb, url: {}, archive: high}}\n  packages: [libfoo_libs]\narchs: [amd64]\n",
+                rel.display(),
+                low_srv.url(),
+                high_srv.url()
+            ),
+        )
+        .unwrap();
+        let (archive, _) = build(dir.path(), &r, true);
+        let t = tree(&archive);
+        assert!(t.contains_key(expect), "{pin:?}: {expect} missing");
+        assert!(!t.contains_key(absent), "{pin:?}: {absent} present");
+    }
+}

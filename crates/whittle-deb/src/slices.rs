@@ -41,6 +41,8 @@ pub struct Slices {
     /// The selection [`split`] made, per architecture: a package's cut
     /// depends on the other packages selected (`prefer`).
     selections: std::sync::Mutex<BTreeMap<String, Selection>>,
+    /// The world's index sources (suites) of each chisel.yaml archive.
+    pub archive_sources: BTreeMap<String, Vec<usize>>,
 }
 
 impl Slices {
@@ -82,6 +84,7 @@ pub fn open(plan: &BuildPlan, repos: &mut [DebRepository]) -> Result<Option<Slic
                 }
                 None => default_archive(&release)?,
             };
+        repo.archive = Some(archive.name.clone());
         if repo.suites.is_empty() {
             repo.suites = archive.suites.clone();
         }
@@ -109,6 +112,7 @@ pub fn open(plan: &BuildPlan, repos: &mut [DebRepository]) -> Result<Option<Slic
     Ok(Some(Slices {
         release,
         selections: std::sync::Mutex::new(BTreeMap::new()),
+        archive_sources: BTreeMap::new(),
     }))
 }
 
@@ -204,7 +208,7 @@ pub fn split(
     let Some(slices) = slices.filter(|_| !wanted.is_empty()) else {
         return Ok(SplitRequests {
             whole,
-            parts: Vec::new(),
+            ..SplitRequests::default()
         });
     };
     let selection = slices.release.select(&wanted, arch).map_err(slice_error)?;
@@ -212,7 +216,7 @@ pub fn split(
     if let Ok(mut m) = slices.selections.lock() {
         m.insert(arch.to_string(), selection.clone());
     }
-    let parts = selection
+    let parts: Vec<(PackageRequest, Vec<String>)> = selection
         .packages()
         .into_iter()
         .map(|pkg| {
@@ -238,7 +242,53 @@ pub fn split(
             (request, names)
         })
         .collect();
-    Ok(SplitRequests { whole, parts })
+    let mut sources = BTreeMap::new();
+    for (r, _) in &parts {
+        if let Some(groups) = archive_preference(slices, &r.name) {
+            sources.insert(r.name.clone(), groups?);
+        }
+    }
+    Ok(SplitRequests {
+        whole,
+        parts,
+        sources,
+    })
+}
+
+/// Where a sliced package may come from, as Chisel chooses: the archive
+/// its slice file pins (`archive:`), else the archives with a positive
+/// priority, highest first (a negative priority is used only when pinned).
+/// `None` when the recipe's repositories serve no archive in question (no
+/// restriction then).
+fn archive_preference(
+    slices: &Slices,
+    package: &str,
+) -> Option<Result<Vec<Vec<usize>>, WorldError>> {
+    let release = &slices.release;
+    let pinned = release
+        .packages
+        .get(package)
+        .and_then(|p| p.archive.clone());
+    if let Some(name) = pinned {
+        return Some(match slices.archive_sources.get(&name) {
+            Some(sources) => Ok(vec![sources.clone()]),
+            None => Err(WorldError::config(format!(
+                "{}: package {package} is pinned to archive `{name}`, which none of the                  recipe's repositories serves; add a repository with `archive: {name}`",
+                release.file_of(package).display()
+            ))),
+        });
+    }
+    let mut archives: Vec<&whittle_slices::Archive> = release
+        .archives
+        .values()
+        .filter(|a| a.priority > 0 && slices.archive_sources.contains_key(&a.name))
+        .collect();
+    archives.sort_by_key(|a| std::cmp::Reverse(a.priority));
+    let groups: Vec<Vec<usize>> = archives
+        .iter()
+        .filter_map(|a| slices.archive_sources.get(&a.name).cloned())
+        .collect();
+    (!groups.is_empty()).then_some(Ok(groups))
 }
 
 /// The selection a set of installed cuts came from: the one [`split`]

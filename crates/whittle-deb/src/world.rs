@@ -78,9 +78,24 @@ impl WorldKind for DebKind {
             .iter()
             .map(|spec| DebRepository::from_spec(spec, with_release))
             .collect::<Result<Vec<_>, _>>()?;
-        let slices = slices::open(cx.plan, &mut repos)?;
+        let mut slices = slices::open(cx.plan, &mut repos)?;
         let all_sliced = slices.is_some() && cx.plan.packages.iter().all(|p| p.name.contains('_'));
         let mut suites = resolve_suites(&repos, &cx.plan.keyrings, cx.fetcher, &self.apt_root)?;
+        if let Some(sl) = slices.as_mut() {
+            // Suites are resolved repository by repository, suite by suite.
+            let mut index = 0;
+            for repo in &repos {
+                for _ in &repo.suites {
+                    if let Some(name) = &repo.archive {
+                        sl.archive_sources
+                            .entry(name.clone())
+                            .or_default()
+                            .push(index);
+                    }
+                    index += 1;
+                }
+            }
+        }
         if cx.plan.ignore_signatures {
             for s in &mut suites {
                 s.verify_signature = false;

@@ -47,6 +47,12 @@ pub struct SplitRequests {
     /// closure) and any version constraint an entry gave; their own
     /// dependencies are not followed.
     pub parts: Vec<(PackageRequest, Vec<String>)>,
+    /// Where a part's package may come from, by package: groups of index
+    /// sources (see [`PackageWorld::index_sources`]) in order of
+    /// preference; the package comes from the first group that has it
+    /// (Chisel's archive priorities and `archive:` pins). A package not
+    /// named here may come from any source.
+    pub sources: std::collections::BTreeMap<String, Vec<Vec<usize>>>,
 }
 
 /// One maintainer script of a package, for the engine to read (never run).
@@ -157,7 +163,7 @@ pub trait PackageWorld: Send + Sync {
         let _ = arch;
         Ok(SplitRequests {
             whole: requests.to_vec(),
-            parts: Vec::new(),
+            ..SplitRequests::default()
         })
     }
 

@@ -95,7 +95,7 @@ pub fn resolve_all(
         let parts = resolve_parts(
             session,
             records,
-            &split.parts,
+            &split,
             &mut installed,
             first_locks.unwrap_or_default(),
         )
@@ -234,10 +234,11 @@ fn inconsistent(arch: Arch, first: Arch, source: SolveError) -> BuildError {
 fn resolve_parts(
     session: &Session,
     records: &[PackageRecord],
-    wanted: &[(PackageRequest, Vec<String>)],
+    split: &whittle_world::SplitRequests,
     installed: &mut Vec<PackageRecord>,
     locked: BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, Vec<String>>, SolveError> {
+    let wanted = &split.parts;
     let mut parts = BTreeMap::new();
     let whole: BTreeSet<String> = installed.iter().map(|p| p.name.clone()).collect();
     let mut open: Vec<&(PackageRequest, Vec<String>)> = Vec::new();
@@ -256,10 +257,30 @@ fn resolve_parts(
         return Ok(parts);
     }
     let names: BTreeSet<&str> = open.iter().map(|e| e.0.name.as_str()).collect();
+    // Where each package may come from: the first preferred group of
+    // sources that has it.
+    let allowed: BTreeMap<&str, BTreeSet<usize>> = split
+        .sources
+        .iter()
+        .filter(|(name, _)| names.contains(name.as_str()))
+        .filter_map(|(name, groups)| {
+            let group = groups.iter().find(|g| {
+                records
+                    .iter()
+                    .any(|r| r.name == *name && g.contains(&r.repo))
+            })?;
+            Some((name.as_str(), group.iter().copied().collect()))
+        })
+        .collect();
     // The candidates, stripped of their relationships.
     let bare: Vec<PackageRecord> = records
         .iter()
         .filter(|r| names.contains(r.name.as_str()))
+        .filter(|r| {
+            allowed
+                .get(r.name.as_str())
+                .is_none_or(|sources| sources.contains(&r.repo))
+        })
         .map(|r| {
             let mut r = r.clone();
             r.depends.clear();
