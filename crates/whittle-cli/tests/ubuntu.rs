@@ -123,24 +123,9 @@ fn chisel_listing() -> Listing {
 /// The image's one layer, as the same listing (Chisel's spelling:
 /// absolute paths, folders ending in `/`).
 fn image_listing(archive: &Path) -> (Listing, BTreeMap<String, Vec<u8>>) {
-    let mut outer = tar::Archive::new(fs_err::File::open(archive).unwrap());
-    let mut blobs: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    for e in outer.entries().unwrap() {
-        let mut e = e.unwrap();
-        let p = e.path().unwrap().to_string_lossy().into_owned();
-        let mut b = Vec::new();
-        e.read_to_end(&mut b).unwrap();
-        blobs.insert(p, b);
-    }
-    let index: serde_json::Value = serde_json::from_slice(&blobs["index.json"]).unwrap();
-    let blob =
-        |d: &str| blobs[&format!("blobs/sha256/{}", d.trim_start_matches("sha256:"))].clone();
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&blob(index["manifests"][0]["digest"].as_str().unwrap())).unwrap();
     let mut listing = Listing::new();
     let mut files = BTreeMap::new();
-    for layer in manifest["layers"].as_array().unwrap() {
-        let gz = blob(layer["digest"].as_str().unwrap());
+    for gz in layer_blobs(archive) {
         let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(&gz[..]));
         for e in tar.entries().unwrap() {
             let mut e = e.unwrap();

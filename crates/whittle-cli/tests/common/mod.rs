@@ -202,3 +202,28 @@ pub fn skopeo_platform_file(
         content,
     )
 }
+
+/// The gzipped layer blobs of an OCI archive's first image, bottom first.
+pub fn layer_blobs(archive: &Path) -> Vec<Vec<u8>> {
+    use std::io::Read;
+    let mut outer = tar::Archive::new(fs_err::File::open(archive).unwrap());
+    let mut blobs = std::collections::BTreeMap::new();
+    for e in outer.entries().unwrap() {
+        let mut e = e.unwrap();
+        let p = e.path().unwrap().to_string_lossy().into_owned();
+        let mut b = Vec::new();
+        e.read_to_end(&mut b).unwrap();
+        blobs.insert(p, b);
+    }
+    let blob =
+        |d: &str| blobs[&format!("blobs/sha256/{}", d.trim_start_matches("sha256:"))].clone();
+    let index: serde_json::Value = serde_json::from_slice(&blobs["index.json"]).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&blob(index["manifests"][0]["digest"].as_str().unwrap())).unwrap();
+    manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| blob(l["digest"].as_str().unwrap()))
+        .collect()
+}
