@@ -1,0 +1,2 @@
+//! The RPM package world of whittle.
+#![deny(missing_docs)]
