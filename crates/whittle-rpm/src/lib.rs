@@ -1,2 +1,5 @@
 //! The RPM package world of whittle.
 #![deny(missing_docs)]
+
+pub mod header;
+pub mod tags;
