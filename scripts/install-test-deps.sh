@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what whittle's tests use: the real tools that read, run and scan
 # the images (runc, skopeo, umoci, podman, Syft, Trivy, pyspdxtools), GnuPG
-# to cross-check signatures, Debian's archive keyring for the fixture mirror,
+# to cross-check signatures, rpm/rpmbuild/rpmsign and createrepo_c for the
+# RPM repositories tests build, Debian's archive keyring for the fixture mirror,
 # and mmdebstrap for the benchmark. Under CI=true (scripts/test.sh) a test
 # that finds one of these missing fails. apk-tools has no Debian 12 package:
 # the one test that runs it skips (loudly) where it is absent.
@@ -13,6 +14,10 @@ for tool in runc skopeo umoci podman jq gpg gpgv mmdebstrap hyperfine; do
   command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool")
 done
 [ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || need_apt+=(debian-archive-keyring)
+# The RPM tests build their repositories with the real tools and check the
+# images with the host's rpm (rpm carries rpmbuild and rpmsign).
+command -v rpmbuild >/dev/null 2>&1 || need_apt+=(rpm)
+command -v createrepo_c >/dev/null 2>&1 || need_apt+=(createrepo-c)
 # GNU time (not the shell keyword) reports peak RSS for the memory tests.
 [ -x /usr/bin/time ] || need_apt+=(time)
 if [ ${#need_apt[@]} -gt 0 ]; then

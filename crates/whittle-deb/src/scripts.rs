@@ -79,6 +79,7 @@ pub fn fresh_install_scripts(payload: Option<&DebPayload>) -> Vec<ScriptSource> 
                 text: text.clone(),
                 args: args.iter().map(|a| (*a).to_string()).collect(),
                 answers: answers.clone(),
+                unreadable: None,
             });
         }
     }

@@ -217,6 +217,7 @@ pub(crate) fn convert(raw: RawRecipe, cx: &Cx<'_>) -> Result<Partial, RecipeErro
         paths: Vec::new(),
         alternatives: BTreeMap::new(),
         vcs_url: None,
+        rpmdb: None,
         layering: None,
     };
     if let Some(include) = raw.include {
@@ -322,6 +323,7 @@ pub(crate) fn convert(raw: RawRecipe, cx: &Cx<'_>) -> Result<Partial, RecipeErro
         p.alternatives.insert(name, provider);
     }
     p.vcs_url = cx.expand_opt(raw.vcs_url)?.filter(|v| !v.trim().is_empty());
+    p.rpmdb = raw.rpmdb;
     if let Some(layering) = raw.layering {
         p.layering = Some(layering::convert_layering(layering, cx)?);
     }

@@ -74,6 +74,7 @@ pub(crate) struct Partial {
     pub(crate) paths: Vec<PathMutation>,
     pub(crate) alternatives: BTreeMap<String, String>,
     pub(crate) vcs_url: Option<String>,
+    pub(crate) rpmdb: Option<bool>,
     pub(crate) layering: Option<Layering>,
 }
 
@@ -106,6 +107,7 @@ impl Partial {
             work_dir: over.work_dir.or(self.work_dir),
             stop_signal: over.stop_signal.or(self.stop_signal),
             vcs_url: over.vcs_url.or(self.vcs_url),
+            rpmdb: over.rpmdb.or(self.rpmdb),
             layering: over.layering.or(self.layering),
             archs: if over.archs.is_empty() {
                 self.archs

@@ -75,6 +75,10 @@ pub struct BuildPlan {
     /// `org.opencontainers.image.revision` annotations; see
     /// [`BuildPlan::vcs_source_revision`].
     pub vcs_url: Option<String>,
+    /// `rpmdb:` (RPM world): `false` writes Azure Linux's distroless
+    /// `container-manifest-2` instead of `/var/lib/rpm/rpmdb.sqlite`;
+    /// `None` means the world's default (the database).
+    pub rpmdb: Option<bool>,
     /// apko's `layering: {strategy: origin, budget: N}`; `None` means one
     /// layer.
     pub layering: Option<Layering>,

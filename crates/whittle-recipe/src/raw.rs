@@ -26,6 +26,7 @@ pub(crate) struct RawRecipe {
     pub paths: Option<Vec<RawPath>>,
     pub alternatives: Option<BTreeMap<String, String>>,
     pub vcs_url: Option<String>,
+    pub rpmdb: Option<bool>,
     pub layering: Option<RawLayering>,
     pub format: Option<String>,
 }

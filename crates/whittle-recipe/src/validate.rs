@@ -79,6 +79,7 @@ pub(crate) fn finish(p: Partial, file: &Path) -> Result<BuildPlan, RecipeError> 
         paths: p.paths,
         alternatives: p.alternatives,
         vcs_url: p.vcs_url,
+        rpmdb: p.rpmdb,
         layering: p.layering,
         ignore_signatures: false,
     })

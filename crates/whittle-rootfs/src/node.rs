@@ -1,5 +1,7 @@
 //! One entry of the tree: its kind, permissions, owner and time.
 
+use std::collections::BTreeMap;
+
 use crate::content::Content;
 
 /// What an entry is.
@@ -51,6 +53,9 @@ pub struct Node {
     pub gid: u32,
     /// Modification time, seconds since the epoch.
     pub mtime: i64,
+    /// Extended attributes by name (`security.capability` holds a file's
+    /// capabilities), written to layers as `SCHILY.xattr.*` PAX records.
+    pub xattrs: BTreeMap<String, Vec<u8>>,
 }
 
 impl Node {
@@ -77,6 +82,7 @@ impl Node {
             uid: 0,
             gid: 0,
             mtime: 0,
+            xattrs: BTreeMap::new(),
         }
     }
 
@@ -92,6 +98,13 @@ impl Node {
     #[must_use]
     pub fn at(mut self, mtime: i64) -> Node {
         self.mtime = mtime;
+        self
+    }
+
+    /// Set an extended attribute.
+    #[must_use]
+    pub fn xattr(mut self, name: impl Into<String>, value: Vec<u8>) -> Node {
+        self.xattrs.insert(name.into(), value);
         self
     }
 

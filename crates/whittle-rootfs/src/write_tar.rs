@@ -2,7 +2,9 @@
 //!
 //! Entries are written in key order with GNU headers (long names through
 //! GNU long-name records), numeric owners only, no user or group names, and
-//! each node's own mode and time. Identical trees give identical bytes.
+//! each node's own mode and time; extended attributes (file capabilities)
+//! go in a PAX header before their entry as `SCHILY.xattr.NAME`, as GNU
+//! tar and containerd read them. Identical trees give identical bytes.
 //! Hard links always point at an entry written before them: of a group of
 //! linked paths the one that sorts first carries the content.
 
@@ -107,6 +109,14 @@ fn base_header(node: &Node, kind: EntryType) -> Header {
 }
 
 fn write_entry<W: Write>(builder: &mut tar::Builder<W>, key: &str, node: &Node) -> io::Result<()> {
+    if !node.xattrs.is_empty() {
+        let records: Vec<(String, &[u8])> = node
+            .xattrs
+            .iter()
+            .map(|(name, value)| (format!("SCHILY.xattr.{name}"), value.as_slice()))
+            .collect();
+        builder.append_pax_extensions(records.iter().map(|(k, v)| (k.as_str(), *v)))?;
+    }
     match &node.kind {
         NodeKind::Dir => {
             let mut header = base_header(node, EntryType::Directory);
@@ -135,5 +145,53 @@ fn write_entry<W: Write>(builder: &mut tar::Builder<W>, key: &str, node: &Node) 
             let mut header = base_header(node, EntryType::Fifo);
             builder.append_data(&mut header, key, io::empty())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xattrs_travel_as_schily_pax_records() {
+        let caps = vec![0, 0, 0, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        let mut fs = RootFs::new();
+        fs.insert("usr", Node::dir(0o755)).unwrap();
+        fs.insert(
+            "usr/ping",
+            Node::file(b"elf".to_vec(), 0o755).xattr("security.capability", caps.clone()),
+        )
+        .unwrap();
+        fs.insert("usr/plain", Node::file(b"x".to_vec(), 0o644))
+            .unwrap();
+        let bytes = fs.write_tar(Vec::new()).unwrap();
+        let mut archive = tar::Archive::new(&bytes[..]);
+        let mut seen = Vec::new();
+        for entry in archive.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            let path = entry.path().unwrap().to_string_lossy().into_owned();
+            let records: Vec<(String, Vec<u8>)> = entry
+                .pax_extensions()
+                .unwrap()
+                .into_iter()
+                .flatten()
+                .map(|r| {
+                    let r = r.unwrap();
+                    (r.key().unwrap().to_string(), r.value_bytes().to_vec())
+                })
+                .collect();
+            seen.push((path, records));
+        }
+        assert_eq!(
+            seen,
+            vec![
+                ("usr/".to_string(), vec![]),
+                (
+                    "usr/ping".to_string(),
+                    vec![("SCHILY.xattr.security.capability".to_string(), caps)]
+                ),
+                ("usr/plain".to_string(), vec![]),
+            ]
+        );
     }
 }

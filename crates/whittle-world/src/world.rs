@@ -67,6 +67,10 @@ pub struct ScriptSource {
     /// Answers to the questions it asks (Debian: each debconf template's
     /// default, which is what a non-interactive install gets), by question.
     pub answers: Vec<(String, String)>,
+    /// Why the script cannot be read as a shell script (an RPM scriptlet in
+    /// Lua or another interpreter): it is then reported as one action not
+    /// emulated, with this reason.
+    pub unreadable: Option<String>,
 }
 
 /// How a world wants script effects applied.

@@ -125,6 +125,18 @@ pub fn apply_script_effects(
                 });
                 continue;
             }
+            if let Some(why) = &script.unreadable {
+                reports.push(ScriptReport {
+                    package: name.to_string(),
+                    script: script.name.clone(),
+                    actions: vec![Action {
+                        line: 0,
+                        command: format!("{} (the whole script)", script.name),
+                        class: Class::NotEmulated { why: why.clone() },
+                    }],
+                });
+                continue;
+            }
             let args: Vec<&str> = script.args.iter().map(String::as_str).collect();
             let report = read_script(
                 &Script {

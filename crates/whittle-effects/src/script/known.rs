@@ -229,7 +229,8 @@ pub(crate) fn classify(interp: &Interp<'_>, argv: &[String]) -> Outcome {
     let name = argv[0].rsplit('/').next().unwrap_or(&argv[0]);
     let args = &argv[1..];
     match name {
-        "update-alternatives" => return alternatives(args),
+        // RPM's `alternatives` (chkconfig) takes update-alternatives' syntax.
+        "update-alternatives" | "alternatives" => return alternatives(args),
         "dpkg-statoverride" => return statoverride(args),
         "ucf" => return ucf(interp, args),
         "adduser" | "addgroup" | "useradd" | "groupadd" | "usermod" | "gpasswd" => {
