@@ -1,5 +1,19 @@
 //! The RPM package world of whittle.
+//!
+//! Repository metadata (`repomd.xml`, `primary.xml`, `filelists.xml`) is
+//! read by a small hand-written streaming reader over quick-xml rather
+//! than a repodata crate: the most complete one, `rpmrepo_metadata`, is
+//! MPL-2.0 and brings its own quick-xml release and decompression stack,
+//! while whittle needs only the fields the resolver uses, with bounded
+//! memory on hostile input.
 #![deny(missing_docs)]
 
+pub mod filelists;
 pub mod header;
+pub mod index_error;
+pub mod primary;
+mod repodata_xml;
+pub mod repomd;
+pub mod rich;
 pub mod tags;
+pub mod version;
