@@ -298,6 +298,15 @@ impl Header {
     /// The strings of `tag` (STRING, STRING_ARRAY or I18NSTRING; for
     /// I18NSTRING every locale's value), lossily decoded.
     pub fn strings(&self, tag: u32) -> Vec<String> {
+        self.raw_strings(tag)
+            .into_iter()
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .collect()
+    }
+
+    /// The strings of `tag` as stored, without decoding (file names need
+    /// not be UTF-8).
+    pub fn raw_strings(&self, tag: u32) -> Vec<&[u8]> {
         let Some((i, e)) = self.find(tag) else {
             return Vec::new();
         };
@@ -307,11 +316,7 @@ impl Header {
         let Some(bytes) = self.value_bytes(i) else {
             return Vec::new();
         };
-        bytes
-            .split(|b| *b == 0)
-            .take(e.count as usize)
-            .map(|s| String::from_utf8_lossy(s).into_owned())
-            .collect()
+        bytes.split(|b| *b == 0).take(e.count as usize).collect()
     }
 
     /// The (first) string of `tag`.

@@ -8,12 +8,16 @@
 //! memory on hostile input.
 #![deny(missing_docs)]
 
+pub mod caps;
+pub mod cpio;
 pub mod filelists;
 pub mod header;
 pub mod index_error;
 pub mod primary;
-mod repodata_xml;
 pub mod repomd;
+mod repodata_xml;
 pub mod rich;
 pub mod tags;
+pub mod unpack;
+pub mod verify;
 pub mod version;
