@@ -314,6 +314,21 @@ impl Header {
             .collect()
     }
 
+    /// The strings of `tag` (STRING, STRING_ARRAY or I18NSTRING) as raw
+    /// bytes without their NULs: what rpm compares and indexes, whatever
+    /// their encoding.
+    pub fn raw_strings(&self, tag: u32) -> Vec<&[u8]> {
+        let Some((i, e)) = self.find(tag) else {
+            return Vec::new();
+        };
+        if !matches!(e.kind, kind::STRING | kind::STRING_ARRAY | kind::I18NSTRING) {
+            return Vec::new();
+        }
+        self.value_bytes(i)
+            .map(|bytes| bytes.split(|b| *b == 0).take(e.count as usize).collect())
+            .unwrap_or_default()
+    }
+
     /// The (first) string of `tag`.
     pub fn string(&self, tag: u32) -> Option<String> {
         self.strings(tag).into_iter().next()

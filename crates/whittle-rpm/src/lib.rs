@@ -2,4 +2,6 @@
 #![deny(missing_docs)]
 
 pub mod header;
+pub mod manifest;
+pub mod rpmdb;
 pub mod tags;
