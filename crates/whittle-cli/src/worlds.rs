@@ -10,4 +10,5 @@ pub fn worlds(common: &CommonArgs) -> Worlds {
     Worlds::new()
         .with(whittle_deb::DebKind::new().ignoring_valid_until(common.ignore_valid_until))
         .with(whittle_apk::ApkKind)
+        .with(whittle_rpm::world::RpmKind)
 }

@@ -10,11 +10,14 @@
 
 pub mod caps;
 pub mod cpio;
+pub mod entry;
 pub mod filelists;
+pub mod finish;
 pub mod header;
 pub mod index_error;
 pub mod manifest;
 pub mod primary;
+mod repo;
 pub mod repomd;
 mod repodata_xml;
 pub mod rich;
@@ -23,3 +26,4 @@ pub mod tags;
 pub mod unpack;
 pub mod verify;
 pub mod version;
+pub mod world;
