@@ -6,7 +6,7 @@ use std::io::Read;
 use crate::apk::ApkSpec;
 
 /// The Debian package the binary comes from, relative to the fixtures folder.
-const DEB: &str =
+pub(crate) const DEB: &str =
     "debian-bookworm-mirror/debian/pool/main/b/busybox/busybox-static_1.35.0-4+deb12u1+b1_amd64.deb";
 
 /// Applet paths listed in `etc/busybox-paths.d/busybox` (absolute, one a
@@ -33,7 +33,7 @@ pub fn busybox_static_apk_spec(arch: &str) -> Option<ApkSpec> {
 }
 
 /// Read `path` (without `./`) from a `.deb`'s `data.tar.xz`.
-fn extract_from_deb(deb: &std::path::Path, path: &str) -> Vec<u8> {
+pub(crate) fn extract_from_deb(deb: &std::path::Path, path: &str) -> Vec<u8> {
     let mut ar = ar::Archive::new(fs_err::File::open(deb).unwrap());
     while let Some(entry) = ar.next_entry() {
         let mut entry = entry.unwrap();
