@@ -1,0 +1,269 @@
+//! The RPM world end to end: repositories made at test time with the real
+//! tools (rpmbuild, rpmsign, createrepo_c, gpg with a throw-away key),
+//! served on 127.0.0.1, built into images that run under runc as a
+//! non-root user, read back by the host's `rpm` and by Syft and Trivy.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{
+    layer_blobs, run, runc_run, scanners, sha256_file, stderr, stdout, umoci_unpack,
+    validate_spdx, whittle,
+};
+use whittle_test::{
+    azurelinux_release_rpm_spec, busybox_static_rpm_spec, distroless_packages_rpm_specs,
+    filesystem_rpm_spec, tzdata_rpm_spec, RpmKey, RpmRepo, RpmSpec,
+};
+use whittle_test_env::host::{require_tool, skip};
+
+/// The tools every test here builds its repository with.
+fn tools() -> bool {
+    ["rpmbuild", "rpmsign", "createrepo_c", "gpg"]
+        .iter()
+        .all(|t| require_tool(t))
+}
+
+const HELLO: &[u8] = b"#!/bin/sh\necho hello from an rpm\n";
+
+/// An Azure Linux-like repository: filesystem, release, tzdata, the
+/// distroless meta packages, a static busybox, and `hello` (a shell
+/// script) whose `%pre` creates its service account, with a capability,
+/// a hard-link pair and a `%ghost`.
+fn distroless_repo(key: &RpmKey) -> Option<RpmRepo> {
+    let busybox = busybox_static_rpm_spec("x86_64")?;
+    let mut repo = RpmRepo::new();
+    repo.signed_by(key).sign_repomd();
+    repo.add(filesystem_rpm_spec())
+        .add(azurelinux_release_rpm_spec())
+        .add(tzdata_rpm_spec())
+        .add(busybox);
+    for spec in distroless_packages_rpm_specs() {
+        repo.add(spec);
+    }
+    repo.add(
+        RpmSpec::new("hello", "1.0", "1.azl3", "x86_64")
+            .license("MIT and Apache-2.0")
+            .vendor("Whittle Tests")
+            .requires("/bin/sh")
+            .requires("distroless-packages-minimal")
+            .requires_pre("shadow-utils")
+            .file("/usr/bin/hello", HELLO, 0o755)
+            .file_owned("/var/lib/hello/state", b"ok\n", 0o640, "hello", "hello")
+            .caps("/usr/bin/hello", "cap_net_bind_service=ep")
+            .hardlinks(&["/usr/share/hello/a", "/usr/share/hello/b"], b"same\n", 0o644)
+            .ghost("/var/log/hello.log", 0o644)
+            .script(
+                "pre",
+                "getent group hello >/dev/null || groupadd -r hello\n\
+                 getent passwd hello >/dev/null || useradd -r -g hello -d /var/lib/hello -s /sbin/nologin hello\n\
+                 exit 0\n",
+            ),
+    );
+    repo.add(
+        RpmSpec::new("hello", "0.9", "1.azl3", "x86_64")
+            .requires("/bin/sh")
+            .file("/usr/bin/hello", b"#!/bin/sh\necho old hello\n", 0o755),
+    );
+    // What `Requires(pre)` names, so the closure resolves as dnf's would.
+    repo.add(
+        RpmSpec::new("shadow-utils", "4.14", "1.azl3", "x86_64")
+            .file("/usr/sbin/useradd", b"#!/bin/sh\nexit 0\n", 0o755),
+    );
+    repo.publish();
+    Some(repo)
+}
+
+fn recipe(dir: &Path, repo: &RpmRepo, key: &Path, packages: &str, extra: &str) -> PathBuf {
+    let text = format!(
+        "contents:\n  repositories:\n    - type: rpm\n      url: {}\n      gpgkey: {}\n      repo_gpgcheck: true\n  packages: [{packages}]\n\
+         accounts:\n  groups: [{{groupname: nonroot, gid: 65532}}]\n  users: [{{username: nonroot, uid: 65532, gid: 65532}}]\n  run-as: nonroot\n\
+         entrypoint: {{command: /usr/bin/hello}}\narchs: [x86_64]\n{extra}",
+        repo.url(),
+        key.display()
+    );
+    let p = dir.join("whittle.yaml");
+    fs_err::write(&p, text).unwrap();
+    p
+}
+
+fn build(recipe: &Path, tag: &str, out: &Path, cache: &Path) -> String {
+    stderr(&run(
+        whittle()
+            .arg("build")
+            .arg(recipe)
+            .arg(tag)
+            .arg(out)
+            .arg("--cache-dir")
+            .arg(cache),
+        true,
+    ))
+}
+
+/// `rpm -qa` of an unpacked image's own database, as `name version` lines
+/// (`show-packages`' form: epoch only when set), sorted.
+fn rpm_qa(rootfs: &Path) -> String {
+    let out = run(
+        Command::new("rpm")
+            .arg("--dbpath")
+            .arg(rootfs.join("var/lib/rpm"))
+            .args(["-qa", "--qf", "%{NAME} %|EPOCH?{%{EPOCH}:}|%{VERSION}-%{RELEASE}\\n"]),
+        true,
+    );
+    let mut lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    lines.sort();
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+#[test]
+fn an_azure_linux_style_image_runs_as_nonroot_and_rpm_and_scanners_agree() {
+    if !tools() {
+        return;
+    }
+    let key = RpmKey::rsa();
+    let Some(repo) = distroless_repo(&key) else {
+        skip("busybox is only repacked for x86_64; the RPM image check did NOT run");
+        return;
+    };
+    let _srv = repo.serve();
+    let dir = tempfile::tempdir().unwrap();
+    let key_path = dir.path().join("RPM-GPG-KEY-test");
+    key.write_public_key(&key_path);
+    let r = recipe(
+        dir.path(),
+        &repo,
+        &key_path,
+        "distroless-packages-base, busybox, hello",
+        "",
+    );
+    let cache = dir.path().join("cache");
+    let shown = stdout(&run(
+        whittle()
+            .arg("show-packages")
+            .arg(&r)
+            .arg("--cache-dir")
+            .arg(&cache),
+        true,
+    ));
+    assert!(shown.contains("hello 1.0-1.azl3\n"), "{shown}");
+    assert!(!shown.contains("hello 0.9"), "highest EVR wins: {shown}");
+    for name in [
+        "azurelinux-release",
+        "busybox",
+        "distroless-packages-base",
+        "distroless-packages-minimal",
+        "filesystem",
+        "shadow-utils",
+        "tzdata",
+    ] {
+        assert!(
+            shown.lines().any(|l| l.split(' ').next() == Some(name)),
+            "{name} missing from {shown}"
+        );
+    }
+    let archive = dir.path().join("img.tar");
+    let tag = "test.invalid/rpm-hello:1";
+    let log = build(&r, tag, &archive, &cache);
+    assert!(
+        !log.contains("not emulated"),
+        "hello's %pre is fully emulated: {log}"
+    );
+
+    // Reproducible: a second build from the warm cache gives the same bytes.
+    let again = dir.path().join("again.tar");
+    build(&r, tag, &again, &cache);
+    assert_eq!(sha256_file(&archive), sha256_file(&again), "two builds differ");
+
+    // The capability is in the layer as the xattr containerd applies.
+    let layers = layer_blobs(&archive);
+    let caps_seen = layers.iter().any(|blob| {
+        let mut a = tar::Archive::new(flate2::read::GzDecoder::new(&blob[..]));
+        a.entries().unwrap().any(|e| {
+            let mut e = e.unwrap();
+            let path = e.path().unwrap().to_string_lossy().into_owned();
+            path == "usr/bin/hello"
+                && e.pax_extensions().unwrap().is_some_and(|mut x| {
+                    x.any(|r| {
+                        let r = r.unwrap();
+                        // vfs_cap_data revision 2 with the effective bit.
+                        r.key().unwrap() == "SCHILY.xattr.security.capability"
+                            && r.value_bytes().starts_with(&[1, 0, 0, 2])
+                    })
+                })
+        })
+    });
+    assert!(caps_seen, "no security.capability xattr on usr/bin/hello");
+
+    if !(require_tool("umoci") && require_tool("runc") && require_tool("rpm")) {
+        return;
+    }
+    let bundle = umoci_unpack(&archive, tag, &dir.path().join("run"));
+    let rootfs = bundle.join("rootfs");
+    assert_eq!(rpm_qa(&rootfs), shown, "rpm -qa of the image's rpmdb");
+    let owner = stdout(&run(
+        Command::new("rpm")
+            .arg("--dbpath")
+            .arg(rootfs.join("var/lib/rpm"))
+            .args(["-qf", "/usr/bin/hello"]),
+        true,
+    ));
+    assert_eq!(owner, "hello-1.0-1.azl3.x86_64\n");
+    assert!(
+        !rootfs.join("var/lib/rpmmanifest/container-manifest-2").exists(),
+        "never both an rpmdb and manifest-2: scanners would list every package twice"
+    );
+    let manifest1 =
+        fs_err::read_to_string(rootfs.join("var/lib/rpmmanifest/container-manifest-1")).unwrap();
+    assert!(manifest1.contains("hello-1.0-1.azl3.x86_64\n"), "{manifest1}");
+    assert!(!rootfs.join("var/log/hello.log").exists(), "%ghost files are not created");
+    let a = fs_err::metadata(rootfs.join("usr/share/hello/a")).unwrap();
+    assert_eq!(
+        fs_err::read(rootfs.join("usr/share/hello/b")).unwrap(),
+        b"same\n"
+    );
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::nlink(&a),
+        2,
+        "the hard-link pair stays one inode"
+    );
+    // hello's %pre made its account; the file it owns is its own.
+    let passwd = fs_err::read_to_string(rootfs.join("etc/passwd")).unwrap();
+    let hello_line = passwd
+        .lines()
+        .find(|l| l.starts_with("hello:"))
+        .unwrap_or_else(|| panic!("no hello user in {passwd}"));
+    let uid: u32 = hello_line.split(':').nth(2).unwrap().parse().unwrap();
+    let state = fs_err::metadata(rootfs.join("var/lib/hello/state")).unwrap();
+    assert_eq!(std::os::unix::fs::MetadataExt::uid(&state), uid);
+    assert!(passwd.contains("nonroot:x:65532:65532:"), "{passwd}");
+
+    let out = runc_run(
+        &bundle,
+        &["/bin/sh", "-c", "/usr/bin/hello; id -u"],
+        "whittle-rpm-hello",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "hello from an rpm\n65532\n");
+
+    if let Some(((syft_distro, syft), (trivy_distro, trivy))) =
+        scanners(&archive, &dir.path().join("scan"))
+    {
+        assert_eq!(syft_distro.trim(), "distro: azurelinux 3.0");
+        assert_eq!(trivy_distro.trim(), "distro: azurelinux 3.0");
+        assert_eq!(syft, shown, "Syft disagrees with show-packages");
+        assert_eq!(trivy, shown, "Trivy disagrees with show-packages");
+    }
+    let sbom_path = dir.path().join("img.sbom-amd64.spdx.json");
+    validate_spdx(&sbom_path);
+    let sbom = fs_err::read_to_string(&sbom_path).unwrap();
+    assert!(
+        sbom.contains("pkg:rpm/azurelinux/hello@1.0-1.azl3?arch=x86_64&distro=azurelinux-3.0"),
+        "purl missing"
+    );
+    assert!(
+        sbom.contains("\"licenseDeclared\": \"MIT AND Apache-2.0\""),
+        "the RPM License tag, as SPDX"
+    );
+}
