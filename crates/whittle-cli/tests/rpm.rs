@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{
-    layer_blobs, run, runc_run, scanners, sha256_file, stderr, stdout, umoci_unpack,
-    validate_spdx, whittle,
+    layer_blobs, run, runc_run, scanners, sha256_file, stderr, stdout, umoci_unpack, validate_spdx,
+    whittle,
 };
 use whittle_test::{
     azurelinux_release_rpm_spec, busybox_static_rpm_spec, distroless_packages_rpm_specs,
@@ -69,8 +69,11 @@ fn distroless_repo(key: &RpmKey) -> Option<RpmRepo> {
     );
     // What `Requires(pre)` names, so the closure resolves as dnf's would.
     repo.add(
-        RpmSpec::new("shadow-utils", "4.14", "1.azl3", "x86_64")
-            .file("/usr/sbin/useradd", b"#!/bin/sh\nexit 0\n", 0o755),
+        RpmSpec::new("shadow-utils", "4.14", "1.azl3", "x86_64").file(
+            "/usr/sbin/useradd",
+            b"#!/bin/sh\nexit 0\n",
+            0o755,
+        ),
     );
     repo.publish();
     Some(repo)
@@ -109,7 +112,11 @@ fn rpm_qa(rootfs: &Path) -> String {
         Command::new("rpm")
             .arg("--dbpath")
             .arg(rootfs.join("var/lib/rpm"))
-            .args(["-qa", "--qf", "%{NAME} %|EPOCH?{%{EPOCH}:}|%{VERSION}-%{RELEASE}\\n"]),
+            .args([
+                "-qa",
+                "--qf",
+                "%{NAME} %|EPOCH?{%{EPOCH}:}|%{VERSION}-%{RELEASE}\\n",
+            ]),
         true,
     );
     let mut lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
@@ -174,7 +181,11 @@ fn an_azure_linux_style_image_runs_as_nonroot_and_rpm_and_scanners_agree() {
     // Reproducible: a second build from the warm cache gives the same bytes.
     let again = dir.path().join("again.tar");
     build(&r, tag, &again, &cache);
-    assert_eq!(sha256_file(&archive), sha256_file(&again), "two builds differ");
+    assert_eq!(
+        sha256_file(&archive),
+        sha256_file(&again),
+        "two builds differ"
+    );
 
     // The capability is in the layer as the xattr containerd applies.
     let layers = layer_blobs(&archive);
@@ -211,13 +222,21 @@ fn an_azure_linux_style_image_runs_as_nonroot_and_rpm_and_scanners_agree() {
     ));
     assert_eq!(owner, "hello-1.0-1.azl3.x86_64\n");
     assert!(
-        !rootfs.join("var/lib/rpmmanifest/container-manifest-2").exists(),
+        !rootfs
+            .join("var/lib/rpmmanifest/container-manifest-2")
+            .exists(),
         "never both an rpmdb and manifest-2: scanners would list every package twice"
     );
     let manifest1 =
         fs_err::read_to_string(rootfs.join("var/lib/rpmmanifest/container-manifest-1")).unwrap();
-    assert!(manifest1.contains("hello-1.0-1.azl3.x86_64\n"), "{manifest1}");
-    assert!(!rootfs.join("var/log/hello.log").exists(), "%ghost files are not created");
+    assert!(
+        manifest1.contains("hello-1.0-1.azl3.x86_64\n"),
+        "{manifest1}"
+    );
+    assert!(
+        !rootfs.join("var/log/hello.log").exists(),
+        "%ghost files are not created"
+    );
     let a = fs_err::metadata(rootfs.join("usr/share/hello/a")).unwrap();
     assert_eq!(
         fs_err::read(rootfs.join("usr/share/hello/b")).unwrap(),
@@ -265,5 +284,334 @@ fn an_azure_linux_style_image_runs_as_nonroot_and_rpm_and_scanners_agree() {
     assert!(
         sbom.contains("\"licenseDeclared\": \"MIT AND Apache-2.0\""),
         "the RPM License tag, as SPDX"
+    );
+}
+
+/// A small signed repository: filesystem, release, busybox (x86_64 only
+/// unless `arches` names more), `tool` in two versions (one with an
+/// epoch), and `data-user`, whose requirement on a data file only
+/// filelists.xml answers.
+fn small_repo(key: &RpmKey, arches: &[&str]) -> RpmRepo {
+    let mut repo = if arches.len() > 1 {
+        RpmRepo::new_per_arch(arches)
+    } else {
+        RpmRepo::new()
+    };
+    repo.signed_by(key);
+    repo.add(filesystem_rpm_spec())
+        .add(azurelinux_release_rpm_spec());
+    for arch in arches {
+        repo.add(RpmSpec::new("tool", "2.0", "1.azl3", arch).epoch(1).file(
+            "/usr/bin/tool",
+            format!("tool 2 for {arch}\n").as_bytes(),
+            0o755,
+        ))
+        .add(RpmSpec::new("tool", "3.0", "1.azl3", arch).file(
+            "/usr/bin/tool",
+            b"tool 3 (epoch 0: older than 1:2.0)\n",
+            0o755,
+        ));
+    }
+    repo.add(RpmSpec::new("data-files", "1.0", "1.azl3", "noarch").file(
+        "/usr/share/data-files/table.txt",
+        b"42\n",
+        0o644,
+    ))
+    .add(
+        RpmSpec::new("data-user", "1.0", "1.azl3", "noarch")
+            .requires("/usr/share/data-files/table.txt")
+            .file("/usr/share/data-user/README", b"uses the table\n", 0o644)
+            .script_lua("post", "print('hello from lua')"),
+    );
+    repo.publish();
+    repo
+}
+
+fn small_recipe(dir: &Path, url: &str, key: &Path, packages: &str, extra: &str) -> PathBuf {
+    let text = format!(
+        "contents:\n  repositories:\n    - type: rpm\n      url: {url}\n      gpgkey: {}\n  packages: [{packages}]\n{extra}",
+        key.display()
+    );
+    let name: String = packages
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let p = dir.join(format!("{name}.yaml"));
+    fs_err::write(&p, text).unwrap();
+    p
+}
+
+fn show(recipe: &Path, cache: &Path, ok: bool) -> std::process::Output {
+    run(
+        whittle()
+            .arg("show-packages")
+            .arg(recipe)
+            .arg("--cache-dir")
+            .arg(cache),
+        ok,
+    )
+}
+
+#[test]
+fn epochs_pins_file_requires_from_filelists_and_lua_scriptlets() {
+    if !tools() {
+        return;
+    }
+    let key = RpmKey::ed25519();
+    let repo = small_repo(&key, &["x86_64"]);
+    let dir = tempfile::tempdir().unwrap();
+    let key_path = dir.path().join("key.asc");
+    key.write_public_key(&key_path);
+    let cache = dir.path().join("c");
+    // The epoch decides: 1:2.0 is newer than 3.0.
+    let r = small_recipe(
+        dir.path(),
+        &repo.url(),
+        &key_path,
+        "filesystem, tool, data-user",
+        "archs: [x86_64]\n",
+    );
+    let shown = stdout(&show(&r, &cache, true));
+    assert!(shown.contains("tool 1:2.0-1.azl3\n"), "{shown}");
+    // The data file is not in primary.xml (not /etc, not a bin dir): only
+    // filelists.xml answers it, and it is read for that.
+    assert!(shown.contains("data-files 1.0-1.azl3\n"), "{shown}");
+    // With the rpmdb (the default) scanners see the epoch too.
+    let archive = dir.path().join("epoch.tar");
+    build(&r, "test.invalid/epoch:1", &archive, &cache);
+    if let Some(((_, syft), (_, trivy))) = scanners(&archive, &dir.path().join("scan")) {
+        assert_eq!(syft, shown, "Syft reads the rpmdb");
+        assert_eq!(trivy, shown, "Trivy reads the rpmdb");
+    }
+    // A pin picks the lower EVR; a pin nothing matches is an error naming it.
+    let pinned = small_recipe(
+        dir.path(),
+        &repo.url(),
+        &key_path,
+        "filesystem, tool=3.0-1.azl3",
+        "archs: [x86_64]\n",
+    );
+    assert!(stdout(&show(&pinned, &cache, true)).contains("tool 3.0-1.azl3\n"));
+    let bad_pin = small_recipe(
+        dir.path(),
+        &repo.url(),
+        &key_path,
+        "tool=9.9",
+        "archs: [x86_64]\n",
+    );
+    let err = stderr(&show(&bad_pin, &cache, false));
+    assert!(err.contains("tool"), "{err}");
+
+    // The Lua %post is reported, not run or misread as shell.
+    let out = run(
+        whittle()
+            .arg("show-scripts")
+            .arg(&r)
+            .arg("--cache-dir")
+            .arg(&cache),
+        true,
+    );
+    let scripts = stdout(&out);
+    assert!(
+        scripts.contains("data-user %post") && scripts.contains("Lua"),
+        "{scripts}"
+    );
+}
+
+#[test]
+fn rpmdb_false_writes_manifest_2_instead_and_scanners_read_it_once() {
+    if !tools() {
+        return;
+    }
+    let key = RpmKey::rsa();
+    let repo = small_repo(&key, &["x86_64"]);
+    let dir = tempfile::tempdir().unwrap();
+    let key_path = dir.path().join("key.asc");
+    key.write_public_key(&key_path);
+    let r = small_recipe(
+        dir.path(),
+        &repo.url(),
+        &key_path,
+        "filesystem, azurelinux-release, tool",
+        "archs: [x86_64]\nrpmdb: false\n",
+    );
+    let cache = dir.path().join("c");
+    let shown = stdout(&show(&r, &cache, true));
+    let archive = dir.path().join("img.tar");
+    build(&r, "test.invalid/manifest:1", &archive, &cache);
+    let mut files = std::collections::BTreeMap::new();
+    for blob in layer_blobs(&archive) {
+        let mut a = tar::Archive::new(flate2::read::GzDecoder::new(&blob[..]));
+        for e in a.entries().unwrap() {
+            let mut e = e.unwrap();
+            let path = e.path().unwrap().to_string_lossy().into_owned();
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut e, &mut text).ok();
+            files.insert(path, text);
+        }
+    }
+    assert!(
+        !files.keys().any(|p| p.starts_with("var/lib/rpm/")),
+        "no rpmdb with rpmdb: false"
+    );
+    let m2 = &files["var/lib/rpmmanifest/container-manifest-2"];
+    assert!(m2.ends_with('\n') && !m2.contains("\n\n"), "{m2:?}");
+    for line in m2.lines() {
+        assert_eq!(line.split('\t').count(), 10, "{line}");
+    }
+    let tool = m2.lines().find(|l| l.starts_with("tool\t")).unwrap();
+    let fields: Vec<&str> = tool.split('\t').collect();
+    assert_eq!(fields[1], "2.0-1.azl3");
+    assert_eq!(fields[5], "(none)", "field 6 as the toolkit writes it");
+    assert_eq!(fields[8], "1", "EPOCHNUM");
+    assert_eq!(fields[9], "tool-2.0-1.azl3.src.rpm");
+    let m1 = &files["var/lib/rpmmanifest/container-manifest-1"];
+    assert!(m1.contains("tool-2.0-1.azl3.x86_64\n"), "{m1}");
+    if let Some(((syft_distro, syft), (trivy_distro, trivy))) =
+        scanners(&archive, &dir.path().join("scan"))
+    {
+        assert_eq!(syft_distro.trim(), "distro: azurelinux 3.0");
+        assert_eq!(trivy_distro.trim(), "distro: azurelinux 3.0");
+        // Neither Syft 1.18 nor Trivy 0.59 can read an epoch from a
+        // manifest (see whittle_rpm::manifest): both list the package
+        // once, without it, and agree.
+        let without_epochs = shown.replace(" 1:", " ");
+        assert_eq!(trivy, without_epochs, "Trivy reads manifest-2");
+        assert_eq!(syft, without_epochs, "Syft reads manifest-2");
+    }
+}
+
+#[test]
+fn one_recipe_builds_x86_64_and_aarch64_from_basearch_repositories() {
+    if !tools() {
+        return;
+    }
+    let key = RpmKey::ed25519();
+    let repo = small_repo(&key, &["x86_64", "aarch64"]);
+    let dir = tempfile::tempdir().unwrap();
+    let key_path = dir.path().join("key.asc");
+    key.write_public_key(&key_path);
+    let r = small_recipe(
+        dir.path(),
+        &repo.baseurl(),
+        &key_path,
+        "filesystem, tool",
+        "archs: [x86_64, aarch64]\n",
+    );
+    assert!(repo.baseurl().ends_with("$basearch"));
+    let archive = dir.path().join("multi.tar");
+    build(&r, "test.invalid/multi:1", &archive, &dir.path().join("c"));
+    if !require_tool("skopeo") {
+        return;
+    }
+    for (platform, arch) in [("amd64", "x86_64"), ("arm64", "aarch64")] {
+        let (config_arch, content) =
+            common::skopeo_platform_file(&archive, platform, "usr/bin/tool", dir.path());
+        assert_eq!(config_arch, platform);
+        assert_eq!(content, Some(format!("tool 2 for {arch}\n")));
+    }
+}
+
+#[test]
+fn what_is_not_trusted_is_refused_with_the_reason() {
+    if !tools() {
+        return;
+    }
+    let key = RpmKey::rsa();
+    let other = RpmKey::rsa();
+    let dir = tempfile::tempdir().unwrap();
+    let other_path = dir.path().join("other.asc");
+    other.write_public_key(&other_path);
+    let key_path = dir.path().join("key.asc");
+    key.write_public_key(&key_path);
+
+    // Packages signed by a key the recipe does not trust.
+    let repo = small_repo(&key, &["x86_64"]);
+    let r = small_recipe(
+        dir.path(),
+        &repo.url(),
+        &other_path,
+        "tool",
+        "archs: [x86_64]\n",
+    );
+    let out = run(
+        whittle()
+            .arg("build")
+            .arg(&r)
+            .arg("t.invalid/x:1")
+            .arg(dir.path().join("x.tar"))
+            .arg("--cache-dir")
+            .arg(dir.path().join("c1")),
+        false,
+    );
+    let err = stderr(&out);
+    assert!(err.contains("gpgkey"), "names the key setting: {err}");
+    assert!(!dir.path().join("x.tar").exists(), "no half-written output");
+
+    // repo_gpgcheck on, but repomd.xml is signed by another key.
+    let mut signed = RpmRepo::new();
+    signed.signed_by(&other).sign_repomd();
+    signed.add(filesystem_rpm_spec());
+    signed.publish();
+    let text = format!(
+        "contents:\n  repositories:\n    - type: rpm\n      url: {}\n      gpgkey: {}\n      repo_gpgcheck: true\n  packages: [filesystem]\narchs: [x86_64]\n",
+        signed.url(),
+        key_path.display()
+    );
+    let r = dir.path().join("repomd.yaml");
+    fs_err::write(&r, text).unwrap();
+    let err = stderr(&show(&r, &dir.path().join("c2"), false));
+    assert!(err.contains("repomd.xml"), "{err}");
+
+    // A package whose bytes differ from primary.xml's SHA-256.
+    let repo = small_repo(&key, &["x86_64"]);
+    let rpm = repo.rpm_path("filesystem");
+    let mut bytes = fs_err::read(&rpm).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    fs_err::write(&rpm, bytes).unwrap();
+    let r = small_recipe(
+        dir.path(),
+        &repo.url(),
+        &key_path,
+        "filesystem",
+        "archs: [x86_64]\n",
+    );
+    let out = run(
+        whittle()
+            .arg("build")
+            .arg(&r)
+            .arg("t.invalid/x:1")
+            .arg(dir.path().join("y.tar"))
+            .arg("--cache-dir")
+            .arg(dir.path().join("c3")),
+        false,
+    );
+    let err = stderr(&out);
+    assert!(err.contains("primary.xml"), "{err}");
+    assert!(
+        !err.contains("truncated"),
+        "a changed file is not a short download: {err}"
+    );
+
+    // gpgcheck needs a key; $releasever needs a value.
+    let text = format!(
+        "contents:\n  repositories:\n    - type: rpm\n      url: {}/$releasever\n      gpgcheck: false\n  packages: [filesystem]\narchs: [x86_64]\n",
+        repo.url()
+    );
+    let r = dir.path().join("rel.yaml");
+    fs_err::write(&r, text).unwrap();
+    let err = stderr(&show(&r, &dir.path().join("c4"), false));
+    assert!(err.contains("releasever"), "{err}");
+    let text = format!(
+        "contents:\n  repositories:\n    - type: rpm\n      url: {}\n  packages: [filesystem]\n",
+        repo.url()
+    );
+    let r = dir.path().join("nokey.yaml");
+    fs_err::write(&r, text).unwrap();
+    let err = stderr(&show(&r, &dir.path().join("c5"), false));
+    assert!(
+        err.contains("gpgkey") && err.contains("nokey.yaml"),
+        "{err}"
     );
 }

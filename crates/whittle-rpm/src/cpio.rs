@@ -43,7 +43,7 @@ pub enum CpioError {
 
 /// One member's header.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Member {
+pub enum CpioMember {
     /// A newc member with its own metadata.
     Newc(NewcHeader),
     /// A stripped member: the index of its file in the header. Call
@@ -111,7 +111,7 @@ impl<R: Read> CpioReader<R> {
 
     /// Skip the rest of the current member and read the next header;
     /// `None` at the trailer.
-    pub fn next_member(&mut self) -> Result<Option<Member>, CpioError> {
+    pub fn next_member(&mut self) -> Result<Option<CpioMember>, CpioError> {
         if self.done {
             return Ok(None);
         }
@@ -135,7 +135,7 @@ impl<R: Read> CpioReader<R> {
                 self.align()?;
                 self.current = format!("the data of stripped member {index}");
                 self.awaiting_size = true;
-                Ok(Some(Member::Stripped { index }))
+                Ok(Some(CpioMember::Stripped { index }))
             }
             b"070701" | b"070702" => self.newc(),
             _ => Err(CpioError::Malformed(format!(
@@ -157,7 +157,7 @@ impl<R: Read> CpioReader<R> {
         self.remaining
     }
 
-    fn newc(&mut self) -> Result<Option<Member>, CpioError> {
+    fn newc(&mut self) -> Result<Option<CpioMember>, CpioError> {
         let mut rest = [0u8; NEWC_HEADER - 6];
         self.fill(&mut rest)?;
         // Fields after the magic, 8 hex digits each: ino, mode, uid, gid,
@@ -189,7 +189,7 @@ impl<R: Read> CpioReader<R> {
         }
         self.current = format!("member {:?}", String::from_utf8_lossy(&name));
         self.remaining = size;
-        Ok(Some(Member::Newc(NewcHeader {
+        Ok(Some(CpioMember::Newc(NewcHeader {
             name,
             mode: u32::try_from(mode).unwrap_or(u32::MAX),
             ino: u32::try_from(ino).unwrap_or(u32::MAX),
@@ -307,7 +307,7 @@ mod tests {
     fn reads_newc_members_and_data() {
         let bytes = archive();
         let mut r = CpioReader::new(&bytes[..]);
-        let Some(Member::Newc(h)) = r.next_member().expect("first") else {
+        let Some(CpioMember::Newc(h)) = r.next_member().expect("first") else {
             panic!("newc")
         };
         assert_eq!(h.name, b"./etc/hello");
@@ -315,7 +315,7 @@ mod tests {
         let mut data = String::new();
         r.read_to_string(&mut data).expect("data");
         assert_eq!(data, "hello\n");
-        let Some(Member::Newc(h)) = r.next_member().expect("second") else {
+        let Some(CpioMember::Newc(h)) = r.next_member().expect("second") else {
             panic!("newc")
         };
         assert_eq!(h.name, b"./usr");
@@ -330,7 +330,7 @@ mod tests {
         let mut r = CpioReader::new(&a[..]);
         assert_eq!(
             r.next_member().expect("first"),
-            Some(Member::Stripped { index: 2 })
+            Some(CpioMember::Stripped { index: 2 })
         );
         r.set_size(3);
         let mut data = Vec::new();
@@ -338,7 +338,7 @@ mod tests {
         assert_eq!(data, b"abc");
         assert_eq!(
             r.next_member().expect("second"),
-            Some(Member::Stripped { index: 10 })
+            Some(CpioMember::Stripped { index: 10 })
         );
         r.set_size(0);
         assert_eq!(r.next_member().expect("trailer"), None);
@@ -377,7 +377,7 @@ mod tests {
                 let mut r = CpioReader::new(&bad[..]);
                 for _ in 0..8 {
                     match r.next_member() {
-                        Ok(Some(Member::Stripped { .. })) => r.set_size(1),
+                        Ok(Some(CpioMember::Stripped { .. })) => r.set_size(1),
                         Ok(Some(_)) => {}
                         Ok(None) | Err(_) => break,
                     }

@@ -13,7 +13,9 @@ use whittle_world::{account_spec, FinishInput, Installed, WorldError};
 use crate::manifest::{
     container_manifest_1, container_manifest_2, EpochField, Manifest1Style, ManifestEntry, Order,
 };
-use crate::rpmdb::{write_rpmdb, DbPackage, InstallFacts, FILE_STATE_NORMAL, FILE_STATE_NOT_INSTALLED};
+use crate::rpmdb::{
+    write_rpmdb, DbPackage, InstallFacts, FILE_STATE_NORMAL, FILE_STATE_NOT_INSTALLED,
+};
 use crate::world::RpmPayload;
 
 /// Where the database scanners read is written.
@@ -127,7 +129,7 @@ pub fn write_database(
         DatabaseStyle::ManifestOnly => {
             put(
                 &format!("{MANIFEST_DIR}/container-manifest-2"),
-                container_manifest_2(&lines, EpochField::default(), Order::Sorted).into_bytes(),
+                container_manifest_2(&lines, EpochField::LiteralNone, Order::Sorted).into_bytes(),
             )?;
         }
     }
@@ -136,13 +138,13 @@ pub fn write_database(
 
 /// The database written through SQLite into a temporary file, read back.
 fn rpmdb_bytes(db: &[DbPackage]) -> Result<Vec<u8>, WorldError> {
-    let failed =
-        |e: &dyn std::fmt::Display| WorldError::assembly(format!("could not write /{RPMDB_PATH}: {e}"));
+    let failed = |e: &dyn std::fmt::Display| {
+        WorldError::assembly(format!("could not write /{RPMDB_PATH}: {e}"))
+    };
     let dir = tempfile::tempdir().map_err(|e| failed(&e))?;
     let path = dir.path().join("rpmdb.sqlite");
-    write_rpmdb(&path, db).map_err(|e| {
-        WorldError::assembly(format!("could not write /{RPMDB_PATH}")).because(e)
-    })?;
+    write_rpmdb(&path, db)
+        .map_err(|e| WorldError::assembly(format!("could not write /{RPMDB_PATH}")).because(e))?;
     fs_err::read(&path).map_err(|e| failed(&e))
 }
 

@@ -27,9 +27,7 @@ pub fn load_repository(
     arches: &[&str],
     arch: Arch,
 ) -> Result<Vec<PackageRecord>, WorldError> {
-    let base = repo
-        .url_for(arch)
-        .map_err(WorldError::config)?;
+    let base = repo.url_for(arch).map_err(WorldError::config)?;
     let repomd_url = format!("{base}/repodata/repomd.xml");
     let shown = whittle_net::redact(&repomd_url);
     let repomd_bytes = cx.fetcher.fetch_unverified(&repomd_url).map_err(|e| {
@@ -51,14 +49,15 @@ pub fn load_repository(
             ))
             .because(e)
         })?;
-        whittle_sig::verify_detached(&repomd_bytes, &asc, keyring.keyring(), &shown)
-            .map_err(|e| {
+        whittle_sig::verify_detached(&repomd_bytes, &asc, keyring.keyring(), &shown).map_err(
+            |e| {
                 WorldError::verification(format!(
                     "{}: the signature of {shown} does not verify with `gpgkey`; nothing was built",
                     repo.origin
                 ))
                 .because(e)
-            })?;
+            },
+        )?;
     }
     let repomd = parse_repomd(&repomd_bytes, &shown)
         .map_err(|e| WorldError::format(format!("could not read {shown}")).because(e))?;

@@ -28,7 +28,7 @@ use whittle_rootfs::unpack::{self as walk, Entry, EntryHeader, EntryKind, Unpack
 use whittle_rootfs::ContentStore;
 
 use crate::caps;
-use crate::cpio::{CpioError, CpioReader, Member};
+use crate::cpio::{CpioError, CpioMember, CpioReader};
 use crate::header::{Header, HeaderError, PackageHeaders, LEAD_SIZE};
 use crate::tags;
 use crate::verify::{self, RpmKeyring, SignatureStatus, VerifyError};
@@ -1077,11 +1077,11 @@ impl<'f> Walk<'f> {
     fn member<R: Read>(
         &mut self,
         cpio: &mut CpioReader<R>,
-        member: Member,
+        member: CpioMember,
     ) -> Result<(), UnpackError> {
         let list = self.list;
         let (i, newc_size) = match member {
-            Member::Newc(h) => {
+            CpioMember::Newc(h) => {
                 let name = String::from_utf8_lossy(&h.name);
                 let path = absolute(&name);
                 let i = *list.by_path.get(&path).ok_or_else(|| {
@@ -1091,7 +1091,7 @@ impl<'f> Walk<'f> {
                 })?;
                 (i, Some(h.size))
             }
-            Member::Stripped { index } => {
+            CpioMember::Stripped { index } => {
                 let i = index as usize;
                 if i >= list.files.len() {
                     return Err(self.format(format!(

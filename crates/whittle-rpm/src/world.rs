@@ -13,8 +13,8 @@ use whittle_model::{PackageRecord, Purl, VersionScheme};
 use whittle_rootfs::RootFs;
 use whittle_solve::{ProviderOrder, Rules};
 use whittle_world::{
-    Distro, EffectsSetup, FinishInput, Installed, OpenContext, PackageFacts, PackageWorld,
-    Payload, ScriptSource, Unpacked, WorldContext, WorldError, WorldKind,
+    Distro, EffectsSetup, FinishInput, Installed, OpenContext, PackageFacts, PackageWorld, Payload,
+    ScriptSource, Unpacked, WorldContext, WorldError, WorldKind,
 };
 
 use crate::entry::{compatible_arches, repositories_from_specs, rpm_arch, RpmRepository};
@@ -238,7 +238,11 @@ impl PackageWorld for RpmWorld {
         let mut purl = Purl::new("rpm", &rec.name, &version)
             .namespace(distro.map_or("rpm", |d| d.id.as_str()))
             .qualifier("arch", &rec.arch);
-        if let Some(epoch) = evr.epoch.as_deref().filter(|e| e.trim_start_matches('0') != "") {
+        if let Some(epoch) = evr
+            .epoch
+            .as_deref()
+            .filter(|e| !e.trim_start_matches('0').is_empty())
+        {
             purl = purl.qualifier("epoch", epoch);
         }
         if let Some(d) = distro {
@@ -273,7 +277,12 @@ pub fn fresh_install_scripts(headers: &PackageHeaders) -> Vec<ScriptSource> {
     for (name, body, prog, args) in [
         ("%pretrans", tags::PRETRANS, tags::PRETRANSPROG, vec![]),
         ("%pre", tags::PREIN, tags::PREINPROG, vec!["1".to_string()]),
-        ("%post", tags::POSTIN, tags::POSTINPROG, vec!["1".to_string()]),
+        (
+            "%post",
+            tags::POSTIN,
+            tags::POSTINPROG,
+            vec!["1".to_string()],
+        ),
         ("%posttrans", tags::POSTTRANS, tags::POSTTRANSPROG, vec![]),
     ] {
         let text = h.string(body);
@@ -283,10 +292,7 @@ pub fn fresh_install_scripts(headers: &PackageHeaders) -> Vec<ScriptSource> {
         }
         let program = interpreter.first().cloned().unwrap_or_default();
         let shell = program.is_empty()
-            || matches!(
-                program.rsplit('/').next(),
-                Some("sh" | "bash" | "dash")
-            );
+            || matches!(program.rsplit('/').next(), Some("sh" | "bash" | "dash"));
         let (text, unreadable) = match text {
             Some(text) if shell => (text, None),
             Some(text) => (
@@ -335,9 +341,7 @@ fn fetch_and_unpack(
     let token = reporter.on_download_start(&label, dl.size);
     let progress = {
         let reporter = reporter.clone();
-        Box::new(move |bytes: u64, _total: Option<u64>| {
-            reporter.on_download_progress(token, bytes)
-        })
+        Box::new(move |bytes: u64, _total: Option<u64>| reporter.on_download_progress(token, bytes))
     };
     let opened = cx
         .fetcher
@@ -348,9 +352,7 @@ fn fetch_and_unpack(
         size: dl.size,
     };
     let result = opened
-        .map_err(|e| {
-            WorldError::fetch(format!("could not fetch {label} from {origin}")).because(e)
-        })
+        .map_err(|e| WorldError::fetch(format!("could not fetch {label} from {origin}")).because(e))
         .and_then(|mut reader| {
             match unpack_rpm(
                 &mut reader,
@@ -382,7 +384,10 @@ fn classify_failure(
         return WorldError::assembly(format!("could not unpack {label}")).because(e);
     }
     let drained = io::copy(reader, &mut io::sink()).err();
-    let net = drained.as_ref().and_then(net_error).or_else(|| e.io_error().and_then(net_error));
+    let net = drained
+        .as_ref()
+        .and_then(net_error)
+        .or_else(|| e.io_error().and_then(net_error));
     if let Some(n) = net {
         let failed = if n.is_digest_mismatch() {
             WorldError::verification(format!(
@@ -408,8 +413,10 @@ fn classify_failure(
             | crate::unpack::UnpackError::Unverifiable { .. }
     );
     if e.is_integrity_failure() || untrusted {
-        WorldError::verification(format!("{label} failed verification ({origin}); nothing was built"))
-            .because(e)
+        WorldError::verification(format!(
+            "{label} failed verification ({origin}); nothing was built"
+        ))
+        .because(e)
     } else {
         WorldError::format(format!("could not unpack {label} ({origin})")).because(e)
     }
