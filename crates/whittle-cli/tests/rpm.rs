@@ -320,6 +320,7 @@ fn small_repo(key: &RpmKey, arches: &[&str]) -> RpmRepo {
     .add(
         RpmSpec::new("data-user", "1.0", "1.azl3", "noarch")
             .requires("/usr/share/data-files/table.txt")
+            .recommends("tool")
             .file("/usr/share/data-user/README", b"uses the table\n", 0o644)
             .script_lua("post", "print('hello from lua')"),
     );
@@ -401,6 +402,22 @@ fn epochs_pins_file_requires_from_filelists_and_lua_scriptlets() {
     );
     let err = stderr(&show(&bad_pin, &cache, false));
     assert!(err.contains("tool"), "{err}");
+
+    // Weak dependencies are off unless the repository entry asks for them.
+    let lean = small_recipe(
+        dir.path(),
+        &repo.url(),
+        &key_path,
+        "data-user",
+        "archs: [x86_64]\n",
+    );
+    assert!(!stdout(&show(&lean, &cache, true)).contains("tool "));
+    let text = fs_err::read_to_string(&lean).unwrap().replace(
+        "      gpgkey:",
+        "      install_weak_deps: true\n      gpgkey:",
+    );
+    fs_err::write(&lean, text).unwrap();
+    assert!(stdout(&show(&lean, &cache, true)).contains("tool 1:2.0-1.azl3\n"));
 
     // The Lua %post is reported, not run or misread as shell.
     let out = run(
