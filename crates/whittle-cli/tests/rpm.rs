@@ -221,6 +221,25 @@ fn an_azure_linux_style_image_runs_as_nonroot_and_rpm_and_scanners_agree() {
         true,
     ));
     assert_eq!(owner, "hello-1.0-1.azl3.x86_64\n");
+    // rpm -V checks every file of these packages against the database:
+    // digests, modes, owners (by name, through the image's passwd), links.
+    let verify = run(
+        Command::new("rpm").arg("--root").arg(&rootfs).args([
+            "--dbpath",
+            "/var/lib/rpm",
+            "-V",
+            "hello",
+            "busybox",
+            "tzdata",
+        ]),
+        false,
+    );
+    assert!(
+        verify.status.success() && stdout(&verify).is_empty(),
+        "rpm -V: {}{}",
+        stdout(&verify),
+        stderr(&verify)
+    );
     assert!(
         !rootfs
             .join("var/lib/rpmmanifest/container-manifest-2")
