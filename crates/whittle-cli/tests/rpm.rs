@@ -259,9 +259,17 @@ fn an_azure_linux_style_image_runs_as_nonroot_and_rpm_and_scanners_agree() {
     );
     let manifest1 =
         fs_err::read_to_string(rootfs.join("var/lib/rpmmanifest/container-manifest-1")).unwrap();
-    assert!(
-        manifest1.contains("hello-1.0-1.azl3.x86_64\n"),
-        "{manifest1}"
+    let qa = stdout(&run(
+        Command::new("rpm")
+            .arg("--dbpath")
+            .arg(rootfs.join("var/lib/rpm"))
+            .arg("-qa"),
+        true,
+    ));
+    assert!(qa.contains("hello-1.0-1.azl3.x86_64\n"), "{qa}");
+    assert_eq!(
+        manifest1, qa,
+        "manifest-1 is `rpm -qa`, as the toolkit writes it"
     );
     assert!(
         !rootfs.join("var/log/hello.log").exists(),
@@ -659,6 +667,69 @@ fn what_is_not_trusted_is_refused_with_the_reason() {
     let err = stderr(&show(&r, &dir.path().join("c5"), false));
     assert!(
         err.contains("gpgkey") && err.contains("nokey.yaml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn rich_dependencies_obsoletes_and_conflicts_resolve_with_rpm_semantics() {
+    if !tools() {
+        return;
+    }
+    let mut repo = RpmRepo::new();
+    let pkg = |name: &str| RpmSpec::new(name, "1.0", "1.azl3", "noarch");
+    repo.add(pkg("tool-a").file("/usr/share/tool-a", b"a\n", 0o644))
+        .add(pkg("tool-b").file("/usr/share/tool-b", b"b\n", 0o644))
+        .add(pkg("helper").file("/usr/share/helper", b"h\n", 0o644))
+        .add(
+            pkg("richapp")
+                .requires("(tool-a or tool-b)")
+                .requires("(helper if tool-b)"),
+        )
+        .add(pkg("oldtool").file("/usr/share/oldtool", b"old\n", 0o644))
+        .add(
+            RpmSpec::new("newtool", "2.0", "1.azl3", "noarch")
+                .provides("oldtool = 2.0")
+                .obsoletes("oldtool < 2.0")
+                .file("/usr/share/newtool", b"new\n", 0o644),
+        )
+        .add(pkg("app").requires("oldtool"))
+        .add(pkg("conflictor").conflicts("tool-a"));
+    repo.publish();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("c");
+    let recipe = |packages: &str| {
+        let text = format!(
+            "contents:\n  repositories:\n    - type: rpm\n      url: {}\n      gpgcheck: false\n  packages: [{packages}]\narchs: [x86_64]\n",
+            repo.url()
+        );
+        let name: String = packages
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        let p = dir.path().join(format!("{name}.yaml"));
+        fs_err::write(&p, text).unwrap();
+        p
+    };
+    let names = |out: &std::process::Output| -> Vec<String> {
+        stdout(out)
+            .lines()
+            .map(|l| l.split(' ').next().unwrap().to_string())
+            .collect()
+    };
+    // `or`: the first alternative; `if`: only when its condition holds.
+    let out = show(&recipe("richapp"), &cache, true);
+    assert_eq!(names(&out), ["richapp", "tool-a"]);
+    let out = show(&recipe("richapp, tool-b"), &cache, true);
+    assert_eq!(names(&out), ["helper", "richapp", "tool-b"]);
+    // Obsoletes: newtool replaces oldtool and answers app's requirement.
+    let out = show(&recipe("app, newtool"), &cache, true);
+    assert_eq!(names(&out), ["app", "newtool"]);
+    // Conflicts: refused, naming both.
+    let out = show(&recipe("conflictor, tool-a"), &cache, false);
+    let err = stderr(&out);
+    assert!(
+        err.contains("conflictor") && err.contains("tool-a"),
         "{err}"
     );
 }

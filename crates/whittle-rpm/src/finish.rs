@@ -71,6 +71,9 @@ pub fn finish_root(
 }
 
 /// The package database and the manifests, from the final tree.
+/// `container-manifest-1` is what the toolkit writes, `rpm -qa` of the
+/// image's database (install order, which whittle keeps deterministic),
+/// so two builds of the same packages give the same file.
 pub fn write_database(
     root: &mut RootFs,
     installed: &[Installed],
@@ -119,7 +122,7 @@ pub fn write_database(
     };
     put(
         &format!("{MANIFEST_DIR}/container-manifest-1"),
-        container_manifest_1(&lines, Manifest1Style::Toolkit, Order::Sorted).into_bytes(),
+        container_manifest_1(&lines, Manifest1Style::Toolkit, Order::Database).into_bytes(),
     )?;
     match style {
         DatabaseStyle::Rpmdb => {
