@@ -483,8 +483,14 @@ impl Lowering {
     /// `(A and B) or C` becomes `A or C`, `B or C`.
     fn or(&mut self, xs: &[RichExpr]) -> Vec<Dependency> {
         let mut acc = vec![Dependency::any_of(Vec::new())];
+        // The first operand's clauses as lowered, kept for the fallback:
+        // lowering it again would double the work at every nested `or`.
+        let mut first = None;
         for x in xs {
             let mut part = self.clauses(x);
+            if first.is_none() {
+                first = Some(part.clone());
+            }
             for d in &mut part {
                 if d.when.take().is_some() {
                     self.note("a conditional operand of `or` is required unconditionally");
@@ -492,8 +498,7 @@ impl Lowering {
             }
             if acc.len() * part.len() > MAX_CLAUSES {
                 self.note("an `or` too large to distribute: only its first operand is kept");
-                let first = xs.first().map(|f| self.clauses(f)).unwrap_or_default();
-                return first;
+                return first.unwrap_or_default();
             }
             acc = acc
                 .iter()
@@ -700,6 +705,28 @@ mod tests {
 
     fn deps(text: &str) -> ParsedDeps {
         parse_dependency(text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Found by fuzzing (`rpm_rich`): an `or` too large to distribute fell
+    /// back by lowering its first operand again, so every nested level
+    /// doubled the work: 2^30 lowerings here, a hang on one string of a
+    /// repository's `primary.xml`.
+    #[test]
+    fn nested_or_fallback_is_linear() {
+        // 65 clauses, more than an `or` distributes, then 30 levels of
+        // `(… or b)` around them.
+        let mut text = format!("(a{})", " and a".repeat(64));
+        for _ in 0..30 {
+            text = format!("({text} or b)");
+        }
+        let parsed = deps(&text);
+        assert_eq!(parsed.deps, vec![Dependency::single(any("a")); 65]);
+        assert_eq!(
+            parsed.approximated,
+            vec![format!(
+                "{text}: an `or` too large to distribute: only its first operand is kept"
+            )]
+        );
     }
 
     #[test]
