@@ -26,4 +26,4 @@ mod version;
 pub use package::{Download, PackageRecord, Provide, SourceRef};
 pub use purl::{purl_encode, Purl};
 pub use requirement::{Condition, Dependency, Op, Requirement};
-pub use version::VersionScheme;
+pub use version::{prefix_matches, VersionScheme};

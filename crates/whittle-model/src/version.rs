@@ -42,8 +42,9 @@ pub trait VersionScheme: Send + Sync {
 }
 
 /// `wanted` is a leading part of `version` ending where a digit run or a
-/// letter run ends.
-fn prefix_matches(version: &str, wanted: &str) -> bool {
+/// letter run ends (the default [`Op::Prefix`] rule, for worlds that keep
+/// it in their own [`VersionScheme::matches`]).
+pub fn prefix_matches(version: &str, wanted: &str) -> bool {
     let Some(rest) = version.strip_prefix(wanted) else {
         return false;
     };

@@ -250,7 +250,7 @@ impl VersionScheme for RpmVersionScheme {
     /// version are compared (`foo >= 1.2` accepts `1.2-0.rc1`).
     fn matches(&self, version: &str, op: Op, wanted: &str) -> bool {
         if op == Op::Prefix {
-            return prefix_matches(version, wanted);
+            return whittle_model::prefix_matches(version, wanted);
         }
         let ord = Evr::parse(version).cmp_for_dependency(&Evr::parse(wanted));
         match op {
@@ -275,19 +275,6 @@ pub fn rpm_op(op: Op) -> &'static str {
         Op::Gt => ">",
         Op::Prefix => "~",
     }
-}
-
-/// The model's default prefix rule: `wanted` is a leading part of
-/// `version` ending at a digit-run or letter-run boundary.
-fn prefix_matches(version: &str, wanted: &str) -> bool {
-    let Some(rest) = version.strip_prefix(wanted) else {
-        return false;
-    };
-    let (Some(last), Some(next)) = (wanted.chars().last(), rest.chars().next()) else {
-        return true;
-    };
-    !(last.is_ascii_digit() && next.is_ascii_digit()
-        || last.is_ascii_alphabetic() && next.is_ascii_alphabetic())
 }
 
 #[cfg(test)]

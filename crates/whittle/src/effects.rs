@@ -112,29 +112,13 @@ pub fn apply_script_effects(
                 .iter()
                 .find(|(p, s, _)| p == name && *s == script.name)
             {
-                reports.push(ScriptReport {
-                    package: name.to_string(),
-                    script: script.name.clone(),
-                    actions: vec![Action {
-                        line: 0,
-                        command: format!("{} (the whole script)", script.name),
-                        class: Class::Harmless {
-                            why: format!("done natively: {why}"),
-                        },
-                    }],
-                });
+                let why = format!("done natively: {why}");
+                reports.push(whole_script(name, &script.name, Class::Harmless { why }));
                 continue;
             }
             if let Some(why) = &script.unreadable {
-                reports.push(ScriptReport {
-                    package: name.to_string(),
-                    script: script.name.clone(),
-                    actions: vec![Action {
-                        line: 0,
-                        command: format!("{} (the whole script)", script.name),
-                        class: Class::NotEmulated { why: why.clone() },
-                    }],
-                });
+                let why = why.clone();
+                reports.push(whole_script(name, &script.name, Class::NotEmulated { why }));
                 continue;
             }
             let args: Vec<&str> = script.args.iter().map(String::as_str).collect();
@@ -172,6 +156,19 @@ pub fn apply_script_effects(
     warnings.extend(applied.warnings);
     warnings.extend(missing_accounts_warning(&reports, setup, installed));
     Ok(ScriptOutcome { reports, warnings })
+}
+
+/// A script reported as one action, whole (done natively, or unreadable).
+fn whole_script(package: &str, script: &str, class: Class) -> ScriptReport {
+    ScriptReport {
+        package: package.to_string(),
+        script: script.to_string(),
+        actions: vec![Action {
+            line: 0,
+            command: format!("{script} (the whole script)"),
+            class,
+        }],
+    }
 }
 
 /// When scripts needed users or groups the image lacks and the package
