@@ -418,9 +418,46 @@ fn epochs_pins_file_requires_from_filelists_and_lua_scriptlets() {
     // With the rpmdb (the default) scanners see the epoch too.
     let archive = dir.path().join("epoch.tar");
     build(&r, "test.invalid/epoch:1", &archive, &cache);
-    if let Some(((_, syft), (_, trivy))) = scanners(&archive, &dir.path().join("scan")) {
+    let scan = dir.path().join("scan");
+    if let Some(((_, syft), (_, trivy))) = scanners(&archive, &scan) {
         assert_eq!(syft, shown, "Syft reads the rpmdb");
         assert_eq!(trivy, shown, "Trivy reads the rpmdb");
+        // Both also read the source RPM (vulnerability data is keyed by it).
+        let json = |f: &str| -> serde_json::Value {
+            serde_json::from_slice(&fs_err::read(scan.join(f)).unwrap()).unwrap()
+        };
+        let trivy = json("trivy.json");
+        let tool = trivy["Results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["Packages"].as_array().cloned().unwrap_or_default())
+            .find(|p| p["Name"] == "tool")
+            .unwrap();
+        assert_eq!(
+            (
+                &tool["SrcName"],
+                &tool["SrcVersion"],
+                &tool["SrcRelease"],
+                &tool["SrcEpoch"]
+            ),
+            (
+                &serde_json::json!("tool"),
+                &serde_json::json!("2.0"),
+                &serde_json::json!("1.azl3"),
+                &serde_json::json!(1)
+            ),
+            "Trivy's source package"
+        );
+        let syft = json("syft.json");
+        let tool = syft["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == "tool")
+            .unwrap();
+        assert_eq!(tool["metadata"]["sourceRpm"], "tool-2.0-1.azl3.src.rpm");
+        assert_eq!(tool["metadata"]["epoch"], 1);
     }
     // A pin picks the lower EVR; a pin nothing matches is an error naming it.
     let pinned = small_recipe(
