@@ -11,6 +11,7 @@
 //! indexed under `Unknown`.
 
 use crate::header::{kind, Header};
+use crate::rich::{parse_expr, RichExpr};
 use crate::tags;
 
 const TRIGGERNAME: u32 = 1066;
@@ -185,16 +186,14 @@ fn elements(h: &Header, tag: u32, value_kind: u32) -> Vec<Vec<u8>> {
 /// condition (`if`/`unless`, inverted again after `else`) marked with a
 /// leading `!`. A dependency rpm cannot parse adds nothing.
 pub(crate) fn rich_names(dep: &[u8]) -> Vec<Vec<u8>> {
-    let mut parser = RichParser {
-        s: dep,
-        at: 0,
-        names: Vec::new(),
-        negated: false,
-    };
-    if parser.expression(0).is_none() {
+    let Ok(expr) = std::str::from_utf8(dep)
+        .map_err(drop)
+        .and_then(|t| parse_expr(t).map_err(drop))
+    else {
         return Vec::new();
-    }
-    let mut names = parser.names;
+    };
+    let mut names = Vec::new();
+    collect_names(&expr, false, &mut names);
     names.sort();
     names.dedup();
     for name in &mut names {
@@ -205,154 +204,45 @@ pub(crate) fn rich_names(dep: &[u8]) -> Vec<Vec<u8>> {
     names
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Op {
-    And,
-    Or,
-    If,
-    Unless,
-    Else,
-    With,
-    Without,
-}
-
-struct RichParser<'a> {
-    s: &'a [u8],
-    at: usize,
-    /// Names with a leading ' ' (plain) or '!' (negated).
-    names: Vec<Vec<u8>>,
-    negated: bool,
-}
-
-/// Deeper nesting than this is refused (rpm has no limit; a package
-/// that nests this deep is hostile).
-const MAX_DEPTH: usize = 64;
-
-impl RichParser<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.at).copied()
-    }
-
-    fn skip_space(&mut self) {
-        while self.peek().is_some_and(|c| c.is_ascii_whitespace()) {
-            self.at += 1;
-        }
-    }
-
-    /// `( operand op operand … )`, the parser at `(`.
-    fn expression(&mut self, depth: usize) -> Option<()> {
-        if depth > MAX_DEPTH || self.peek() != Some(b'(') {
-            return None;
-        }
-        self.at += 1;
-        let mut condition_start = self.names.len();
-        let mut last: Option<Op> = None;
-        loop {
-            self.skip_space();
-            if self.peek() == Some(b'(') {
-                self.expression(depth + 1)?;
-            } else {
-                self.simple()?;
-            }
-            self.skip_space();
-            if self.peek() == Some(b')') {
-                self.at += 1;
-                break;
-            }
-            let op = self.operator()?;
-            match (last, op) {
-                (None, _) => {}
-                (Some(Op::If | Op::Unless), Op::Else) => {}
-                (Some(prev), _) if prev == op && matches!(op, Op::And | Op::Or | Op::With) => {}
-                _ => return None,
-            }
-            match op {
-                Op::If | Op::Unless => {
-                    condition_start = self.names.len();
-                    self.negated = !self.negated;
-                }
-                Op::Else => {
-                    let condition: Vec<Vec<u8>> = self.names[condition_start..]
-                        .iter()
-                        .map(|n| {
-                            let mut n = n.clone();
-                            n[0] = if n[0] == b'!' { b' ' } else { b'!' };
-                            n
-                        })
-                        .collect();
-                    self.names.extend(condition);
-                    self.negated = !self.negated;
-                }
-                _ => {}
-            }
-            last = Some(op);
-        }
-        if matches!(last, Some(Op::If | Op::Unless)) {
-            self.negated = !self.negated;
-        }
-        Some(())
-    }
-
-    fn operator(&mut self) -> Option<Op> {
-        let start = self.at;
-        while self.peek().is_some_and(|c| c.is_ascii_alphabetic()) {
-            self.at += 1;
-        }
-        Some(match &self.s[start..self.at] {
-            b"and" => Op::And,
-            b"or" => Op::Or,
-            b"if" => Op::If,
-            b"unless" => Op::Unless,
-            b"else" => Op::Else,
-            b"with" => Op::With,
-            b"without" => Op::Without,
-            _ => return None,
-        })
-    }
-
-    /// `name [op evr]`.
-    fn simple(&mut self) -> Option<()> {
-        let start = self.at;
-        let mut depth = 0usize;
-        while let Some(c) = self.peek() {
-            if c.is_ascii_whitespace() || (c == b')' && depth == 0) {
-                break;
-            }
-            match c {
-                b'(' => depth += 1,
-                b')' => depth -= 1,
-                _ => {}
-            }
-            self.at += 1;
-        }
-        let name = &self.s[start..self.at];
-        if name.is_empty() || depth != 0 {
-            return None;
-        }
-        self.skip_space();
-        let op_start = self.at;
-        while self.peek().is_some_and(|c| matches!(c, b'<' | b'>' | b'=')) {
-            self.at += 1;
-        }
-        if self.at > op_start {
-            self.skip_space();
-            let evr_start = self.at;
-            while self
-                .peek()
-                .is_some_and(|c| !c.is_ascii_whitespace() && c != b')')
-            {
-                self.at += 1;
-            }
-            if self.at == evr_start {
-                return None;
+/// Every name of `expr`, with a leading ' ' (plain) or '!' (in a
+/// condition, flipped again inside a nested one).
+fn collect_names(expr: &RichExpr, negated: bool, out: &mut Vec<Vec<u8>>) {
+    match expr {
+        RichExpr::Dep(req) => {
+            if !req.name.starts_with("rpmlib(") {
+                let mut marked = vec![if negated { b'!' } else { b' ' }];
+                marked.extend_from_slice(req.name.as_bytes());
+                out.push(marked);
             }
         }
-        if !name.starts_with(b"rpmlib(") {
-            let mut marked = vec![if self.negated { b'!' } else { b' ' }];
-            marked.extend_from_slice(name);
-            self.names.push(marked);
+        RichExpr::And(parts) | RichExpr::Or(parts) | RichExpr::With(parts) => {
+            for p in parts {
+                collect_names(p, negated, out);
+            }
         }
-        Some(())
+        RichExpr::Without(a, b) => {
+            collect_names(a, negated, out);
+            collect_names(b, negated, out);
+        }
+        RichExpr::If(then, condition, otherwise) | RichExpr::Unless(then, condition, otherwise) => {
+            collect_names(then, negated, out);
+            let start = out.len();
+            collect_names(condition, !negated, out);
+            if let Some(otherwise) = otherwise {
+                // After `else` rpm adds the condition's names once more,
+                // inverted, then reads the else branch unnegated.
+                let inverted: Vec<Vec<u8>> = out[start..]
+                    .iter()
+                    .map(|n| {
+                        let mut n = n.clone();
+                        n[0] = if n[0] == b'!' { b' ' } else { b'!' };
+                        n
+                    })
+                    .collect();
+                out.extend(inverted);
+                collect_names(otherwise, negated, out);
+            }
+        }
     }
 }
 
