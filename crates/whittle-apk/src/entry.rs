@@ -71,6 +71,9 @@ pub struct ApkRepositories {
     /// `build_repositories`), in order; relative paths resolved against the
     /// recipe's directory.
     pub sources: Vec<ApkRepository>,
+    /// Each source as the recipe wrote it (relative paths unresolved), for
+    /// lock files that stay valid in another checkout.
+    pub written: Vec<String>,
     /// The lines for the image's `/etc/apk/repositories`: `repositories`
     /// as written (relative paths not resolved, so no build-host path leaks
     /// into the image, as apko does), then `runtime_repositories`.
@@ -94,8 +97,12 @@ impl ApkRepositories {
                         None => written.line(),
                     });
                     out.sources.push(resolved);
+                    out.written.push(written.line());
                 }
-                RepositoryRole::BuildOnly => out.sources.push(resolved),
+                RepositoryRole::BuildOnly => {
+                    out.sources.push(resolved);
+                    out.written.push(written.line());
+                }
                 RepositoryRole::RuntimeOnly => out.image_lines.push(written.line()),
             }
         }

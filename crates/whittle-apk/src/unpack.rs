@@ -85,6 +85,10 @@ pub struct ApkContents {
     pub signature_member_sha1_b64: Option<String>,
     /// Size of the `.apk` file in bytes.
     pub size: u64,
+    /// Compressed length of the signature member (0 when unsigned) and of
+    /// the control member: with `size`, the members' byte ranges, which
+    /// apko's lock files record.
+    pub member_lengths: (u64, u64),
 }
 
 impl ApkContents {
@@ -343,6 +347,10 @@ pub fn unpack_apk<R: Read>(
         signature,
         data_sha256,
         control_sha1_b64,
+        member_lengths: (
+            sig_raw.as_ref().map_or(0, |s| s.len() as u64),
+            control_raw.len() as u64,
+        ),
         signature_member_sha1_b64: sig_raw.map(|s| b64(&Sha1::digest(&s))),
         size,
     })

@@ -8,14 +8,17 @@
 
 use std::io::Read;
 
+use base64::Engine as _;
+use whittle_lock::{LockedKey, LockedPackage, LockedRepository, MemberRange};
+
 use whittle_model::{PackageRecord, Purl, VersionScheme};
 use whittle_net::Fetcher;
 use whittle_recipe::Arch;
 use whittle_rootfs::RootFs;
 use whittle_solve::{ProviderOrder, Rules};
 use whittle_world::{
-    Distro, FinishInput, Installed, OpenContext, PackageFacts, PackageWorld, Payload, Reporter,
-    Unpacked, WorldContext, WorldError, WorldKind,
+    Distro, FinishInput, Installed, LoadedIndex, LockState, OpenContext, PackageFacts,
+    PackageWorld, Payload, Reporter, Unpacked, WorldContext, WorldError, WorldKind,
 };
 
 use crate::entry::{ApkRepositories, ApkRepository};
@@ -102,6 +105,10 @@ impl ApkPayload {
 /// APK repositories (Alpine, Wolfi, Chainguard), as apko reads them.
 pub struct ApkWorld {
     sources: Vec<ApkRepository>,
+    /// Each source as the recipe wrote it.
+    written: Vec<String>,
+    /// Each key as the recipe (or command line) named it.
+    key_origins: Vec<String>,
     keyring: ApkKeyring,
     key_files: Vec<(String, Vec<u8>)>,
     runtime_repositories: Vec<String>,
@@ -141,6 +148,8 @@ impl ApkWorld {
         }
         Ok(ApkWorld {
             sources,
+            written: repos.written.clone(),
+            key_origins: keys.to_vec(),
             keyring,
             key_files,
             runtime_repositories: repos.image_lines.clone(),
@@ -153,7 +162,7 @@ impl ApkWorld {
         cx: &WorldContext,
         repo: usize,
         src: &ApkRepository,
-    ) -> Result<Vec<PackageRecord>, WorldError> {
+    ) -> Result<LoadedIndex, WorldError> {
         let arch = apk_arch(cx.arch);
         let url = format!("{}/{arch}/APKINDEX.tar.gz", src.url);
         let shown = whittle_net::redact(&url);
@@ -188,7 +197,10 @@ impl ApkWorld {
         if !parsed.skipped.is_empty() {
             warn_skipped(&shown, &parsed, self.ignore_signatures, &*cx.reporter);
         }
-        Ok(parsed.records)
+        Ok(LoadedIndex {
+            records: parsed.records,
+            digest: whittle_lock::sha256_digest(&bytes),
+        })
     }
 }
 
@@ -213,11 +225,7 @@ impl PackageWorld for ApkWorld {
         self.sources.len()
     }
 
-    fn load_index(
-        &self,
-        cx: &WorldContext,
-        source: usize,
-    ) -> Result<Vec<PackageRecord>, WorldError> {
+    fn load_index(&self, cx: &WorldContext, source: usize) -> Result<LoadedIndex, WorldError> {
         let src = self.sources.get(source).ok_or_else(|| {
             WorldError::config(format!("there is no APK repository number {source}"))
         })?;
@@ -225,32 +233,7 @@ impl PackageWorld for ApkWorld {
     }
 
     fn install(&self, cx: &WorldContext, record: &PackageRecord) -> Result<Unpacked, WorldError> {
-        let label = record.label();
-        let expect = Expect {
-            q1: if self.ignore_signatures {
-                None
-            } else {
-                record.extra.get("C").cloned()
-            },
-            size: record.download.size,
-        };
-        let origin = whittle_net::redact(&record.download.url);
-        let unpack = |reader: &mut dyn Read| {
-            unpack_apk(reader, &expect, &self.keyring, &origin, &cx.contents)
-        };
-        let contents = match fetch_package(cx, record, true, &unpack)? {
-            Fetched::Ok(c) => c,
-            // Out of room is not the cached copy's fault.
-            Fetched::CachedBad(e) if matches!(&e, UnpackError::Walk(w) if w.is_out_of_room()) => {
-                return Err(refused(&label, e))
-            }
-            // A cached copy that no longer checks out is fetched again once.
-            Fetched::CachedBad(_) => match fetch_package(cx, record, false, &unpack)? {
-                Fetched::Ok(c) => c,
-                Fetched::CachedBad(e) | Fetched::Bad(e) => return Err(refused(&label, e)),
-            },
-            Fetched::Bad(e) => return Err(refused(&label, e)),
-        };
+        let contents = self.contents(cx, record)?;
         // Indexes written by melange carry no `r:` line: the package's own
         // `.PKGINFO` is the authority on what it replaces.
         let mut record = record.clone();
@@ -276,6 +259,98 @@ impl PackageWorld for ApkWorld {
             entries: contents.entries,
             payload: Payload::new(payload),
         })
+    }
+
+    fn lock_state(&self, cx: &WorldContext) -> Result<LockState, WorldError> {
+        let arch = apk_arch(cx.arch);
+        let sources = self
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, src)| LockedRepository {
+                name: self
+                    .written
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| src.url.clone()),
+                url: format!("{}/{arch}/APKINDEX.tar.gz", src.url),
+                architecture: arch.to_string(),
+                world: Some("apk".to_string()),
+                source: Some(i),
+                base: Some(src.url.clone()),
+                digest: None,
+                security: false,
+            })
+            .collect();
+        let keys = self
+            .key_files
+            .iter()
+            .zip(&self.key_origins)
+            .map(|((name, bytes), origin)| LockedKey {
+                name: name.clone(),
+                url: whittle_net::redact(origin),
+                content: None,
+                fingerprints: vec![whittle_lock::sha256_digest(bytes)],
+            })
+            .collect();
+        Ok(LockState {
+            arch: arch.to_string(),
+            sources,
+            keys,
+            trees: Vec::new(),
+        })
+    }
+
+    fn lock_package(
+        &self,
+        cx: &WorldContext,
+        record: &PackageRecord,
+    ) -> Result<LockedPackage, WorldError> {
+        // apko's lock records the three gzip members' byte ranges and
+        // checksums, which only the package itself tells.
+        let contents = self.contents(cx, record)?;
+        let mut locked = LockedPackage::from_record(record, apk_arch(cx.arch));
+        let (sig_len, control_len) = contents.member_lengths;
+        let range =
+            |first: u64, len: u64| format!("bytes={first}-{}", (first + len).saturating_sub(1));
+        if let Some(sig) = &contents.signature_member_sha1_b64 {
+            locked.signature = Some(MemberRange {
+                range: range(0, sig_len),
+                checksum: format!("sha1-{sig}"),
+            });
+        }
+        locked.control = Some(MemberRange {
+            range: range(sig_len, control_len),
+            checksum: format!("sha1-{}", contents.control_sha1_b64),
+        });
+        let data_sha = hex::decode(&contents.data_sha256).unwrap_or_default();
+        locked.data = Some(MemberRange {
+            range: range(sig_len + control_len, contents.size - sig_len - control_len),
+            checksum: format!(
+                "sha256-{}",
+                base64::engine::general_purpose::STANDARD.encode(data_sha)
+            ),
+        });
+        locked.checksum = Some(contents.q1);
+        locked.size = Some(contents.size);
+        Ok(locked)
+    }
+
+    fn record_from_lock(&self, locked: &LockedPackage) -> Result<PackageRecord, WorldError> {
+        // An apko lock: the package's own checksum is what install checks.
+        let q1 = locked.checksum.clone().ok_or_else(|| {
+            WorldError::config(format!(
+                "the lock entry for {} has no `checksum`, so the package cannot be verified; \
+                 write the lock again with `whittle lock`",
+                locked.label()
+            ))
+        })?;
+        let mut record = PackageRecord::new(&locked.name, &locked.version);
+        record.arch = locked.architecture.clone();
+        record.download.url = locked.url.clone();
+        record.download.size = locked.size;
+        record.extra.insert("C".to_string(), q1);
+        Ok(record)
     }
 
     fn new_root(&self, _cx: &WorldContext) -> RootFs {
@@ -329,6 +404,44 @@ impl PackageWorld for ApkWorld {
                 .filter(|m| !m.is_empty())
                 .map(|m| format!("Person: {m}")),
         }
+    }
+}
+
+impl ApkWorld {
+    /// A package fetched (through the cache) and verified: its signature,
+    /// the index's `C:` checksum and its `datahash`.
+    fn contents(
+        &self,
+        cx: &WorldContext,
+        record: &PackageRecord,
+    ) -> Result<crate::unpack::ApkContents, WorldError> {
+        let label = record.label();
+        let expect = Expect {
+            q1: if self.ignore_signatures {
+                None
+            } else {
+                record.extra.get("C").cloned()
+            },
+            size: record.download.size,
+        };
+        let origin = whittle_net::redact(&record.download.url);
+        let unpack = |reader: &mut dyn Read| {
+            unpack_apk(reader, &expect, &self.keyring, &origin, &cx.contents)
+        };
+        let contents = match fetch_package(cx, record, true, &unpack)? {
+            Fetched::Ok(c) => c,
+            // Out of room is not the cached copy's fault.
+            Fetched::CachedBad(e) if matches!(&e, UnpackError::Walk(w) if w.is_out_of_room()) => {
+                return Err(refused(&label, e))
+            }
+            // A cached copy that no longer checks out is fetched again once.
+            Fetched::CachedBad(_) => match fetch_package(cx, record, false, &unpack)? {
+                Fetched::Ok(c) => c,
+                Fetched::CachedBad(e) | Fetched::Bad(e) => return Err(refused(&label, e)),
+            },
+            Fetched::Bad(e) => return Err(refused(&label, e)),
+        };
+        Ok(contents)
     }
 }
 

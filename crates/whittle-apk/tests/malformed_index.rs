@@ -106,6 +106,7 @@ fn a_signed_index_with_bad_records_loads_the_rest_and_warns() {
             url: server.url(),
             tag: None,
         }],
+        written: vec![server.url()],
         image_lines: Vec::new(),
     };
     let key = repo.key_path().display().to_string();
@@ -117,7 +118,7 @@ fn a_signed_index_with_bad_records_loads_the_rest_and_warns() {
         reporter: warnings.clone(),
         contents: whittle_rootfs::ContentStore::in_memory(),
     };
-    let records = world.load_index(&cx, 0).unwrap();
+    let records = world.load_index(&cx, 0).unwrap().records;
     assert_eq!(names(&records), ["alpha", "omega"]);
     let said = warnings.0.lock().unwrap().clone();
     let url = format!("{}/x86_64/APKINDEX.tar.gz", server.url());
@@ -148,6 +149,7 @@ fn a_signed_index_with_bad_records_loads_the_rest_and_warns() {
             url: server.url(),
             tag: None,
         }],
+        written: vec![server.url()],
         image_lines: Vec::new(),
     };
     let key = bad.key_path().display().to_string();

@@ -43,7 +43,18 @@ pub enum Command {
         /// image, e.g. for a base image whose program a later layer adds.
         #[arg(long)]
         allow_missing_entrypoint: bool,
+        /// Install exactly the packages of this lock file (whittle's or
+        /// apko's `apko.lock.json`) without reading any index.
+        #[arg(long, value_name = "FILE")]
+        lockfile: Option<PathBuf>,
     },
+    /// Resolve a recipe and write its lock file (every architecture):
+    /// `RECIPE-STEM.lock.json` beside it unless `-o` says otherwise.
+    Lock(crate::lockfile::LockArgs),
+    /// Resolve a recipe afresh and compare with its lock: exit 0 when
+    /// current, 10 when a rebuild is due (newer packages, or the recipe
+    /// changed), 1 on an error.
+    Check(crate::lockfile::CheckArgs),
     /// Print the resolved package set, one `name version` per line.
     ShowPackages {
         /// The recipe (YAML).

@@ -12,6 +12,7 @@ mod args;
 mod audit;
 mod date;
 mod interrupt;
+mod lockfile;
 mod report;
 mod script_report;
 mod size;
@@ -40,16 +41,24 @@ fn main() -> ExitCode {
     if let Command::Slices(args) = &cli.command {
         return slices::main(args);
     }
+    if let Command::Check(args) = &cli.command {
+        return match lockfile::check(args) {
+            Ok(code) => code,
+            Err(err) => report_error(&err),
+        };
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err}");
-            for cause in err.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
-            }
-            ExitCode::FAILURE
-        }
+        Err(err) => report_error(&err),
     }
+}
+
+fn report_error(err: &anyhow::Error) -> ExitCode {
+    eprintln!("error: {err}");
+    for cause in err.chain().skip(1) {
+        eprintln!("  caused by: {cause}");
+    }
+    ExitCode::FAILURE
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -63,8 +72,10 @@ fn run(cli: Cli) -> Result<()> {
             no_sbom,
             build_date,
             allow_missing_entrypoint,
+            lockfile,
         } => {
             let plan = load_plan(&recipe, &common)?;
+            let lock = lockfile.as_deref().map(lockfile::read_lock).transpose()?;
             let build_date = match build_date {
                 Some(d) => Some(date::parse_build_date(&d)?),
                 None => source_date_epoch()?,
@@ -84,6 +95,7 @@ fn run(cli: Cli) -> Result<()> {
                 sbom_prefix,
                 build_date,
                 check_entrypoint: !allow_missing_entrypoint,
+                lock,
             };
             let outcome = whittle::build(&session, &request)?;
             reporter.finish();
@@ -115,6 +127,8 @@ fn run(cli: Cli) -> Result<()> {
             println!("{}", outcome.digest);
             Ok(())
         }
+        Command::Lock(args) => lockfile::lock(&args),
+        Command::Check(_) => unreachable!("`whittle check` is run from main"),
         Command::Audit(_) => unreachable!("`whittle audit` is run from main"),
         Command::Slices(_) => unreachable!("`whittle slices` is run from main"),
         Command::ShowScripts {
@@ -167,13 +181,13 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn load_plan(recipe: &std::path::Path, common: &CommonArgs) -> Result<BuildPlan> {
+pub(crate) fn load_plan(recipe: &std::path::Path, common: &CommonArgs) -> Result<BuildPlan> {
     let mut plan = BuildPlan::from_file(recipe).map_err(anyhow::Error::new)?;
     common.apply_to(&mut plan)?;
     Ok(plan)
 }
 
-fn open_session(
+pub(crate) fn open_session(
     plan: &BuildPlan,
     common: &CommonArgs,
     reporter: Arc<TermReporter>,

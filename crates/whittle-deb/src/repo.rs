@@ -231,6 +231,19 @@ pub fn load_suite(
     now: Option<i64>,
     reporter: &dyn Reporter,
 ) -> Result<Vec<PackageRecord>, WorldError> {
+    load_suite_index(fetcher, src, repo, arch, now, reporter).map(|l| l.records)
+}
+
+/// [`load_suite`], with the digest of the verified `Release` text (which
+/// lists the digest of every index file, so it stands for them all).
+pub fn load_suite_index(
+    fetcher: &Fetcher,
+    src: &SuiteSource,
+    repo: usize,
+    arch: &str,
+    now: Option<i64>,
+    reporter: &dyn Reporter,
+) -> Result<whittle_world::LoadedIndex, WorldError> {
     let dist = format!("{}/dists/{}", src.url, src.suite);
     let shown = whittle_net::redact(&dist);
     let release_text = fetch_release(fetcher, src, &dist, reporter)?;
@@ -274,7 +287,10 @@ pub fn load_suite(
             records.extend(loaded);
         }
     }
-    Ok(records)
+    Ok(whittle_world::LoadedIndex {
+        records,
+        digest: whittle_lock::sha256_digest(release_text.as_bytes()),
+    })
 }
 
 /// The `Packages` index of one component as the signed Release lists it:

@@ -43,6 +43,63 @@ pub struct Slices {
     selections: std::sync::Mutex<BTreeMap<String, Selection>>,
     /// The world's index sources (suites) of each chisel.yaml archive.
     pub archive_sources: BTreeMap<String, Vec<usize>>,
+    /// The release directories read (the recipe's `slices:`), for the lock.
+    pub trees: Vec<PathBuf>,
+}
+
+/// `sha256:<hex>` over a release directory: every file's path relative to
+/// it and contents (a symlink's target), in path order, `.git` left out.
+/// Two checkouts of the same release commit give the same digest.
+pub fn tree_digest(root: &std::path::Path) -> Result<String, WorldError> {
+    use sha2::{Digest as _, Sha256};
+    let mut files: Vec<(String, PathBuf)> = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let read = fs_err::read_dir(&dir).map_err(|e| {
+            WorldError::config(format!(
+                "could not read the slice release {}",
+                root.display()
+            ))
+            .because(e)
+        })?;
+        for entry in read {
+            let entry = entry.map_err(|e| {
+                WorldError::config(format!("could not read {}", dir.display())).because(e)
+            })?;
+            let path = entry.path();
+            if entry.file_name() == ".git" {
+                continue;
+            }
+            let kind = entry.file_type().map_err(|e| {
+                WorldError::config(format!("could not read {}", path.display())).because(e)
+            })?;
+            if kind.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .into_owned();
+                files.push((rel, path));
+            }
+        }
+    }
+    files.sort();
+    let mut hash = Sha256::new();
+    for (rel, path) in files {
+        let bytes = match fs_err::read_link(&path) {
+            Ok(target) => target.to_string_lossy().into_owned().into_bytes(),
+            Err(_) => fs_err::read(&path).map_err(|e| {
+                WorldError::config(format!("could not read {}", path.display())).because(e)
+            })?,
+        };
+        hash.update((rel.len() as u64).to_be_bytes());
+        hash.update(rel.as_bytes());
+        hash.update((bytes.len() as u64).to_be_bytes());
+        hash.update(&bytes);
+    }
+    Ok(format!("sha256:{}", hex::encode(hash.finalize())))
 }
 
 impl Slices {
@@ -111,6 +168,7 @@ pub fn open(plan: &BuildPlan, repos: &mut [DebRepository]) -> Result<Option<Slic
     }
     Ok(Some(Slices {
         release,
+        trees,
         selections: std::sync::Mutex::new(BTreeMap::new()),
         archive_sources: BTreeMap::new(),
     }))

@@ -4,6 +4,7 @@
 use std::io::{self, Read};
 use std::path::PathBuf;
 
+use whittle_lock::{LockedKey, LockedPackage, LockedRepository, LockedTree};
 use whittle_model::{PackageRecord, Purl, VersionScheme};
 use whittle_net::Fetcher;
 use whittle_recipe::{Arch, PackageRequest};
@@ -11,14 +12,15 @@ use whittle_rootfs::{ContentStore, Node, RootFs};
 use whittle_slices::PackageCut;
 use whittle_solve::Rules;
 use whittle_world::{
-    Distro, EffectsSetup, FinishInput, Installed, OpenContext, PackageFacts, PackageWorld, Payload,
-    ScriptSource, SplitRequests, Unpacked, WorldContext, WorldError, WorldKind,
+    Distro, EffectsSetup, FinishInput, Installed, LoadedIndex, LockState, OpenContext,
+    PackageFacts, PackageWorld, Payload, ScriptSource, SplitRequests, Unpacked, WorldContext,
+    WorldError, WorldKind,
 };
 
 use crate::entry::DebRepository;
 use crate::finish::{finish_root, finish_sliced_root, write_database};
 use crate::license::declared_license;
-use crate::repo::{load_suite, resolve_suites, SuiteSource};
+use crate::repo::{load_suite_index, resolve_suites, SuiteSource};
 use crate::reuse;
 use crate::scripts::{builtin_effects, effects_setup, fresh_install_scripts};
 use crate::slices::{self, Slices};
@@ -231,16 +233,12 @@ impl PackageWorld for DebWorld {
         self.suites.len()
     }
 
-    fn load_index(
-        &self,
-        cx: &WorldContext,
-        source: usize,
-    ) -> Result<Vec<PackageRecord>, WorldError> {
+    fn load_index(&self, cx: &WorldContext, source: usize) -> Result<LoadedIndex, WorldError> {
         let suite = self.suites.get(source).ok_or_else(|| {
             WorldError::config(format!("there is no Debian suite number {source}"))
         })?;
         let now = self.check_valid_until.then(now_epoch);
-        load_suite(
+        load_suite_index(
             &cx.fetcher,
             suite,
             source,
@@ -252,6 +250,60 @@ impl PackageWorld for DebWorld {
 
     fn install(&self, cx: &WorldContext, record: &PackageRecord) -> Result<Unpacked, WorldError> {
         Ok(unpacked(record, self.contents(cx, record)?, None))
+    }
+
+    fn lock_state(&self, cx: &WorldContext) -> Result<LockState, WorldError> {
+        let arch = deb_arch(cx.arch);
+        let sources = self
+            .suites
+            .iter()
+            .enumerate()
+            .map(|(i, s)| LockedRepository {
+                name: format!("{} {}", s.suite, s.components.join(" ")),
+                url: format!("{}/dists/{}/InRelease", s.url, s.suite),
+                architecture: arch.to_string(),
+                world: Some("deb".to_string()),
+                source: Some(i),
+                base: Some(s.url.clone()),
+                digest: None,
+                security: s.suite.ends_with("-security") || s.suite.ends_with("/updates"),
+            })
+            .collect();
+        let mut keys: Vec<LockedKey> = Vec::new();
+        for s in &self.suites {
+            let fingerprints = s.keyring.fingerprints().to_vec();
+            if !keys.iter().any(|k| k.name == s.keyring_origin) {
+                keys.push(LockedKey {
+                    name: s.keyring_origin.clone(),
+                    url: String::new(),
+                    content: None,
+                    fingerprints,
+                });
+            }
+        }
+        let mut trees = Vec::new();
+        for t in self.slices.iter().flat_map(|s| &s.trees) {
+            trees.push(LockedTree {
+                name: "chisel-release".to_string(),
+                path: t.display().to_string(),
+                digest: slices::tree_digest(t)?,
+            });
+        }
+        Ok(LockState {
+            arch: arch.to_string(),
+            sources,
+            keys,
+            trees,
+        })
+    }
+
+    fn lock_package(
+        &self,
+        cx: &WorldContext,
+        record: &PackageRecord,
+    ) -> Result<LockedPackage, WorldError> {
+        // Packages' SHA256 and size come from the signed index.
+        Ok(LockedPackage::from_record(record, deb_arch(cx.arch)))
     }
 
     fn split_requests(

@@ -156,6 +156,26 @@ pub struct LockedPackage {
 }
 
 impl LockedPackage {
+    /// The entry for `record` installed for `architecture`: its download
+    /// and the record itself; a world adds what else it locks.
+    pub fn from_record(record: &PackageRecord, architecture: &str) -> LockedPackage {
+        LockedPackage {
+            name: record.name.clone(),
+            url: record.download.url.clone(),
+            version: record.version.clone(),
+            architecture: architecture.to_string(),
+            signature: None,
+            control: None,
+            data: None,
+            checksum: None,
+            size: record.download.size,
+            sha256: record.download.sha256.clone(),
+            parts: Vec::new(),
+            excluded: false,
+            record: Some(record.clone()),
+        }
+    }
+
     /// `name version`, as errors show a package.
     pub fn label(&self) -> String {
         format!("{} {}", self.name, self.version)

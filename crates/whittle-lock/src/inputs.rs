@@ -53,6 +53,11 @@ pub fn sri_sha256(bytes: &[u8]) -> String {
     )
 }
 
+/// `sha256:<hex>`: how the lock writes an index file's digest.
+pub fn sha256_digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex_lower(&Sha256::digest(bytes)))
+}
+
 fn hex_lower(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -43,4 +43,4 @@ pub use file::{
     Contents, Lock, LockConfig, LockError, LockedKey, LockedPackage, LockedRepository, LockedTree,
     MemberRange, WhittleSection, LOCK_VERSION,
 };
-pub use inputs::{sri_sha256, Inputs};
+pub use inputs::{sha256_digest, sri_sha256, Inputs};

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeSet;
 
-use whittle_model::PackageRecord;
 use whittle_recipe::Arch;
 use whittle_world::{WorldContext, WorldError};
 
@@ -26,7 +25,7 @@ pub fn load_repository(
     rank: usize,
     arches: &[&str],
     arch: Arch,
-) -> Result<Vec<PackageRecord>, WorldError> {
+) -> Result<whittle_world::LoadedIndex, WorldError> {
     let base = repo.url_for(arch).map_err(WorldError::config)?;
     let repomd_url = format!("{base}/repodata/repomd.xml");
     let shown = whittle_net::redact(&repomd_url);
@@ -94,7 +93,10 @@ pub fn load_repository(
             r.depends.extend(weak);
         }
     }
-    Ok(records)
+    Ok(whittle_world::LoadedIndex {
+        records,
+        digest: whittle_lock::sha256_digest(&repomd_bytes),
+    })
 }
 
 /// One metadata file, fetched and checked.

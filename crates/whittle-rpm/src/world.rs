@@ -9,12 +9,14 @@
 
 use std::io::{self, Read};
 
+use whittle_lock::{LockedKey, LockedPackage, LockedRepository};
 use whittle_model::{PackageRecord, Purl, VersionScheme};
 use whittle_rootfs::RootFs;
 use whittle_solve::{ProviderOrder, Rules};
 use whittle_world::{
-    Distro, EffectsSetup, FinishInput, Installed, OpenContext, PackageFacts, PackageWorld, Payload,
-    ScriptSource, Unpacked, WorldContext, WorldError, WorldKind,
+    Distro, EffectsSetup, FinishInput, Installed, LoadedIndex, LockState, OpenContext,
+    PackageFacts, PackageWorld, Payload, ScriptSource, Unpacked, WorldContext, WorldError,
+    WorldKind,
 };
 
 use crate::entry::{compatible_arches, repositories_from_specs, rpm_arch, RpmRepository};
@@ -145,11 +147,7 @@ impl PackageWorld for RpmWorld {
         self.sources.len()
     }
 
-    fn load_index(
-        &self,
-        cx: &WorldContext,
-        source: usize,
-    ) -> Result<Vec<PackageRecord>, WorldError> {
+    fn load_index(&self, cx: &WorldContext, source: usize) -> Result<LoadedIndex, WorldError> {
         let src = self.source(source)?;
         crate::repo::load_repository(
             cx,
@@ -181,6 +179,51 @@ impl PackageWorld for RpmWorld {
                 files: contents.files,
             }),
         })
+    }
+
+    fn lock_state(&self, cx: &WorldContext) -> Result<LockState, WorldError> {
+        let arch = rpm_arch(cx.arch);
+        let mut sources = Vec::new();
+        let mut keys: Vec<LockedKey> = Vec::new();
+        for (i, src) in self.sources.iter().enumerate() {
+            let base = src.repo.url_for(cx.arch).map_err(WorldError::config)?;
+            sources.push(LockedRepository {
+                // As written: `$basearch` unexpanded, the same on every arch.
+                name: src.repo.url.clone(),
+                url: format!("{base}/repodata/repomd.xml"),
+                architecture: arch.to_string(),
+                world: Some("rpm".to_string()),
+                source: Some(i),
+                base: Some(base),
+                digest: None,
+                security: false,
+            });
+            for k in &src.repo.gpgkeys {
+                if !keys.iter().any(|x| &x.url == k) {
+                    keys.push(LockedKey {
+                        name: src.repo.origin.clone(),
+                        url: whittle_net::redact(k),
+                        content: None,
+                        fingerprints: src.keyring.keyring().fingerprints().to_vec(),
+                    });
+                }
+            }
+        }
+        Ok(LockState {
+            arch: arch.to_string(),
+            sources,
+            keys,
+            trees: Vec::new(),
+        })
+    }
+
+    fn lock_package(
+        &self,
+        cx: &WorldContext,
+        record: &PackageRecord,
+    ) -> Result<LockedPackage, WorldError> {
+        // primary.xml states every package's SHA-256 and size.
+        Ok(LockedPackage::from_record(record, rpm_arch(cx.arch)))
     }
 
     fn new_root(&self, _cx: &WorldContext) -> RootFs {

@@ -20,6 +20,7 @@
 
 mod accounts;
 mod error;
+mod lock;
 mod package;
 mod payload;
 mod registry;
@@ -28,10 +29,11 @@ mod world;
 
 pub use accounts::account_spec;
 pub use error::{FailureKind, WorldError};
+pub use lock::LockState;
 pub use package::{Distro, Installed, PackageFacts, Unpacked};
 pub use payload::Payload;
 pub use registry::{OpenContext, WorldKind, Worlds};
 pub use reporter::{warn_skipped, NullReporter, Reporter, MAX_SKIP_WARNINGS};
 pub use world::{
-    EffectsSetup, FinishInput, PackageWorld, ScriptSource, SplitRequests, WorldContext,
+    EffectsSetup, FinishInput, LoadedIndex, PackageWorld, ScriptSource, SplitRequests, WorldContext,
 };

@@ -10,8 +10,10 @@ use whittle_rootfs::{ContentStore, RootFs};
 use whittle_solve::Rules;
 
 use crate::error::WorldError;
+use crate::lock::LockState;
 use crate::package::{Distro, Installed, PackageFacts, Unpacked};
 use crate::reporter::Reporter;
+use whittle_lock::LockedPackage;
 
 /// What a world gets to do its work: the fetcher (cache, offline mode), the
 /// architecture being built and the reporter.
@@ -53,6 +55,17 @@ pub struct SplitRequests {
     /// (Chisel's archive priorities and `archive:` pins). A package not
     /// named here may come from any source.
     pub sources: std::collections::BTreeMap<String, Vec<Vec<usize>>>,
+}
+
+/// One index source read for one architecture.
+#[derive(Debug, Clone, Default)]
+pub struct LoadedIndex {
+    /// Every candidate package in it.
+    pub records: Vec<PackageRecord>,
+    /// `sha256:<hex>` of the signed index file the records came from
+    /// (Debian's verified `Release` text, `APKINDEX.tar.gz`,
+    /// `repomd.xml`): what a lock file records the resolution against.
+    pub digest: String,
 }
 
 /// One maintainer script of a package, for the engine to read (never run).
@@ -144,11 +157,7 @@ pub trait PackageWorld: Send + Sync {
     /// recipe order; records carry it as their `repo` rank) for `cx.arch`,
     /// with the index's trust chain verified. Called from several threads
     /// at once.
-    fn load_index(
-        &self,
-        cx: &WorldContext,
-        source: usize,
-    ) -> Result<Vec<PackageRecord>, WorldError>;
+    fn load_index(&self, cx: &WorldContext, source: usize) -> Result<LoadedIndex, WorldError>;
 
     /// Fetch (through the cache), verify and unpack one package. Called
     /// from several threads at once.
@@ -243,6 +252,32 @@ pub trait PackageWorld: Send + Sync {
         installed: &[Installed],
         input: &FinishInput<'_>,
     ) -> Result<(), WorldError>;
+
+    /// What a lock file records of this world for `cx.arch`: its index
+    /// sources (with the digest of each index read by
+    /// [`load_index`](Self::load_index) for this architecture), keys and
+    /// other trees. Every world implements it: a world without lock
+    /// support would make `whittle lock` and `--lockfile` silently weaker.
+    fn lock_state(&self, cx: &WorldContext) -> Result<LockState, WorldError>;
+
+    /// The lock entry for one resolved package (start from
+    /// [`LockedPackage::from_record`]; APK adds its checksum and member
+    /// ranges, which may mean fetching the package through the cache).
+    fn lock_package(
+        &self,
+        cx: &WorldContext,
+        record: &PackageRecord,
+    ) -> Result<LockedPackage, WorldError>;
+
+    /// The record to install for a lock entry that carries none (a lock
+    /// written by another tool, such as apko's). Default: refused.
+    fn record_from_lock(&self, locked: &LockedPackage) -> Result<PackageRecord, WorldError> {
+        Err(WorldError::config(format!(
+            "the lock entry for {} carries no package record, which this package world needs; \
+             write the lock again with `whittle lock`",
+            locked.label()
+        )))
+    }
 
     /// SBOM facts for one installed (or excluded) package.
     fn facts(&self, root: &RootFs, pkg: &Installed, distro: Option<&Distro>) -> PackageFacts;

@@ -15,6 +15,7 @@ use crate::error::BuildError;
 use crate::image::{config, layers};
 use crate::install::install;
 use crate::layering::{plan_by_origin, single_layer};
+use crate::lock::resolve_from_lock;
 use crate::mutate::apply_paths;
 use crate::output::{self, write_outputs, Sbom};
 use crate::place::map_owner_names;
@@ -47,6 +48,9 @@ pub struct BuildRequest {
     /// Refuse an image whose entrypoint (or command) program it lacks. Off
     /// only for base images whose program a later layer adds.
     pub check_entrypoint: bool,
+    /// Install exactly the packages of this lock (whittle's or apko's)
+    /// instead of reading any index.
+    pub lock: Option<whittle_lock::Lock>,
 }
 
 /// What one platform's image holds.
@@ -121,12 +125,22 @@ pub fn build(session: &Session, req: &BuildRequest) -> Result<BuildOutcome, Buil
     // Build date: the request's, else the newest time in any platform's packages.
     let mut timings = Timings::default();
     let started = Instant::now();
-    let resolutions = resolve_all(session, &req.plan, &archs)?;
+    let resolutions = match &req.lock {
+        Some(lock) => resolve_from_lock(session, &req.plan, &archs, lock)?,
+        None => resolve_all(session, &req.plan, &archs)?,
+    };
     timings.resolve = started.elapsed().as_secs_f64();
     let mut built = Vec::new();
     let mut epoch = req.build_date;
     for resolution in resolutions {
-        let b = build_platform(session, req, resolution, &mut epoch, &mut timings)?;
+        let b = match build_platform(session, req, resolution, &mut epoch, &mut timings) {
+            Err(BuildError::World(e))
+                if req.lock.is_some() && e.kind() == whittle_world::FailureKind::Fetch =>
+            {
+                return Err(BuildError::LockedPackageGone(e))
+            }
+            other => other?,
+        };
         built.push(b);
     }
     let output_started = Instant::now();

@@ -56,6 +56,25 @@ pub enum BuildError {
         #[source]
         source: whittle_solve::SolveError,
     },
+    /// The lock file no longer describes the recipe.
+    #[error(
+        "the lock {lock} does not match the recipe: {reason}. Run `whittle lock` again to \
+         resolve the recipe as it is now."
+    )]
+    LockMismatch {
+        /// The lock's recipe name.
+        lock: String,
+        /// What differs.
+        reason: String,
+    },
+    /// A package a lock names could not be fetched.
+    #[error(
+        "a package the lock names could not be fetched. If the repository no longer serves \
+         that version, point the repository's `url:` at a snapshot mirror that still does (the \
+         lock's digests keep the image exact) and build again, or run `whittle lock` again for \
+         the versions served now."
+    )]
+    LockedPackageGone(#[source] whittle_world::WorldError),
     /// A package's file could not be placed in the image.
     #[error("{package}: cannot place /{path} in the image")]
     Place {

@@ -26,6 +26,9 @@ pub struct Resolution {
     /// Installed packages of which only parts go in (Chisel slices), with
     /// those parts; every other installed package goes in whole.
     pub parts: BTreeMap<String, Vec<String>>,
+    /// `sha256:<hex>` of each index source read, in source order (empty
+    /// when the packages came from a lock).
+    pub index_digests: Vec<String>,
 }
 
 /// Load the indexes of every architecture and solve the recipe for each,
@@ -36,11 +39,14 @@ pub fn resolve_all(
     archs: &[Arch],
 ) -> Result<Vec<Resolution>, BuildError> {
     let mut indexes = Vec::new();
+    let mut digests = Vec::new();
     for &arch in archs {
         session
             .reporter()
             .on_step(&format!("reading package indexes ({arch})"));
-        indexes.push(load_indexes(session, arch)?);
+        let (records, d) = load_indexes(session, arch)?;
+        indexes.push(records);
+        digests.push(d);
     }
     let dropped = if archs.len() > 1 {
         drop_inconsistent(&mut indexes)
@@ -48,7 +54,7 @@ pub fn resolve_all(
         BTreeSet::new()
     };
     let mut out: Vec<Resolution> = Vec::new();
-    for (&arch, records) in archs.iter().zip(&indexes) {
+    for ((&arch, records), index_digests) in archs.iter().zip(&indexes).zip(digests) {
         session.reporter().on_step(&format!(
             "resolving {} requested packages among {} ({arch})",
             plan.packages.len(),
@@ -105,6 +111,7 @@ pub fn resolve_all(
             installed,
             excluded: pick(&solution.excluded),
             parts,
+            index_digests,
         });
     }
     Ok(out)
@@ -115,31 +122,37 @@ pub fn resolve_all(
 const PARALLEL_INDEXES: usize = 8;
 
 /// Every index of the world for `arch`, loaded in parallel and
-/// concatenated in recipe order (so records keep their ranks).
-fn load_indexes(session: &Session, arch: Arch) -> Result<Vec<PackageRecord>, BuildError> {
+/// concatenated in recipe order (so records keep their ranks), with each
+/// index's digest.
+fn load_indexes(
+    session: &Session,
+    arch: Arch,
+) -> Result<(Vec<PackageRecord>, Vec<String>), BuildError> {
     let cx = session.context(arch);
     let world = session.world();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(PARALLEL_INDEXES.min(world.index_sources().max(1)))
         .build()
         .map_err(BuildError::Threads)?;
-    let per_source: Vec<Result<Vec<PackageRecord>, whittle_world::WorldError>> =
-        pool.install(|| {
+    let per_source: Vec<Result<whittle_world::LoadedIndex, whittle_world::WorldError>> = pool
+        .install(|| {
             (0..world.index_sources())
                 .into_par_iter()
                 .map(|i| world.load_index(&cx, i))
                 .collect()
         });
     let mut all = Vec::new();
-    for records in per_source {
-        let records = records?;
+    let mut digests = Vec::new();
+    for loaded in per_source {
+        let loaded = loaded?;
+        digests.push(loaded.digest);
         if all.is_empty() {
-            all = records;
+            all = loaded.records;
         } else {
-            all.extend(records);
+            all.extend(loaded.records);
         }
     }
-    Ok(all)
+    Ok((all, digests))
 }
 
 /// The resolved sets without building anything: what
