@@ -320,3 +320,127 @@ fn two_builds_in_different_places_give_one_digest_and_download_nothing_twice() {
     assert!(stderr(&second).contains("(reused)"), "{}", stderr(&second));
     assert_eq!(stdout(&second).trim(), b.digest);
 }
+
+/// Real data: the lock of the python recipe names exactly the resolved set,
+/// each with the digest and size of the real `.deb` in the fixture, the
+/// three suites with their Release digests (the security suite marked),
+/// and Debian's key; locking twice gives the same bytes. Building from it
+/// in another environment (directory, TMPDIR, umask, locale, one thread,
+/// cold cache) gives the image built from the indexes, bit for bit.
+#[test]
+fn the_python_lock_is_exact_and_rebuilds_the_same_image_anywhere() {
+    let Some(b) = built() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let r = recipe(dir.path(), PYTHON, PYTHON_EXTRA);
+    let cache = dir.path().join("cache");
+    let lock = |out: &str| -> String {
+        run(
+            whittle()
+                .arg("lock")
+                .arg(&r)
+                .arg("-o")
+                .arg(dir.path().join(out))
+                .arg("--cache-dir")
+                .arg(&cache),
+            true,
+        );
+        fs_err::read_to_string(dir.path().join(out)).unwrap()
+    };
+    let text = lock("recipe.lock.json");
+    assert_eq!(lock("again.lock.json"), text, "two locks differ");
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let installed: Vec<String> = doc["contents"]["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p.get("excluded").is_none())
+        .map(|p| {
+            format!(
+                "{} {}",
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let shown: Vec<String> = b
+        .shown
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(installed, shown);
+    let mirror = fixtures::path("debian-bookworm-mirror");
+    for p in doc["contents"]["packages"].as_array().unwrap() {
+        let url = p["url"].as_str().unwrap();
+        let path = url
+            .strip_prefix(&server().url())
+            .unwrap()
+            .trim_start_matches('/');
+        let deb = fs_err::read(mirror.join(path)).unwrap();
+        assert_eq!(p["sha256"], sha256_hex(&deb).as_str(), "{url}");
+        assert_eq!(p["size"], deb.len() as u64, "{url}");
+    }
+    let repos: Vec<(String, bool)> = doc["contents"]["repositories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert!(r["digest"].as_str().unwrap().starts_with("sha256:"));
+            (
+                r["name"].as_str().unwrap().to_string(),
+                r["security"] == true,
+            )
+        })
+        .collect();
+    assert_eq!(
+        repos,
+        [
+            ("bookworm main".to_string(), false),
+            ("bookworm-updates main".to_string(), false),
+            ("bookworm-security main".to_string(), true),
+        ]
+    );
+    assert!(
+        doc["contents"]["keyring"][0]["fingerprints"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 2,
+        "Debian's keyring holds several keys"
+    );
+
+    // Another process, another environment, a cold cache, from the lock.
+    let other = tempfile::tempdir().unwrap();
+    let out = other.path().join("python.tar");
+    let mut cmd = std::process::Command::new("sh");
+    cmd.args([
+        "-c",
+        "umask 027; exec \"$0\" \"$@\"",
+        env!("CARGO_BIN_EXE_whittle"),
+    ]);
+    let built_from_lock = run(
+        cmd.arg("build")
+            .arg(&r)
+            .arg(TAG)
+            .arg(&out)
+            .arg("--lockfile")
+            .arg(dir.path().join("recipe.lock.json"))
+            .arg("--cache-dir")
+            .arg(other.path().join("cold-cache"))
+            .current_dir(other.path())
+            .env("TMPDIR", other.path())
+            .env("LC_ALL", "POSIX")
+            .env("LANG", "de_DE.UTF-8")
+            .env("WHITTLE_IGNORE_VALID_UNTIL", "true")
+            .env_remove("SOURCE_DATE_EPOCH")
+            .env("RAYON_NUM_THREADS", "1"),
+        true,
+    );
+    assert_eq!(stdout(&built_from_lock).trim(), b.digest);
+    assert_same_archive(&out, &b.archive);
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}

@@ -418,3 +418,80 @@ fn archive_priority_and_archive_pins_choose_where_a_package_comes_from() {
         assert!(!t.contains_key(absent), "{pin:?}: {absent} present");
     }
 }
+
+#[test]
+fn a_sliced_lock_records_the_slices_and_the_release_it_was_cut_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = repo();
+    let srv = repo.serve();
+    let rel = release(dir.path(), &repo, &default_files());
+    let r = recipe(dir.path(), &srv.url(), &[&rel], "app_bins, libfoo_libs");
+    let (archive, _) = build(dir.path(), &r, true);
+    let from_index = sha256_file(&archive);
+    run(
+        whittle()
+            .arg("lock")
+            .arg(&r)
+            .arg("--cache-dir")
+            .arg(dir.path().join("cache")),
+        true,
+    );
+    let lockfile = dir.path().join("recipe.lock.json");
+    let lock: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(&lockfile).unwrap()).unwrap();
+    // Each package is locked with the slices cut from it.
+    let parts = |name: &str| -> Vec<String> {
+        let p = lock["contents"]["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{name} not locked"));
+        assert!(p["sha256"].as_str().is_some_and(|s| s.len() == 64), "{p}");
+        serde_json::from_value(p["parts"].clone()).unwrap()
+    };
+    assert!(
+        parts("app").contains(&"bins".to_string()),
+        "{:?}",
+        parts("app")
+    );
+    assert_eq!(parts("libfoo"), ["libs"]);
+    let tree = &lock["whittle"]["trees"][0];
+    assert_eq!(tree["name"], "chisel-release");
+    assert!(tree["digest"].as_str().unwrap().starts_with("sha256:"));
+
+    // From the lock: the same image, files and all.
+    let built = |ok: bool| {
+        let _ = fs_err::remove_file(&archive);
+        run(
+            whittle()
+                .arg("build")
+                .arg(&r)
+                .arg(TAG)
+                .arg(&archive)
+                .arg("--no-sbom")
+                .arg("--lockfile")
+                .arg(&lockfile)
+                .arg("--cache-dir")
+                .arg(dir.path().join("cache")),
+            ok,
+        )
+    };
+    built(true);
+    assert_eq!(sha256_file(&archive), from_index);
+    // An edited slice definition changes what would be cut: the lock is
+    // refused, naming the release.
+    let libfoo = rel.join("slices/libfoo.yaml");
+    let text = fs_err::read_to_string(&libfoo).unwrap();
+    fs_err::write(&libfoo, text.replace("libfoo.so.*", "libfoo.so*")).unwrap();
+    let out = built(false);
+    let err = stderr(&out);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("chisel-release")
+            && err.contains("has changed")
+            && err.contains("whittle lock"),
+        "{err}"
+    );
+    assert!(!archive.exists());
+}

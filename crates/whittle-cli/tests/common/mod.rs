@@ -160,6 +160,49 @@ pub fn sha256_file(path: &Path) -> String {
     hex::encode(sha2::Sha256::digest(fs_err::read(path).unwrap()))
 }
 
+/// Assert two image archives are the same bytes. When they are not, keep
+/// both where `diffoscope` can compare them, and say which tar members
+/// (layers, configs, manifests) differ.
+pub fn assert_same_archive(a: &Path, b: &Path) {
+    if sha256_file(a) == sha256_file(b) {
+        return;
+    }
+    let members = |p: &Path| -> std::collections::BTreeMap<String, String> {
+        let mut t = tar::Archive::new(fs_err::File::open(p).unwrap());
+        t.entries()
+            .unwrap()
+            .map(|e| {
+                let mut e = e.unwrap();
+                let name = e.path().unwrap().display().to_string();
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut e, &mut bytes).unwrap();
+                (
+                    name,
+                    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
+                )
+            })
+            .collect()
+    };
+    let (ma, mb) = (members(a), members(b));
+    let mut differ = Vec::new();
+    for name in ma.keys().chain(mb.keys()) {
+        if ma.get(name) != mb.get(name) && !differ.contains(name) {
+            differ.push(name.clone());
+        }
+    }
+    let keep = std::env::temp_dir().join(format!("whittle-repro-{}", std::process::id()));
+    fs_err::create_dir_all(&keep).unwrap();
+    let (ka, kb) = (keep.join("a.tar"), keep.join("b.tar"));
+    fs_err::copy(a, &ka).unwrap();
+    fs_err::copy(b, &kb).unwrap();
+    panic!(
+        "the two builds differ in {} archive member(s): {differ:#?}\ncompare them with: diffoscope {} {}",
+        differ.len(),
+        ka.display(),
+        kb.display()
+    );
+}
+
 /// `skopeo copy --override-arch ARCH` of an OCI archive into `work`; returns
 /// the copied image's config `architecture` and the content of `path` in
 /// its first layer (None when the layer has no such file).
