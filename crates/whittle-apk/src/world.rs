@@ -389,20 +389,10 @@ impl PackageWorld for ApkWorld {
 
     fn facts(&self, _root: &RootFs, pkg: &Installed, distro: Option<&Distro>) -> PackageFacts {
         let rec = &pkg.record;
-        let mut purl = Purl::new("apk", &rec.name, &rec.version)
-            .namespace(distro.map_or("alpine", |d| d.id.as_str()))
-            .qualifier("arch", &rec.arch);
-        if let Some(d) = distro.filter(|d| !d.version_id.is_empty()) {
-            purl = purl.qualifier("distro", &d.purl_qualifier());
-        }
         PackageFacts {
-            purl,
+            purl: apk_purl(&rec.name, &rec.version, &rec.arch, distro),
             license: rec.extra.get("L").cloned().filter(|l| !l.is_empty()),
-            supplier: rec
-                .extra
-                .get("m")
-                .filter(|m| !m.is_empty())
-                .map(|m| format!("Person: {m}")),
+            supplier: rec.extra.get("m").and_then(|m| maintainer_supplier(m)),
         }
     }
 }
@@ -443,6 +433,26 @@ impl ApkWorld {
         };
         Ok(contents)
     }
+}
+
+/// The purl of an APK package as whittle's SBOMs write it:
+/// `pkg:apk/ID/NAME@VERSION?arch=ARCH&distro=ID-VERSION_ID`, the image's
+/// os-release `ID` as namespace (`alpine` without one), no `distro` for a
+/// rolling distribution without `VERSION_ID`. Also used to name the
+/// packages of an image read back (`whittle sbom IMAGE`).
+pub fn apk_purl(name: &str, version: &str, arch: &str, distro: Option<&Distro>) -> Purl {
+    let mut purl = Purl::new("apk", name, version)
+        .namespace(distro.map_or("alpine", |d| d.id.as_str()))
+        .qualifier("arch", arch);
+    if let Some(d) = distro.filter(|d| !d.version_id.is_empty()) {
+        purl = purl.qualifier("distro", &d.purl_qualifier());
+    }
+    purl
+}
+
+/// The SBOM supplier of an `m:` (maintainer) value: `Person: NAME <EMAIL>`.
+pub fn maintainer_supplier(maintainer: &str) -> Option<String> {
+    (!maintainer.is_empty()).then(|| format!("Person: {maintainer}"))
 }
 
 /// Warn about each record [`parse_index_text_skipping`] set aside.

@@ -16,7 +16,12 @@ use whittle_sbom::{license_ref, spdx_license_id};
 /// file is missing or not machine-readable.
 pub fn declared_license(root: &RootFs, package: &str) -> Option<String> {
     let text = root.read_file(&format!("usr/share/doc/{package}/copyright"))?;
-    let text = String::from_utf8_lossy(&text);
+    copyright_license(&String::from_utf8_lossy(&text))
+}
+
+/// The licence expression a copyright file's text declares, or `None` when
+/// it is not machine-readable (DEP-5) or names no licence.
+pub fn copyright_license(text: &str) -> Option<String> {
     if !text.starts_with("Format:") {
         return None;
     }

@@ -420,14 +420,8 @@ impl PackageWorld for DebWorld {
 
     fn facts(&self, root: &RootFs, pkg: &Installed, distro: Option<&Distro>) -> PackageFacts {
         let rec = &pkg.record;
-        let mut purl = Purl::new("deb", &rec.name, &rec.version)
-            .namespace(distro.map_or("debian", |d| d.id.as_str()))
-            .qualifier("arch", &rec.arch);
-        if let Some(d) = distro {
-            purl = purl.qualifier("distro", &d.purl_qualifier());
-        }
         PackageFacts {
-            purl,
+            purl: deb_purl(&rec.name, &rec.version, &rec.arch, distro),
             license: declared_license(root, &rec.name),
             supplier: pkg
                 .payload
@@ -548,11 +542,35 @@ pub fn merged_usr_root(arch: &str) -> RootFs {
 }
 
 /// SPDX supplier from the control file's Maintainer field.
+/// The purl of a Debian package as whittle's SBOMs write it:
+/// `pkg:deb/ID/NAME@VERSION?arch=ARCH&distro=ID-VERSION_ID`, the image's
+/// os-release `ID` as namespace (`debian` without one). Also used to name
+/// the packages of an image read back (`whittle sbom IMAGE`).
+pub fn deb_purl(name: &str, version: &str, arch: &str, distro: Option<&Distro>) -> Purl {
+    let mut purl = Purl::new("deb", name, version)
+        .namespace(distro.map_or("debian", |d| d.id.as_str()))
+        .qualifier("arch", arch);
+    if let Some(d) = distro {
+        purl = purl.qualifier("distro", &d.purl_qualifier());
+    }
+    purl
+}
+
 fn supplier(control: &str) -> Option<String> {
-    let line = control
-        .lines()
-        .find_map(|l| l.strip_prefix("Maintainer:"))?
-        .trim();
+    maintainer_supplier(
+        control
+            .lines()
+            .find_map(|l| l.strip_prefix("Maintainer:"))?,
+    )
+}
+
+/// The SBOM supplier of a `Maintainer:` value: `Organization: NAME
+/// (EMAIL)` for teams and projects, `Person: NAME (EMAIL)` otherwise.
+pub fn maintainer_supplier(maintainer: &str) -> Option<String> {
+    let line = maintainer.trim();
+    if line.is_empty() {
+        return None;
+    }
     let name = line.split('<').next().unwrap_or(line).trim();
     let email = line
         .split_once('<')

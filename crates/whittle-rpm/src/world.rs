@@ -273,24 +273,6 @@ impl PackageWorld for RpmWorld {
 
     fn facts(&self, _root: &RootFs, pkg: &Installed, distro: Option<&Distro>) -> PackageFacts {
         let rec = &pkg.record;
-        let evr = crate::version::Evr::parse(&rec.version);
-        let version = match &evr.release {
-            Some(r) => format!("{}-{r}", evr.version),
-            None => evr.version.clone(),
-        };
-        let mut purl = Purl::new("rpm", &rec.name, &version)
-            .namespace(distro.map_or("rpm", |d| d.id.as_str()))
-            .qualifier("arch", &rec.arch);
-        if let Some(epoch) = evr
-            .epoch
-            .as_deref()
-            .filter(|e| !e.trim_start_matches('0').is_empty())
-        {
-            purl = purl.qualifier("epoch", epoch);
-        }
-        if let Some(d) = distro {
-            purl = purl.qualifier("distro", &d.purl_qualifier());
-        }
         let header = pkg.payload.get::<RpmPayload>().map(|p| &p.headers.main);
         let license = header
             .and_then(|h| h.string(tags::LICENSE))
@@ -299,14 +281,45 @@ impl PackageWorld for RpmWorld {
             .map(|l| spdx_operators(&l));
         let vendor = header
             .and_then(|h| h.string(tags::VENDOR))
-            .or_else(|| rec.extra.get("vendor").cloned())
-            .filter(|v| !v.is_empty());
+            .or_else(|| rec.extra.get("vendor").cloned());
         PackageFacts {
-            purl,
+            purl: rpm_purl(&rec.name, &rec.version, &rec.arch, distro),
             license,
-            supplier: vendor.map(|v| format!("Organization: {v}")),
+            supplier: vendor.as_deref().and_then(vendor_supplier),
         }
     }
+}
+
+/// The purl of an RPM as whittle's SBOMs write it (`evr` is
+/// `[EPOCH:]VERSION-RELEASE`): `pkg:rpm/ID/NAME@VERSION-RELEASE?arch=ARCH
+/// &epoch=EPOCH&distro=ID-VERSION_ID`, the image's os-release `ID` as
+/// namespace (`rpm` without one), `epoch` only when not 0. Also used to
+/// name the packages of an image read back (`whittle sbom IMAGE`).
+pub fn rpm_purl(name: &str, evr: &str, arch: &str, distro: Option<&Distro>) -> Purl {
+    let evr = crate::version::Evr::parse(evr);
+    let version = match &evr.release {
+        Some(r) => format!("{}-{r}", evr.version),
+        None => evr.version.clone(),
+    };
+    let mut purl = Purl::new("rpm", name, &version)
+        .namespace(distro.map_or("rpm", |d| d.id.as_str()))
+        .qualifier("arch", arch);
+    if let Some(epoch) = evr
+        .epoch
+        .as_deref()
+        .filter(|e| !e.trim_start_matches('0').is_empty())
+    {
+        purl = purl.qualifier("epoch", epoch);
+    }
+    if let Some(d) = distro {
+        purl = purl.qualifier("distro", &d.purl_qualifier());
+    }
+    purl
+}
+
+/// The SBOM supplier of a `VENDOR`: `Organization: VENDOR`.
+pub fn vendor_supplier(vendor: &str) -> Option<String> {
+    (!vendor.is_empty()).then(|| format!("Organization: {vendor}"))
 }
 
 /// The scriptlets a fresh install runs, in rpm's order: `%pretrans`,
@@ -471,9 +484,10 @@ fn net_error(e: &io::Error) -> Option<&whittle_net::NetError> {
         .and_then(|inner| inner.downcast_ref::<whittle_net::NetError>())
 }
 
-/// RPM License tags join licences with lower-case `and`/`or` (Fedora's
-/// and Azure Linux's older spelling); SPDX wants them upper-case.
-fn spdx_operators(license: &str) -> String {
+/// An RPM `LICENSE` as an SPDX expression: License tags join licences
+/// with lower-case `and`/`or`/`with` (Fedora's and Azure Linux's older
+/// spelling); SPDX wants them upper-case.
+pub fn spdx_operators(license: &str) -> String {
     license
         .split(' ')
         .map(|w| match w {

@@ -61,7 +61,12 @@ impl Distro {
         let text = root
             .read_file("etc/os-release")
             .or_else(|| root.read_file("usr/lib/os-release"))?;
-        let text = String::from_utf8_lossy(&text);
+        Distro::from_os_release(&String::from_utf8_lossy(&text))
+    }
+
+    /// Read `ID` and `VERSION_ID` from an os-release file's text
+    /// (`os-release(5)`); None without an `ID`.
+    pub fn from_os_release(text: &str) -> Option<Distro> {
         let mut id = None;
         let mut version_id = String::new();
         for line in text.lines() {
