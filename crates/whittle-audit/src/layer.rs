@@ -1,6 +1,7 @@
 //! Applying one layer to the tree, streamed: blob → sha256 → gzip/zstd (by
 //! magic number; plain tar otherwise) → sha256 → tar headers. File
-//! contents are skipped, except for the few files the audit reads. The
+//! contents are skipped, except for the few files the readers use, or
+//! hashed as they pass when digests are wanted (never held). The
 //! whiteouts of the OCI image spec (`layer.md`: `.wh.NAME` hides NAME of
 //! the layers below, `.wh..wh..opq` hides everything below its directory)
 //! apply to the lower layers only, so a layer's changes are gathered first
@@ -14,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{describe_stream_error, AuditError};
 use crate::select::LayerRef;
 use crate::store::Store;
-use crate::tree::{display, wants_content, EntryKind, Node, Tree, CONTENT_LIMIT};
+use crate::tree::{display, EntryKind, Node, Tree, Wanted, CONTENT_LIMIT};
 
 /// A reader that hashes and counts what passes through it.
 struct HashReader<R> {
@@ -51,6 +52,20 @@ impl<R: Read> Read for HashReader<R> {
     }
 }
 
+/// A layer as read: what its bytes hash to, whatever the manifest says
+/// (the two are checked to agree when the manifest says anything).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LayerFacts {
+    /// Digest of the blob as stored (compressed, usually).
+    pub digest: String,
+    /// Bytes of the blob as stored.
+    pub size: u64,
+    /// Digest of the uncompressed tar (the config's diff ID).
+    pub diff_id: String,
+    /// Bytes of the uncompressed tar.
+    pub diff_size: u64,
+}
+
 /// What one layer changes.
 #[derive(Default)]
 struct Changes {
@@ -59,14 +74,16 @@ struct Changes {
     opaque: Vec<String>,
 }
 
-/// Read the layer `layer` of `store` and apply it to `tree`. Notes (a
-/// database file too large to read) go to `notes`.
+/// Read the layer `layer` of `store` and apply it to `tree`, keeping what
+/// `wanted` asks for. Notes (a database file too large to read) go to
+/// `notes`.
 pub(crate) fn apply(
     store: &Store,
     layer: &LayerRef,
+    wanted: Wanted,
     tree: &mut Tree,
     notes: &mut Vec<String>,
-) -> Result<(), AuditError> {
+) -> Result<LayerFacts, AuditError> {
     let (raw, _) = store.open_member(&layer.member)?;
     let bad_layer = |problem: String| AuditError::BadLayer {
         image: store.image().to_path_buf(),
@@ -94,7 +111,15 @@ pub(crate) fn apply(
     };
     let mut tar_stream = HashReader::new(decoder);
     let mut changes = Changes::default();
-    let read = read_entries(store, layer, tree, &mut tar_stream, &mut changes, notes);
+    let read = read_entries(
+        store,
+        layer,
+        wanted,
+        tree,
+        &mut tar_stream,
+        &mut changes,
+        notes,
+    );
     let diff = match read {
         Ok(()) => tar_stream.finish().map_err(|e| (e, format)),
         Err(ReadError::Stream(e)) => {
@@ -117,7 +142,8 @@ pub(crate) fn apply(
         )));
     }
     check_digest(store, &layer.member, layer.digest.as_deref(), &blob_digest)?;
-    let (diff_id, _) = diff.map_err(|(e, format)| bad_layer(describe_stream_error(&e, format)))?;
+    let (diff_id, diff_size) =
+        diff.map_err(|(e, format)| bad_layer(describe_stream_error(&e, format)))?;
     check_digest(store, &layer.member, layer.diff_id.as_deref(), &diff_id)?;
 
     for w in &changes.whiteouts {
@@ -129,7 +155,12 @@ pub(crate) fn apply(
     for (key, node) in changes.added {
         tree.insert(key, node);
     }
-    Ok(())
+    Ok(LayerFacts {
+        digest: blob_digest,
+        size: blob_bytes,
+        diff_id,
+        diff_size,
+    })
 }
 
 fn check_digest(
@@ -165,6 +196,7 @@ impl From<io::Error> for ReadError {
 fn read_entries(
     store: &Store,
     layer: &LayerRef,
+    wanted: Wanted,
     tree: &Tree,
     stream: &mut dyn Read,
     changes: &mut Changes,
@@ -217,6 +249,8 @@ fn read_entries(
             gid: header.gid().map_err(|e| field("gid", e))?,
             link: None,
             hardlink: None,
+            size: 0,
+            digest: None,
             content: None,
         };
         let is_hardlink = header.entry_type() == tar::EntryType::Link;
@@ -229,29 +263,56 @@ fn read_entries(
                 .as_deref()
                 .and_then(normalize)
                 .ok_or_else(|| bad_entry(&raw, "is a hard link out of the image's root".into()))?;
-            // A hard link shares its target's inode: mode and owner.
+            // A hard link shares its target's inode: mode, owner, data.
             if let Some(t) = changes.added.get(&target).or_else(|| tree.get(&target)) {
                 node.mode = t.mode;
                 node.uid = t.uid;
                 node.gid = t.gid;
+                node.size = t.size;
+                node.digest = t.digest;
             }
             node.hardlink = Some(target);
         } else if kind == EntryKind::Symlink {
             node.link = link;
-        } else if kind == EntryKind::File && wants_content(&key) {
-            let size = entry.size();
-            if size > CONTENT_LIMIT {
-                notes.push(format!(
-                    "{} is {size} bytes, more than the {CONTENT_LIMIT} read; what it says is not used",
-                    display(&key)
-                ));
-            } else {
-                let mut content = Vec::new();
-                entry.read_to_end(&mut content)?;
-                node.content = Some(content);
-            }
+        } else if kind == EntryKind::File {
+            read_file(&mut entry, &key, wanted, &mut node, notes)?;
         }
         changes.added.insert(key, node);
+    }
+    Ok(())
+}
+
+/// Take a regular file's size, and its content or digest when wanted:
+/// the content is read only for the few files kept (bounded), the digest
+/// is hashed as the bytes stream past.
+fn read_file<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    key: &str,
+    wanted: Wanted,
+    node: &mut Node,
+    notes: &mut Vec<String>,
+) -> io::Result<()> {
+    node.size = entry.size();
+    let keep = wanted.content(key);
+    if keep && node.size > CONTENT_LIMIT {
+        notes.push(format!(
+            "{} is {} bytes, more than the {CONTENT_LIMIT} read; what it says is not used",
+            display(key),
+            node.size
+        ));
+    } else if keep {
+        let mut content = Vec::new();
+        entry.read_to_end(&mut content)?;
+        if wanted.digests {
+            node.digest = Some(Sha256::digest(&content).into());
+        }
+        node.content = Some(content);
+        return Ok(());
+    }
+    if wanted.digests {
+        let mut hasher = Sha256::new();
+        io::copy(entry, &mut hasher)?;
+        node.digest = Some(hasher.finalize().into());
     }
     Ok(())
 }

@@ -1,18 +1,32 @@
-//! Audit an OCI image as a user has it: what in it could help an attacker
-//! who gets code execution, and what is there for no runtime reason.
+//! Read an OCI image back as a user has it, and say what is in it: an
+//! audit of what could help an attacker ([`audit`]), its packages
+//! ([`inventory`]), how it differs from another image or a lock file
+//! ([`diff()`]), and its SBOM made again ([`sbom_input`]).
 //!
-//! [`audit`] reads an image archive (an OCI archive or docker-archive tar,
-//! or whittle's archive that is both) or an OCI image-layout directory,
-//! optionally `PATH:TAG`; chooses one platform's image (asked for, else the
-//! only one, else the host's); streams its layers in order (gzip, zstd or
-//! plain tar, recognised by their first bytes), checking each blob against
-//! its manifest digest and each tar against the config's diff ID, and
-//! applying whiteouts (`.wh.NAME`) and opaque directories (`.wh..wh..opq`)
-//! as the OCI image spec's `layer.md` says. Only metadata is kept, plus
-//! the package databases and `/etc/passwd` and `/etc/group`; memory grows
-//! with the number of paths, never with file sizes.
+//! [`ImageSet::open`] reads an image archive (an OCI archive or
+//! docker-archive tar, or whittle's archive that is both) or an OCI
+//! image-layout directory, optionally `PATH:TAG`; a platform's image is
+//! chosen (asked for, else the only one, else the host's); its layers are
+//! streamed in order (gzip, zstd or plain tar, recognised by their first
+//! bytes), each blob checked against its manifest digest and each tar
+//! against the config's diff ID, and whiteouts (`.wh.NAME`) and opaque
+//! directories (`.wh..wh..opq`) applied as the OCI image spec's `layer.md`
+//! says. Only metadata is kept, plus the package databases, os-release and
+//! `/etc/passwd` and `/etc/group` (and for [`diff()`]'s files a SHA-256 of
+//! each regular file, hashed as it streams past); memory grows with the
+//! number of paths, never with file sizes.
 //!
-//! # What is reported
+//! # Package databases
+//!
+//! dpkg's `status` with `info/*.list`, distroless's `status.d/` with
+//! `*.md5sums`, apk's `installed`, rpm's `rpmdb.sqlite` (else Azure
+//! Linux's `container-manifest-2`, else `-1`), and Chisel's
+//! `manifest.wall` when there is no dpkg database. Each package is named
+//! with its world's own functions ([`whittle_deb::world::deb_purl`],
+//! [`whittle_apk::world::apk_purl`], [`whittle_rpm::world::rpm_purl`]), so
+//! an image read back names its packages as its build-time SBOM did.
+//!
+//! # What an audit reports
 //!
 //! Paths are resolved the way the container sees them: symlinks in
 //! directories are followed inside the image (`/bin/sh` in a database is
@@ -48,10 +62,9 @@
 //!   or gid is not 0, grouped by (uid, gid) and named from the image's own
 //!   `/etc/passwd` and `/etc/group`.
 //! * **script-only** ([`Category::ScriptOnly`]): packages of the image's
-//!   database (dpkg's `status` with `info/*.list`, distroless's `status.d/`
-//!   with `*.md5sums`, or apk's `installed`) that are present only for
-//!   their maintainer scripts, which an image built without running them
-//!   never needed. A package is reported when either
+//!   database (any of the above) that are present only for their
+//!   maintainer scripts, which an image built without running them never
+//!   needed. A package is reported when either
 //!   1. (dpkg databases) its name is one of the script helpers in
 //!      [`rules::DPKG_SCRIPT_HELPERS`] (`adduser`, `debconf`,
 //!      `debconf-i18n`, `debianutils`, `dpkg`, `init-system-helpers`,
@@ -84,23 +97,37 @@
 #![deny(missing_docs)]
 
 mod db;
+mod diff;
 mod error;
+mod image;
+mod inventory;
 mod layer;
+mod pkgset;
 mod platform;
 mod report;
 pub mod rules;
+mod sbom;
 mod select;
 mod store;
 mod tree;
 
 use std::path::{Path, PathBuf};
 
-pub use db::DbKind;
+pub use db::{DbKind, World};
+pub use diff::{
+    diff, ChangedPackage, DiffError, DiffInput, DiffOptions, DiffReport, FileAspect, FileChange,
+    FileChanges, FileInfo, LayerSharing, PackageChanges, PlatformDiff, SharedLayer, Side, SideKind,
+    SizeTotals,
+};
 pub use error::AuditError;
+pub use image::ImageSet;
+pub use inventory::{inventory, Inventory, InventoryPackage, OsRelease};
+pub use pkgset::{lock_platform, platform_key, PackageSet, SetPackage};
 pub use platform::Platform;
 pub use report::{
     Category, ImageSummary, OwnerGroup, PathFinding, Program, Report, ScriptOnly, ScriptOnlyReason,
 };
+pub use sbom::sbom_input;
 pub use tree::EntryKind;
 
 /// An image on disk: an archive or layout directory, and optionally the
@@ -158,31 +185,26 @@ pub struct AuditOptions {
 /// Audit `image`. Errors name the image and the file in it that is
 /// missing, cut off, malformed or does not match its digest.
 pub fn audit(image: &ImageRef, options: &AuditOptions) -> Result<Report, AuditError> {
-    // Find the image and its layers.
-    let store = store::Store::open(&image.path)?;
-    let chosen = select::select(&store, image.tag.as_deref(), options.platform.as_ref())?;
-
-    // Merge the layers, bottom first.
-    let mut tree = tree::Tree::default();
-    let mut notes = Vec::new();
-    for layer in &chosen.layers {
-        layer::apply(&store, layer, &mut tree, &mut notes)?;
-    }
+    // Find the image, and merge its layers bottom first.
+    let set = ImageSet::open(image)?;
+    let read = set.read(options.platform.as_ref(), tree::Wanted::default())?;
+    let (tree, mut notes) = (&read.tree, read.notes.clone());
 
     // Read the database, then check.
-    let database = db::read(&tree);
-    let owners = rules::Owners::new(&tree, &database);
-    let (shells, package_managers) = rules::programs(&tree, &owners);
-    let modes = rules::modes(&tree, &owners);
-    let script_only = rules::script_only(&tree, &database, &mut notes);
+    let database = db::read(tree);
+    notes.extend(database.notes.iter().cloned());
+    let owners = rules::Owners::new(tree, &database);
+    let (shells, package_managers) = rules::programs(tree, &owners);
+    let modes = rules::modes(tree, &owners);
+    let script_only = rules::script_only(tree, &database, &mut notes);
 
     let mut report = Report {
         image: ImageSummary {
-            source: image.to_string(),
-            platform: chosen.platform.to_string(),
-            platforms: chosen.available.iter().map(Platform::to_string).collect(),
-            manifest: chosen.manifest,
-            layers: chosen.layers.len(),
+            source: read.source.clone(),
+            platform: read.platform.to_string(),
+            platforms: read.available.iter().map(Platform::to_string).collect(),
+            manifest: read.manifest.clone(),
+            layers: read.layers.len(),
             entries: tree.len(),
             databases: database.kinds.clone(),
             packages: database.packages.len(),

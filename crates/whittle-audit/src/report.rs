@@ -220,7 +220,7 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
-fn octal<S: Serializer>(mode: &u32, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn octal<S: Serializer>(mode: &u32, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&format!("{mode:04o}"))
 }
 

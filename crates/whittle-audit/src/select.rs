@@ -18,18 +18,8 @@ const CONTAINERD_NAME: &str = "io.containerd.image.name";
 /// How deep image indexes may nest.
 const MAX_DEPTH: usize = 4;
 
-/// The image chosen, and where its layers are.
-pub(crate) struct Selected {
-    pub platform: Platform,
-    /// The manifest's digest (OCI images; docker archives have none).
-    pub manifest: Option<String>,
-    /// The layers, bottom first.
-    pub layers: Vec<LayerRef>,
-    /// Every platform the set offers.
-    pub available: Vec<Platform>,
-}
-
 /// One layer: its member in the store and the digests to check it against.
+#[derive(Debug, Clone)]
 pub(crate) struct LayerRef {
     pub member: String,
     /// Digest of the (compressed) blob, from the manifest.
@@ -77,6 +67,8 @@ struct IndexOrManifest {
 #[derive(Deserialize, Default)]
 struct ConfigJson {
     #[serde(default)]
+    created: Option<String>,
+    #[serde(default)]
     os: String,
     #[serde(default)]
     architecture: String,
@@ -102,40 +94,44 @@ struct DockerEntry {
     layers: Vec<String>,
 }
 
-/// A candidate image: its platform and how to reach its layers.
-struct Candidate {
-    platform: Platform,
-    manifest: Option<String>,
-    layers: Vec<LayerRef>,
+/// One image of the set: its platform and how to reach its layers.
+#[derive(Debug, Clone)]
+pub(crate) struct Candidate {
+    pub platform: Platform,
+    /// The manifest's digest (OCI images; docker archives have none).
+    pub manifest: Option<String>,
+    /// The layers, bottom first.
+    pub layers: Vec<LayerRef>,
+    /// The name it is tagged with (`registry.example/app:1.0`), if any.
+    pub ref_name: Option<String>,
+    /// The config's `created` (RFC 3339), if any.
+    pub created: Option<String>,
 }
 
-/// Choose the image of `store` tagged `tag` for `wanted` (default: the only
-/// one, else the host's).
-pub(crate) fn select(
-    store: &Store,
-    tag: Option<&str>,
-    wanted: Option<&Platform>,
-) -> Result<Selected, AuditError> {
-    let candidates = if store.has("index.json") {
-        oci_candidates(store, tag)?
+/// Every image of `store` that `tag` picks out (all without a tag), in
+/// the order the image lists them.
+pub(crate) fn candidates(store: &Store, tag: Option<&str>) -> Result<Vec<Candidate>, AuditError> {
+    if store.has("index.json") {
+        oci_candidates(store, tag)
     } else if store.has("manifest.json") {
-        docker_candidates(store, tag)?
+        docker_candidates(store, tag)
     } else if let Some(cut) = store.missing_from_cut_archive() {
-        return Err(cut);
+        Err(cut)
     } else {
-        return Err(AuditError::NotAnImage {
+        Err(AuditError::NotAnImage {
             path: store.image().to_path_buf(),
             reason: "it has neither index.json (an OCI image layout) nor manifest.json (a docker-archive)".into(),
-        });
-    };
-    choose_platform(store, candidates, wanted)
+        })
+    }
 }
 
-fn choose_platform(
+/// Which of `candidates` to read for `wanted` (default: the only one,
+/// else the host's).
+pub(crate) fn choose(
     store: &Store,
-    candidates: Vec<Candidate>,
+    candidates: &[Candidate],
     wanted: Option<&Platform>,
-) -> Result<Selected, AuditError> {
+) -> Result<usize, AuditError> {
     let available: Vec<Platform> = candidates.iter().map(|c| c.platform.clone()).collect();
     let list = || {
         let names: Vec<String> = available.iter().map(Platform::to_string).collect();
@@ -145,7 +141,7 @@ fn choose_platform(
             names.join(", ")
         }
     };
-    let index = match wanted {
+    match wanted {
         Some(w) => candidates
             .iter()
             .position(|c| c.platform.satisfies(w))
@@ -153,8 +149,8 @@ fn choose_platform(
                 image: store.image().to_path_buf(),
                 wanted: w.to_string(),
                 available: list(),
-            })?,
-        None if candidates.len() == 1 => 0,
+            }),
+        None if candidates.len() == 1 => Ok(0),
         None => {
             let host = Platform::host();
             candidates
@@ -171,17 +167,9 @@ fn choose_platform(
                         path: store.image().to_path_buf(),
                         reason: "its index lists no image manifests".into(),
                     },
-                })?
+                })
         }
-    };
-    let mut candidates = candidates;
-    let chosen = candidates.swap_remove(index);
-    Ok(Selected {
-        platform: chosen.platform,
-        manifest: chosen.manifest,
-        layers: chosen.layers,
-        available,
-    })
+    }
 }
 
 /// Whether a reference name is the tag asked for: the whole reference
@@ -253,7 +241,14 @@ fn oci_candidates(store: &Store, tag: Option<&str>) -> Result<Vec<Candidate>, Au
     )?;
     let mut out = Vec::new();
     for top in &tops {
+        let first = out.len();
         expand(store, top, "index.json", 0, &mut out)?;
+        let name = [REF_NAME, CONTAINERD_NAME]
+            .iter()
+            .find_map(|k| top.annotations.get(*k));
+        for c in &mut out[first..] {
+            c.ref_name = name.cloned();
+        }
     }
     Ok(out)
 }
@@ -307,6 +302,8 @@ fn expand(
         platform,
         manifest: Some(desc.digest.clone()),
         layers: refs,
+        ref_name: None,
+        created: config.created,
     });
     Ok(())
 }
@@ -339,6 +336,8 @@ fn docker_candidates(store: &Store, tag: Option<&str>) -> Result<Vec<Candidate>,
             platform,
             manifest: None,
             layers,
+            ref_name: entry.repo_tags.as_ref().and_then(|t| t.first().cloned()),
+            created: config.created,
         });
     }
     Ok(out)

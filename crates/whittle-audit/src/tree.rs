@@ -1,7 +1,9 @@
 //! The image's file system after all layers: metadata only (type, mode,
-//! owner, link target) keyed by path, plus the contents of the few files
-//! the audit reads (package databases, `/etc/passwd`, `/etc/group`).
-//! Keys are relative paths without `./` (`usr/bin/sh`); the root is `""`.
+//! owner, link target, size, and a content digest when asked for) keyed by
+//! path, plus the contents of the few files the readers use (package
+//! databases, os-release, `/etc/passwd`, `/etc/group`; licences when
+//! asked for). Keys are relative paths without `./` (`usr/bin/sh`); the
+//! root is `""`.
 
 use std::collections::BTreeMap;
 
@@ -54,7 +56,12 @@ pub(crate) struct Node {
     pub link: Option<String>,
     /// For a hard link: the key of the name it links to.
     pub hardlink: Option<String>,
-    /// The content, for the files the audit reads.
+    /// A regular file's size in bytes (a hard link's is its target's).
+    pub size: u64,
+    /// SHA-256 of a regular file's content, when the read asked for
+    /// digests (a hard link's is its target's).
+    pub digest: Option<[u8; 32]>,
+    /// The content, for the files the readers use.
     pub content: Option<Vec<u8>>,
 }
 
@@ -70,6 +77,18 @@ const MAX_LINKS: usize = 40;
 impl Tree {
     pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         self.nodes.get(key)
+    }
+
+    /// The kept content of the file `path` reaches: symlinks followed
+    /// inside the image, a hard link read through the name it links to.
+    pub(crate) fn read(&self, path: &str) -> Option<&[u8]> {
+        let key = self.resolve(path, true)?;
+        let node = self.get(&key)?;
+        let node = match &node.hardlink {
+            Some(target) => self.get(target)?,
+            None => node,
+        };
+        node.content.as_deref()
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&String, &Node)> {
@@ -192,23 +211,48 @@ fn split(path: &str) -> impl DoubleEndedIterator<Item = &str> {
     path.split('/').filter(|p| !p.is_empty() && *p != ".")
 }
 
-/// Whether the audit keeps the content of the file at `key`: the dpkg
-/// database (`status`, `status.d/*`, `info/*.list`), apk's `installed`, and
-/// the account files.
-pub(crate) fn wants_content(key: &str) -> bool {
-    matches!(
-        key,
-        "var/lib/dpkg/status"
-            | "lib/apk/db/installed"
-            | "usr/lib/apk/db/installed"
-            | "etc/passwd"
-            | "etc/group"
-    ) || key
-        .strip_prefix("var/lib/dpkg/status.d/")
-        .is_some_and(|rest| !rest.contains('/'))
-        || key
-            .strip_prefix("var/lib/dpkg/info/")
-            .is_some_and(|rest| !rest.contains('/') && rest.ends_with(".list"))
+/// What a read keeps beyond metadata.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Wanted {
+    /// A SHA-256 of every regular file, hashed while it streams past.
+    pub digests: bool,
+    /// The content of `usr/share/doc/*/copyright` (Debian licences).
+    pub licences: bool,
+}
+
+impl Wanted {
+    /// Whether the content of the file at `key` is kept: the package
+    /// databases (dpkg's `status`, `status.d/*`, `info/*.list`; apk's
+    /// `installed`; rpm's `rpmdb.sqlite` and container manifests; Chisel's
+    /// `manifest.wall`), os-release, the account files, and with
+    /// `licences` Debian's copyright files.
+    pub(crate) fn content(self, key: &str) -> bool {
+        matches!(
+            key,
+            "var/lib/dpkg/status"
+                | "lib/apk/db/installed"
+                | "usr/lib/apk/db/installed"
+                | "var/lib/rpm/rpmdb.sqlite"
+                | "usr/lib/sysimage/rpm/rpmdb.sqlite"
+                | "var/lib/rpmmanifest/container-manifest-1"
+                | "var/lib/rpmmanifest/container-manifest-2"
+                | "var/lib/chisel/manifest.wall"
+                | "etc/os-release"
+                | "usr/lib/os-release"
+                | "etc/passwd"
+                | "etc/group"
+        ) || key
+            .strip_prefix("var/lib/dpkg/status.d/")
+            .is_some_and(|rest| !rest.contains('/'))
+            || key
+                .strip_prefix("var/lib/dpkg/info/")
+                .is_some_and(|rest| !rest.contains('/') && rest.ends_with(".list"))
+            || (self.licences
+                && key
+                    .strip_prefix("usr/share/doc/")
+                    .and_then(|rest| rest.strip_suffix("/copyright"))
+                    .is_some_and(|pkg| !pkg.is_empty() && !pkg.contains('/')))
+    }
 }
 
 /// `/` + key, the path as users write it.
@@ -228,6 +272,8 @@ mod tests {
             gid: 0,
             link: link.map(str::to_string),
             hardlink: None,
+            size: 0,
+            digest: None,
             content: None,
         }
     }
@@ -265,10 +311,19 @@ mod tests {
 
     #[test]
     fn content_kept_only_for_databases_and_accounts() {
-        assert!(wants_content("var/lib/dpkg/status"));
-        assert!(wants_content("var/lib/dpkg/status.d/libc6"));
-        assert!(wants_content("var/lib/dpkg/info/libc6:amd64.list"));
-        assert!(!wants_content("var/lib/dpkg/info/libc6.md5sums"));
-        assert!(!wants_content("usr/bin/python3"));
+        let audit = Wanted::default();
+        assert!(audit.content("var/lib/dpkg/status"));
+        assert!(audit.content("var/lib/dpkg/status.d/libc6"));
+        assert!(audit.content("var/lib/dpkg/info/libc6:amd64.list"));
+        assert!(audit.content("var/lib/rpm/rpmdb.sqlite"));
+        assert!(!audit.content("var/lib/dpkg/info/libc6.md5sums"));
+        assert!(!audit.content("usr/bin/python3"));
+        assert!(!audit.content("usr/share/doc/libc6/copyright"));
+        let licences = Wanted {
+            licences: true,
+            ..Wanted::default()
+        };
+        assert!(licences.content("usr/share/doc/libc6/copyright"));
+        assert!(!licences.content("usr/share/doc/libc6/x/copyright"));
     }
 }
