@@ -78,6 +78,13 @@ pub enum Command {
     /// non-root paths and script-only packages of an image; exit 1 when a
     /// `--fail-on` category has findings, 2 when the image cannot be read.
     Audit(crate::audit::AuditArgs),
+    /// Compare two images, two lock files or one of each: packages added,
+    /// removed and changed with sizes, layers shared, and with --files the
+    /// files; exit 0 when identical, 1 when different, 2 on an error.
+    Diff(crate::diff::DiffArgs),
+    /// Write the SBOM of an existing image, from the package databases it
+    /// carries.
+    Sbom(crate::sbom::SbomArgs),
     /// Chisel slice definitions: `check` a release, `find` slices, `info`
     /// prints definitions.
     Slices(crate::slices::SlicesArgs),

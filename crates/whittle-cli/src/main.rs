@@ -11,9 +11,11 @@
 mod args;
 mod audit;
 mod date;
+mod diff;
 mod interrupt;
 mod lockfile;
 mod report;
+mod sbom;
 mod script_report;
 mod size;
 mod slices;
@@ -37,6 +39,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Command::Audit(args) = &cli.command {
         return audit::main(args);
+    }
+    if let Command::Diff(args) = &cli.command {
+        return diff::main(args);
     }
     if let Command::Slices(args) = &cli.command {
         return slices::main(args);
@@ -130,6 +135,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Lock(args) => lockfile::lock(&args),
         Command::Check(_) => unreachable!("`whittle check` is run from main"),
         Command::Audit(_) => unreachable!("`whittle audit` is run from main"),
+        Command::Diff(_) => unreachable!("`whittle diff` is run from main"),
+        Command::Sbom(args) => sbom::run(&args),
         Command::Slices(_) => unreachable!("`whittle slices` is run from main"),
         Command::ShowScripts {
             recipe,
