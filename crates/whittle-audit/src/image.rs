@@ -11,7 +11,8 @@ use crate::tree::{Tree, Wanted};
 use crate::ImageRef;
 
 /// An image archive or layout, opened: which images it holds for the tag
-/// asked for. Reading a platform's layers is [`ImageSet::read`]'s job.
+/// asked for. A platform's layers are read when asked for
+/// ([`ImageSet::inventory`], [`crate::diff()`]).
 pub struct ImageSet {
     image: ImageRef,
     store: Store,
@@ -60,8 +61,8 @@ impl ImageSet {
         self.candidates.iter().map(|c| c.platform.clone()).collect()
     }
 
-    /// The platform [`ImageSet::read`] would read for `wanted`: the one
-    /// asked for, else the only one, else the host's.
+    /// The platform that is read for `wanted`: the one asked for, else
+    /// the only one, else the host's.
     pub fn choose(&self, wanted: Option<&Platform>) -> Result<Platform, AuditError> {
         let i = select::choose(&self.store, &self.candidates, wanted)?;
         Ok(self.candidates[i].platform.clone())

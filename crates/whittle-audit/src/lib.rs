@@ -1,6 +1,6 @@
 //! Read an OCI image back as a user has it, and say what is in it: an
 //! audit of what could help an attacker ([`audit`]), its packages
-//! ([`inventory`]), how it differs from another image or a lock file
+//! ([`inventory()`]), how it differs from another image or a lock file
 //! ([`diff()`]), and its SBOM made again ([`sbom_input`]).
 //!
 //! [`ImageSet::open`] reads an image archive (an OCI archive or
@@ -25,6 +25,17 @@
 //! with its world's own functions ([`whittle_deb::world::deb_purl`],
 //! [`whittle_apk::world::apk_purl`], [`whittle_rpm::world::rpm_purl`]), so
 //! an image read back names its packages as its build-time SBOM did.
+//!
+//! ```no_run
+//! use whittle_audit::{diff, DiffInput, DiffOptions};
+//!
+//! // Images (archives, layouts, `PATH:TAG`) and lock files, in any pair.
+//! let a = DiffInput::open("recipe.lock.json")?;
+//! let b = DiffInput::open("app.tar")?;
+//! let report = diff(&a, &b, &DiffOptions { files: false, ..DiffOptions::default() })?;
+//! print!("{}", report.to_text());
+//! # Ok::<(), whittle_audit::DiffError>(())
+//! ```
 //!
 //! # What an audit reports
 //!
