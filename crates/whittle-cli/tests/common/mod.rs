@@ -38,6 +38,19 @@ pub fn deb_recipe(dir: &Path, url: &str, keyring: &Path, packages: &str, extra: 
     p
 }
 
+/// A directory for what a test binary builds once and shares between its
+/// tests. A `static` never drops a `TempDir`, so such directories used to
+/// pile up in /tmp run after run; this one lives under cargo's target tmp
+/// dir and is emptied when first used.
+pub fn once_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("whittle-once")
+        .join(name);
+    let _ = fs_err::remove_dir_all(&dir);
+    fs_err::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// Run and return output; panics with both streams when it fails and `ok` is set.
 pub fn run(cmd: &mut Command, ok: bool) -> Output {
     let out = cmd.output().expect("spawn");
