@@ -61,6 +61,7 @@ fn run(cli: Cli) -> Result<()> {
             common,
             sbom_path,
             no_sbom,
+            sbom_formats,
             build_date,
             allow_missing_entrypoint,
         } => {
@@ -82,6 +83,7 @@ fn run(cli: Cli) -> Result<()> {
                 archs: common.archs()?,
                 sbom_dir,
                 sbom_prefix,
+                sbom_formats,
                 build_date,
                 check_entrypoint: !allow_missing_entrypoint,
             };
