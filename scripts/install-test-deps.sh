@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what whittle's tests use: the real tools that read, run and scan
-# the images (runc, skopeo, umoci, podman, Syft, Trivy, pyspdxtools), GnuPG
+# the images (runc, skopeo, umoci, podman, Syft, Trivy) and validate their
+# SBOMs (pyspdxtools, cyclonedx-validate, ntia-checker), GnuPG
 # to cross-check signatures, rpm/rpmbuild/rpmsign and createrepo_c for the
 # RPM repositories tests build, Debian's archive keyring for the fixture mirror,
 # and mmdebstrap for the benchmark. Under CI=true (scripts/test.sh) a test
@@ -29,11 +30,27 @@ fi
 
 cache=${WHITTLE_TOOLS_CACHE:-$HOME/.cache/whittle-ci}
 mkdir -p "$cache"
-if [ ! -x "$cache/venv/bin/pyspdxtools" ]; then
-  echo "installing spdx-tools into $cache/venv"
-  python3 -m venv "$cache/venv"
-  "$cache/venv/bin/pip" install -q spdx-tools
+# The SBOM validators, pinned, in one virtualenv: pyspdxtools (SPDX 2.3),
+# cyclonedx-python-lib's strict JSON-schema validator (CycloneDX 1.6, run
+# through scripts/validate-cyclonedx.py, installed as cyclonedx-validate)
+# and ntia-checker (NTIA minimum elements; it reads SPDX, not CycloneDX).
+# Reinstalled only when the pins change.
+pins="spdx-tools==0.8.5 cyclonedx-python-lib[json-validation]==11.12.0 ntia-conformance-checker==6.0.0"
+[ -x "$cache/venv/bin/python" ] || python3 -m venv "$cache/venv"
+if [ "$(cat "$cache/venv/.whittle-pins" 2>/dev/null)" != "$pins" ] \
+  || [ ! -x "$cache/venv/bin/pyspdxtools" ] || [ ! -x "$cache/venv/bin/ntia-checker" ]; then
+  echo "installing $pins into $cache/venv"
+  # shellcheck disable=SC2086 # one argument per pin
+  "$cache/venv/bin/pip" install -q $pins
+  echo "$pins" > "$cache/venv/.whittle-pins"
 fi
+validator=$(cd "$(dirname "$0")" && pwd)/validate-cyclonedx.py
+{
+  echo "#!$cache/venv/bin/python"
+  tail -n +2 "$validator"
+} > "$cache/venv/bin/cyclonedx-validate.tmp"
+chmod 0755 "$cache/venv/bin/cyclonedx-validate.tmp"
+mv "$cache/venv/bin/cyclonedx-validate.tmp" "$cache/venv/bin/cyclonedx-validate"
 
 # Syft and Trivy, as ../shared/tools/scanner-check.sh installs them (pinned
 # versions, offline once installed): scanning an empty tree fetches them once.
@@ -43,4 +60,4 @@ if [ -f "$scanner_check" ]; then
   bash "$scanner_check" "$empty" >/dev/null 2>&1 || true
   rmdir "$empty" 2>/dev/null || true
 fi
-echo "test tools ready (pyspdxtools in $cache/venv/bin)"
+echo "test tools ready (pyspdxtools, cyclonedx-validate, ntia-checker in $cache/venv/bin)"

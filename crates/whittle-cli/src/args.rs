@@ -35,6 +35,15 @@ pub enum Command {
         /// Write no SBOM.
         #[arg(long)]
         no_sbom: bool,
+        /// SBOM formats to write, comma-separated or repeated: `spdx`
+        /// (`….spdx.json`), `cyclonedx` (`….cdx.json`).
+        #[arg(
+            long,
+            value_name = "FORMATS",
+            value_delimiter = ',',
+            default_value = "spdx"
+        )]
+        sbom_formats: Vec<whittle::SbomFormat>,
         /// Build date: seconds since the epoch or RFC 3339
         /// (default: $SOURCE_DATE_EPOCH, else the newest file in the packages).
         #[arg(long, value_name = "DATE")]
@@ -315,5 +324,30 @@ mod tests {
             msg.contains("--repository-append") && msg.contains("@tag"),
             "{msg}"
         );
+    }
+
+    fn sbom_formats(args: &[&str]) -> Result<Vec<whittle::SbomFormat>, clap::Error> {
+        let mut argv = vec!["whittle", "build", "r.yaml", "app:1", "out.tar"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv)?.command {
+            Command::Build { sbom_formats, .. } => Ok(sbom_formats),
+            _ => panic!("not build"),
+        }
+    }
+
+    #[test]
+    fn sbom_formats_default_to_spdx_and_take_apkos_list() {
+        use whittle::SbomFormat::{CycloneDx, Spdx};
+        assert_eq!(sbom_formats(&[]).expect("default"), [Spdx]);
+        assert_eq!(
+            sbom_formats(&["--sbom-formats", "spdx,cyclonedx"]).expect("list"),
+            [Spdx, CycloneDx]
+        );
+        assert_eq!(
+            sbom_formats(&["--sbom-formats=cyclonedx"]).expect("one"),
+            [CycloneDx]
+        );
+        let err = sbom_formats(&["--sbom-formats", "spdx,xml"]).expect_err("unknown");
+        assert!(err.to_string().contains("xml"), "{err}");
     }
 }

@@ -175,10 +175,10 @@ fn report(image: &Path) -> Value {
 
 /// The dirty image, built once.
 fn dirty() -> &'static Path {
-    static D: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    static D: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
     &D.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let out = build(dir.path(), DIRTY, DIRTY_PATHS, "dirty.tar", &[]);
+        let dir = once_dir("audit-dirty");
+        let out = build(&dir, DIRTY, DIRTY_PATHS, "dirty.tar", &[]);
         (dir, out)
     })
     .1

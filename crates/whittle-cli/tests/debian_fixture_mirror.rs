@@ -80,7 +80,7 @@ fn show_packages_resolves_exactly_what_apt_resolves() {
 
 /// The python image with the recipe's excludes, built once for all checks.
 struct Built {
-    _dir: tempfile::TempDir,
+    _dir: PathBuf,
     archive: PathBuf,
     sbom: PathBuf,
     digest: String,
@@ -104,10 +104,10 @@ fn built() -> Option<&'static Built> {
         if !have_keyring() {
             return None;
         }
-        let dir = tempfile::tempdir().unwrap();
-        let r = recipe(dir.path(), PYTHON, PYTHON_EXTRA);
-        let archive = dir.path().join("python.tar");
-        let cache = dir.path().join("cache");
+        let dir = once_dir("debian-python");
+        let r = recipe(&dir, PYTHON, PYTHON_EXTRA);
+        let archive = dir.join("python.tar");
+        let cache = dir.join("cache");
         let out = run(
             whittle()
                 .args(["build"])
@@ -127,10 +127,10 @@ fn built() -> Option<&'static Built> {
                 .arg(&cache),
             true,
         ));
-        let work = dir.path().join("work");
+        let work = dir.join("work");
         fs_err::create_dir_all(&work).unwrap();
         Some(Built {
-            sbom: dir.path().join("python.sbom-amd64.spdx.json"),
+            sbom: dir.join("python.sbom-amd64.spdx.json"),
             archive,
             digest,
             work,

@@ -60,7 +60,7 @@ fn recipe(dir: &Path, packages: &[&str], extra: &str) -> PathBuf {
 }
 
 struct Built {
-    _dir: tempfile::TempDir,
+    _dir: PathBuf,
     archive: PathBuf,
     digest: String,
     cache: PathBuf,
@@ -88,14 +88,14 @@ fn build(dir: &Path, recipe: &Path, name: &str, cache: &Path) -> (PathBuf, Strin
 fn built() -> &'static Built {
     static B: OnceLock<Built> = OnceLock::new();
     B.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = once_dir("ubuntu-chisel-cut");
         let r = recipe(
-            dir.path(),
+            &dir,
             CHISEL_SLICES,
             "entrypoint: {command: /usr/bin/python3.12}\n",
         );
-        let cache = dir.path().join("cache");
-        let (archive, digest) = build(dir.path(), &r, "python.tar", &cache);
+        let cache = dir.join("cache");
+        let (archive, digest) = build(&dir, &r, "python.tar", &cache);
         Built {
             _dir: dir,
             archive,
@@ -434,7 +434,7 @@ const WHO_AND_CAS: &str = "import os, pwd, ssl; print(pwd.getpwuid(os.getuid()).
 /// An ordinary Ubuntu 24.04 image of whole packages (no slices), trimmed
 /// of documentation with dpkg's path filters.
 struct Whole {
-    _dir: tempfile::TempDir,
+    _dir: PathBuf,
     archive: PathBuf,
     shown: String,
 }
@@ -442,17 +442,17 @@ struct Whole {
 fn whole() -> &'static Whole {
     static W: OnceLock<Whole> = OnceLock::new();
     W.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let key = ubuntu_key(dir.path());
+        let dir = once_dir("ubuntu-whole");
+        let key = ubuntu_key(&dir);
         let text = format!(
             "contents:\n  repositories:\n    - type: deb\n      url: {}/ubuntu\n      suites: [noble, noble-updates, noble-security]\n      components: [main, universe]\n      keyring: {}\n  packages: [base-files, python3.12, ca-certificates, netbase]\n  exclude: [mawk, debconf]\n  path-exclude: [/usr/share/doc/*, /usr/share/man/**]\n  path-include: [/usr/share/doc/*/copyright]\naccounts:\n  users: [{{username: app, uid: 10001}}]\n  run-as: app\nentrypoint: {{command: /usr/bin/python3.12}}\narchs: [amd64]\n",
             server().url(),
             key.display()
         );
-        let r = dir.path().join("whole.yaml");
+        let r = dir.join("whole.yaml");
         fs_err::write(&r, text).unwrap();
-        let cache = dir.path().join("cache");
-        let (archive, _) = build(dir.path(), &r, "whole.tar", &cache);
+        let cache = dir.join("cache");
+        let (archive, _) = build(&dir, &r, "whole.tar", &cache);
         let shown = stdout(&run(
             whittle()
                 .arg("show-packages")

@@ -161,21 +161,56 @@ fn find_exception(name: &str) -> Option<ExceptionId> {
     })
 }
 
+/// What a package declares about its license, made valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Declared {
+    /// Nothing, or `NOASSERTION`.
+    NoAssertion,
+    /// `NONE`: the package says it has no license.
+    None,
+    /// A valid SPDX expression: listed identifiers, and `LicenseRef`s for
+    /// unlisted ones.
+    Expression(String),
+    /// Text that is no expression at all, kept whole as one `LicenseRef`.
+    Unparsed {
+        /// The `LicenseRef-…` standing for it.
+        license_ref: String,
+        /// The text as declared.
+        text: String,
+    },
+}
+
+/// Classify and resolve a declared license, registering any `LicenseRef`s
+/// it needs in `refs`.
+pub(crate) fn declared(declared: Option<&str>, refs: &mut LicenseRefs) -> Declared {
+    let Some(text) = declared.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Declared::NoAssertion;
+    };
+    match text {
+        "NOASSERTION" => return Declared::NoAssertion,
+        "NONE" => return Declared::None,
+        _ => {}
+    }
+    match Expression::parse_mode(text, PARSE_MODE)
+        .ok()
+        .and_then(|expr| resolve(text, &expr, refs))
+    {
+        Some(resolved) => Declared::Expression(render(&resolved, true)),
+        None => Declared::Unparsed {
+            license_ref: refs.intern(text),
+            text: text.to_string(),
+        },
+    }
+}
+
 /// Turn a declared license expression into one that validates, registering
 /// any `LicenseRef`s it needs in `refs`. `None` or blank → `NOASSERTION`.
-pub(crate) fn normalize(declared: Option<&str>, refs: &mut LicenseRefs) -> String {
-    let Some(text) = declared.map(str::trim).filter(|t| !t.is_empty()) else {
-        return "NOASSERTION".to_string();
-    };
-    if text == "NOASSERTION" || text == "NONE" {
-        return text.to_string();
-    }
-    match Expression::parse_mode(text, PARSE_MODE) {
-        Ok(expr) => match resolve(text, &expr, refs) {
-            Some(resolved) => render(&resolved, true),
-            None => refs.intern(text),
-        },
-        Err(_) => refs.intern(text),
+pub(crate) fn normalize(declared_text: Option<&str>, refs: &mut LicenseRefs) -> String {
+    match declared(declared_text, refs) {
+        Declared::NoAssertion => "NOASSERTION".to_string(),
+        Declared::None => "NONE".to_string(),
+        Declared::Expression(e) => e,
+        Declared::Unparsed { license_ref, .. } => license_ref,
     }
 }
 
@@ -550,6 +585,37 @@ mod tests {
         let long = "x ".repeat(100);
         let (out, _) = norm(&long);
         assert!(out.len() < 80, "{out}");
+    }
+
+    #[test]
+    fn only_text_that_is_no_expression_is_unparsed() {
+        let mut refs = LicenseRefs::default();
+        // Unknown identifiers still make an expression.
+        assert_eq!(
+            declared(Some("MIT AND public-domain"), &mut refs),
+            Declared::Expression("MIT AND LicenseRef-public-domain".into())
+        );
+        assert_eq!(declared(Some("NONE"), &mut refs), Declared::None);
+        assert_eq!(
+            declared(Some("NOASSERTION"), &mut refs),
+            Declared::NoAssertion
+        );
+        let text = "GPL, see /usr/share/common-licenses/GPL";
+        match declared(Some(text), &mut refs) {
+            Declared::Unparsed {
+                license_ref,
+                text: t,
+            } => {
+                assert_eq!(t, text);
+                assert_eq!(license_ref, normalize(Some(text), &mut refs));
+            }
+            other => panic!("{other:?}"),
+        }
+        // A parsed expression whose tree cannot be rebuilt is unparsed too.
+        assert!(matches!(
+            declared(Some("MIT MIT"), &mut refs),
+            Declared::Unparsed { .. }
+        ));
     }
 
     #[test]

@@ -6,7 +6,9 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-use whittle_sbom::{purl_encode, spdx_index_json, spdx_json, write_atomic, SbomInput, SbomPackage};
+use whittle_sbom::{
+    purl_encode, spdx_index_json, spdx_json, write_atomic, SbomIndexInput, SbomInput, SbomPackage,
+};
 use whittle_test_env::host::require_tool;
 
 const DIGEST: &str = "sha256:8a3e6a0a9e4d6a7a2f1b6c0d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f";
@@ -71,6 +73,8 @@ fn debian_input() -> SbomInput {
         image_digest: Some(DIGEST.into()),
         arch: "amd64".into(),
         distro: Some(("debian".into(), "12".into())),
+        distro_name: Some("Debian GNU/Linux".into()),
+        supplier: None,
         created_epoch: 1_700_000_000,
         tool: "whittle-0.1.0".into(),
         // Deliberately unsorted.
@@ -206,6 +210,11 @@ fn debian_image_sbom() {
     assert_eq!(os["name"], "debian");
     assert_eq!(os["versionInfo"], "12");
     assert_eq!(os["primaryPackagePurpose"], "OPERATING-SYSTEM");
+    // NTIA wants a supplier for every component: the distribution supplies
+    // the image and its operating system when nobody else is named.
+    assert_eq!(image["supplier"], "Organization: Debian GNU/Linux");
+    assert_eq!(os["supplier"], "Organization: Debian GNU/Linux");
+    assert!(packages.iter().all(|p| p["supplier"] != "NOASSERTION"));
 
     // The excluded package is listed but not contained.
     let debconf = packages_by_name(&doc, "debconf")[0];
@@ -336,13 +345,15 @@ fn index_sbom() {
         ("arm/v7".to_string(), format!("sha256:{}", "c".repeat(64))),
     ];
     let index_digest = format!("sha256:{}", "d".repeat(64));
-    let text = spdx_index_json(
-        "registry.example.com/team/python:3.11",
-        &index_digest,
-        &per_arch,
-        1_700_000_000,
-        "whittle-0.1.0",
-    );
+    let input = SbomIndexInput {
+        image_name: "registry.example.com/team/python:3.11".into(),
+        index_digest: index_digest.clone(),
+        per_arch: per_arch.clone(),
+        created_epoch: 1_700_000_000,
+        tool: "whittle-0.1.0".into(),
+        ..Default::default()
+    };
+    let text = spdx_index_json(&input);
     assert!(text.ends_with('\n'));
     let doc: Value = serde_json::from_str(&text).unwrap();
     let packages = doc["packages"].as_array().unwrap();
@@ -385,13 +396,10 @@ fn index_sbom() {
     reversed.reverse();
     assert_eq!(
         text,
-        spdx_index_json(
-            "registry.example.com/team/python:3.11",
-            &index_digest,
-            &reversed,
-            1_700_000_000,
-            "whittle-0.1.0",
-        )
+        spdx_index_json(&SbomIndexInput {
+            per_arch: reversed,
+            ..input.clone()
+        })
     );
 
     let dir = tempfile::tempdir().unwrap();
@@ -435,13 +443,13 @@ fn deterministic() {
     assert_ne!(ns, namespace(&spdx_json(&other)));
 
     let index = |digest: &str| {
-        spdx_index_json(
-            "app:1",
-            digest,
-            &[("amd64".into(), format!("sha256:{}", "a".repeat(64)))],
-            0,
-            "whittle-0.1.0",
-        )
+        spdx_index_json(&SbomIndexInput {
+            image_name: "app:1".into(),
+            index_digest: digest.into(),
+            per_arch: vec![("amd64".into(), format!("sha256:{}", "a".repeat(64)))],
+            tool: "whittle-0.1.0".into(),
+            ..Default::default()
+        })
     };
     let i1 = index(&format!("sha256:{}", "1".repeat(64)));
     assert_eq!(i1, index(&format!("sha256:{}", "1".repeat(64))));

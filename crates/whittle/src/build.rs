@@ -42,6 +42,10 @@ pub struct BuildRequest {
     /// builds sharing a directory do not overwrite each other's (the CLI
     /// uses the output's name when no SBOM directory is given).
     pub sbom_prefix: String,
+    /// The SBOM formats to write, one file each per architecture (and per
+    /// index): `sbom-amd64.spdx.json`, `sbom-amd64.cdx.json`. Empty writes
+    /// none.
+    pub sbom_formats: Vec<whittle_sbom::SbomFormat>,
     /// Build date (seconds since the epoch); `None` takes the newest file
     /// time found in the installed packages.
     pub build_date: Option<i64>,
@@ -342,8 +346,8 @@ pub(crate) fn image_env(
     env
 }
 
-/// The SBOMs of the build: one per architecture, and one for the index
-/// when there are several.
+/// The SBOMs of the build, in each requested format: one per
+/// architecture, and one for the index when there are several.
 fn sbom_documents(
     req: &BuildRequest,
     built: &[Built],
@@ -354,30 +358,53 @@ fn sbom_documents(
     let Some(dir) = &req.sbom_dir else {
         return Vec::new();
     };
+    let mut formats = req.sbom_formats.clone();
+    formats.sort();
+    formats.dedup();
+    // The image's supplier, when the recipe names its vendor.
+    let supplier = req
+        .plan
+        .annotations
+        .get("org.opencontainers.image.vendor")
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| format!("Organization: {}", v.trim()));
     let mut out = Vec::new();
     for (b, digest) in built.iter().zip(digests) {
         let mut input = b.sbom.clone();
         input.image_digest = Some(digest.clone());
-        out.push(Sbom {
-            path: dir.join(format!(
-                "{}sbom-{}.spdx.json",
-                req.sbom_prefix,
-                b.outcome.arch.oci_arch()
-            )),
-            text: whittle_sbom::spdx_json(&input),
-        });
+        input.supplier.clone_from(&supplier);
+        for &format in &formats {
+            out.push(Sbom {
+                path: dir.join(format!(
+                    "{}sbom-{}{}",
+                    req.sbom_prefix,
+                    b.outcome.arch.oci_arch(),
+                    format.suffix()
+                )),
+                text: whittle_sbom::render(format, &input),
+            });
+        }
     }
     if built.len() > 1 {
-        let per_arch: Vec<(String, String)> = built
-            .iter()
-            .zip(digests)
-            .map(|(b, d)| (b.outcome.arch.oci_arch().to_string(), d.clone()))
-            .collect();
-        let tool = format!("whittle-{}", env!("CARGO_PKG_VERSION"));
-        out.push(Sbom {
-            path: dir.join(format!("{}sbom-index.spdx.json", req.sbom_prefix)),
-            text: whittle_sbom::spdx_index_json(&req.tag, index_digest, &per_arch, epoch, &tool),
-        });
+        let input = whittle_sbom::SbomIndexInput {
+            image_name: req.tag.clone(),
+            index_digest: index_digest.to_string(),
+            per_arch: built
+                .iter()
+                .zip(digests)
+                .map(|(b, d)| (b.outcome.arch.oci_arch().to_string(), d.clone()))
+                .collect(),
+            distro_name: built.iter().find_map(|b| b.sbom.distro_name.clone()),
+            supplier,
+            created_epoch: epoch,
+            tool: format!("whittle-{}", env!("CARGO_PKG_VERSION")),
+        };
+        for &format in &formats {
+            out.push(Sbom {
+                path: dir.join(format!("{}sbom-index{}", req.sbom_prefix, format.suffix())),
+                text: whittle_sbom::render_index(format, &input),
+            });
+        }
     }
     out
 }

@@ -45,4 +45,5 @@ pub use whittle_effects::{Action, Class, ScriptReport};
 pub use whittle_lock::{Change, ChangeKind, Lock};
 pub use whittle_oci::remove_temporaries;
 pub use whittle_recipe::{Arch, BuildPlan, PackageRequest, RepositorySpec};
+pub use whittle_sbom::SbomFormat;
 pub use whittle_world::{NullReporter, Reporter, WorldKind, Worlds};

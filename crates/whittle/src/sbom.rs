@@ -1,4 +1,5 @@
-//! The SPDX document of one architecture's image.
+//! What the SBOMs of one architecture's image are made from (every format
+//! is written from the same [`SbomInput`]).
 
 use whittle_effects::ScriptReport;
 use whittle_model::PackageRecord;
@@ -36,17 +37,45 @@ pub fn sbom_input(
     for rec in excluded {
         let shadow = Installed::from_record(rec.clone());
         let facts = world.facts(root, &shadow, distro.as_ref());
-        packages.push(package(rec, facts.purl.to_string(), None, None, true));
+        packages.push(package(
+            rec,
+            facts.purl.to_string(),
+            None,
+            facts.supplier,
+            true,
+        ));
     }
     SbomInput {
         image_name: tag.to_string(),
         image_digest: digest,
         arch: arch.to_string(),
         distro: distro.map(|d| (d.id, d.version_id)),
+        distro_name: os_release_name(root),
+        // The caller sets the image's own supplier when the recipe names one.
+        supplier: None,
         created_epoch: epoch,
         tool: format!("whittle-{}", env!("CARGO_PKG_VERSION")),
         packages,
     }
+}
+
+/// os-release `NAME` (`Debian GNU/Linux`, `Wolfi`), the supplier of packages
+/// whose world names none (see `whittle_sbom`'s "Suppliers").
+fn os_release_name(root: &RootFs) -> Option<String> {
+    let text = root
+        .read_file("etc/os-release")
+        .or_else(|| root.read_file("usr/lib/os-release"))?;
+    let text = String::from_utf8_lossy(&text);
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("NAME="))
+        .map(|v| {
+            v.trim()
+                .trim_matches('"')
+                .trim_matches('\'')
+                .trim()
+                .to_string()
+        })
+        .rfind(|v| !v.is_empty())
 }
 
 /// The script actions of `name` whose effect the image lacks, one line each

@@ -1,7 +1,9 @@
 //! Helpers shared by the end-to-end tests: run the real `whittle` binary,
 //! and read its images with the real tools (skopeo, umoci, runc, Syft,
-//! Trivy, pyspdxtools). A missing tool is a loud SKIP, never a silent pass,
-//! and a failure under `CI=true` (see `whittle_test_env::host`).
+//! Trivy) and its SBOMs with the validators (pyspdxtools,
+//! cyclonedx-validate, ntia-checker). A missing tool is a loud SKIP, never
+//! a silent pass, and a failure under `CI=true` (see
+//! `whittle_test_env::host`).
 #![allow(
     dead_code,
     clippy::unwrap_used,
@@ -36,6 +38,19 @@ pub fn deb_recipe(dir: &Path, url: &str, keyring: &Path, packages: &str, extra: 
     let p = dir.join("recipe.yaml");
     fs_err::write(&p, text).unwrap();
     p
+}
+
+/// A directory for what a test binary builds once and shares between its
+/// tests. A `static` never drops a `TempDir`, so such directories used to
+/// pile up in /tmp run after run; this one lives under cargo's target tmp
+/// dir and is emptied when first used.
+pub fn once_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("whittle-once")
+        .join(name);
+    let _ = fs_err::remove_dir_all(&dir);
+    fs_err::create_dir_all(&dir).unwrap();
+    dir
 }
 
 /// Run and return output; panics with both streams when it fails and `ok` is set.
@@ -142,6 +157,45 @@ pub fn validate_spdx(path: &Path) {
     assert!(
         out.status.success(),
         "pyspdxtools rejects {}:\n{}{}",
+        path.display(),
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
+/// Validate a CycloneDX 1.6 document against the official JSON schema with
+/// `cyclonedx-validate` (cyclonedx-python-lib's strict validator, installed
+/// by scripts/install-test-deps.sh); loud skip when absent.
+pub fn validate_cyclonedx(path: &Path) {
+    if !require_tool("cyclonedx-validate") {
+        return;
+    }
+    let out = run(Command::new("cyclonedx-validate").arg(path), false);
+    assert!(
+        out.status.success(),
+        "the CycloneDX 1.6 schema rejects {}:\n{}{}",
+        path.display(),
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
+/// Check an SPDX document for the NTIA minimum elements with
+/// `ntia-checker` (ntia-conformance-checker; it exits 0 only when the
+/// document conforms); loud skip when absent.
+pub fn check_ntia(path: &Path) {
+    if !require_tool("ntia-checker") {
+        return;
+    }
+    let out = run(
+        Command::new("ntia-checker")
+            .args(["--comply", "ntia", "--verbose"])
+            .arg(path),
+        false,
+    );
+    assert!(
+        out.status.success(),
+        "ntia-checker finds {} not conformant:\n{}{}",
         path.display(),
         stdout(&out),
         stderr(&out)
