@@ -85,6 +85,21 @@ impl Distro {
         })
     }
 
+    /// os-release's `NAME` (`Debian GNU/Linux`, `Wolfi`), the last one
+    /// given that is not empty.
+    pub fn name_from_os_release(text: &str) -> Option<String> {
+        text.lines()
+            .filter_map(|l| l.trim().strip_prefix("NAME="))
+            .map(|v| {
+                v.trim()
+                    .trim_matches('"')
+                    .trim_matches('\'')
+                    .trim()
+                    .to_string()
+            })
+            .rfind(|v| !v.is_empty())
+    }
+
     /// `debian-12`, or just the id when there is no version (rolling).
     pub fn purl_qualifier(&self) -> String {
         if self.version_id.is_empty() {

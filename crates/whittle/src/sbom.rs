@@ -65,17 +65,7 @@ fn os_release_name(root: &RootFs) -> Option<String> {
     let text = root
         .read_file("etc/os-release")
         .or_else(|| root.read_file("usr/lib/os-release"))?;
-    let text = String::from_utf8_lossy(&text);
-    text.lines()
-        .filter_map(|l| l.trim().strip_prefix("NAME="))
-        .map(|v| {
-            v.trim()
-                .trim_matches('"')
-                .trim_matches('\'')
-                .trim()
-                .to_string()
-        })
-        .rfind(|v| !v.is_empty())
+    Distro::name_from_os_release(&String::from_utf8_lossy(&text))
 }
 
 /// The script actions of `name` whose effect the image lacks, one line each
