@@ -31,6 +31,8 @@ pub(crate) struct ReadImage {
     pub ref_name: Option<String>,
     /// The config's `created`.
     pub created: Option<String>,
+    /// Who made the image (`org.opencontainers.image.vendor`).
+    pub vendor: Option<String>,
     /// The layers as read, bottom first.
     pub layers: Vec<LayerFacts>,
     pub tree: Tree,
@@ -95,6 +97,7 @@ impl ImageSet {
             manifest: chosen.manifest.clone(),
             ref_name: chosen.ref_name.clone(),
             created: chosen.created.clone(),
+            vendor: chosen.vendor.clone(),
             layers,
             tree,
             notes,

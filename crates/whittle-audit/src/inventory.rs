@@ -29,6 +29,9 @@ pub struct Inventory {
     /// The config's `created` (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
+    /// Who made the image (`org.opencontainers.image.vendor`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
     /// os-release `ID` and `VERSION_ID` (`debian`, `12`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distro: Option<OsRelease>,
@@ -40,13 +43,16 @@ pub struct Inventory {
     pub notes: Vec<String>,
 }
 
-/// os-release's `ID` and `VERSION_ID`.
+/// os-release's `ID`, `VERSION_ID` and `NAME`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OsRelease {
     /// `ID` (`debian`, `wolfi`, `azurelinux`).
     pub id: String,
     /// `VERSION_ID` (`12`; empty for rolling distributions).
     pub version_id: String,
+    /// `NAME` (`Debian GNU/Linux`), if given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// One installed package.
@@ -110,10 +116,12 @@ impl ImageSet {
 pub(crate) fn of_image(read: &ReadImage) -> Inventory {
     let tree = &read.tree;
     let database = db::read(tree);
-    let distro = tree
+    let os_release = tree
         .read("etc/os-release")
         .or_else(|| tree.read("usr/lib/os-release"))
-        .and_then(|t| Distro::from_os_release(&String::from_utf8_lossy(t)));
+        .map(String::from_utf8_lossy);
+    let distro = os_release.as_deref().and_then(Distro::from_os_release);
+    let name = os_release.as_deref().and_then(Distro::name_from_os_release);
     let packages = database
         .packages
         .iter()
@@ -127,9 +135,11 @@ pub(crate) fn of_image(read: &ReadImage) -> Inventory {
         manifest: read.manifest.clone(),
         name: read.ref_name.clone(),
         created: read.created.clone(),
+        vendor: read.vendor.clone(),
         distro: distro.map(|d| OsRelease {
             id: d.id,
             version_id: d.version_id,
+            name,
         }),
         databases: database.kinds,
         packages,

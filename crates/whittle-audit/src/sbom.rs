@@ -10,7 +10,8 @@ use crate::inventory::{Inventory, InventoryPackage};
 use crate::platform::Platform;
 
 /// The SBOM input for `inventory`: the image's name, manifest digest,
-/// architecture, distribution and build date, and every package.
+/// architecture, distribution, supplier (its vendor annotation, as the
+/// build takes it from the recipe) and build date, and every package.
 pub fn sbom_input(inventory: &Inventory) -> SbomInput {
     let arch = Platform::parse(&inventory.platform)
         .map(|p| p.architecture)
@@ -26,6 +27,13 @@ pub fn sbom_input(inventory: &Inventory) -> SbomInput {
             .distro
             .as_ref()
             .map(|d| (d.id.clone(), d.version_id.clone())),
+        distro_name: inventory.distro.as_ref().and_then(|d| d.name.clone()),
+        supplier: inventory
+            .vendor
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| format!("Organization: {v}")),
         created_epoch: inventory
             .created
             .as_deref()

@@ -15,6 +15,8 @@ use crate::store::Store;
 
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
 const CONTAINERD_NAME: &str = "io.containerd.image.name";
+/// Who made the image (annotation, or label of a docker image's config).
+const VENDOR: &str = "org.opencontainers.image.vendor";
 /// How deep image indexes may nest.
 const MAX_DEPTH: usize = 4;
 
@@ -62,6 +64,8 @@ struct IndexOrManifest {
     config: Option<Descriptor>,
     #[serde(default)]
     layers: Option<Vec<Descriptor>>,
+    #[serde(default)]
+    annotations: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -76,6 +80,21 @@ struct ConfigJson {
     variant: Option<String>,
     #[serde(default)]
     rootfs: RootFsJson,
+    #[serde(default)]
+    config: Option<ContainerConfigJson>,
+}
+
+#[derive(Deserialize, Default)]
+struct ContainerConfigJson {
+    #[serde(rename = "Labels", default)]
+    labels: Option<BTreeMap<String, String>>,
+}
+
+impl ConfigJson {
+    /// A label of the container config.
+    fn label(&self, key: &str) -> Option<String> {
+        self.config.as_ref()?.labels.as_ref()?.get(key).cloned()
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -106,6 +125,9 @@ pub(crate) struct Candidate {
     pub ref_name: Option<String>,
     /// The config's `created` (RFC 3339), if any.
     pub created: Option<String>,
+    /// `org.opencontainers.image.vendor`, from the manifest's annotations
+    /// or the config's labels.
+    pub vendor: Option<String>,
 }
 
 /// Every image of `store` that `tag` picks out (all without a tag), in
@@ -303,6 +325,11 @@ fn expand(
         manifest: Some(desc.digest.clone()),
         layers: refs,
         ref_name: None,
+        vendor: doc
+            .annotations
+            .get(VENDOR)
+            .cloned()
+            .or_else(|| config.label(VENDOR)),
         created: config.created,
     });
     Ok(())
@@ -337,6 +364,7 @@ fn docker_candidates(store: &Store, tag: Option<&str>) -> Result<Vec<Candidate>,
             manifest: None,
             layers,
             ref_name: entry.repo_tags.as_ref().and_then(|t| t.first().cloned()),
+            vendor: config.label(VENDOR),
             created: config.created,
         });
     }

@@ -3,9 +3,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context as _};
-use clap::{Args, ValueEnum};
+use anyhow::Context as _;
+use clap::Args;
 use whittle_audit::{ImageRef, ImageSet, Platform};
+use whittle_sbom::SbomFormat;
 
 /// Arguments of `whittle sbom`.
 #[derive(Debug, Args)]
@@ -13,8 +14,9 @@ pub struct SbomArgs {
     /// The image: an archive (`app.tar`: OCI archive or docker-archive) or
     /// an OCI layout directory, optionally `PATH:TAG`.
     pub image: String,
-    /// Document format.
-    #[arg(long, value_enum, default_value_t = SbomFormat::Spdx)]
+    /// Document format: `spdx` (SPDX 2.3 JSON) or `cyclonedx` (CycloneDX
+    /// 1.6 JSON).
+    #[arg(long, value_name = "FORMAT", default_value = "spdx")]
     pub format: SbomFormat,
     /// Write the document here (atomically) instead of to stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
@@ -23,15 +25,6 @@ pub struct SbomArgs {
     /// only one, else the host's.
     #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
     pub platform: Option<String>,
-}
-
-/// `--format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SbomFormat {
-    /// SPDX 2.3 JSON.
-    Spdx,
-    /// CycloneDX JSON.
-    Cyclonedx,
 }
 
 /// Read the image, write its SBOM.
@@ -49,14 +42,7 @@ pub fn run(args: &SbomArgs) -> anyhow::Result<()> {
         );
     }
     let input = whittle_audit::sbom_input(&inventory);
-    let document = match args.format {
-        SbomFormat::Spdx => whittle_sbom::spdx_json(&input),
-        // The integrator switches this arm to whittle_sbom::render once
-        // CycloneDX is in whittle-sbom.
-        SbomFormat::Cyclonedx => {
-            bail!("--format cyclonedx is not built yet in this whittle; use --format spdx")
-        }
-    };
+    let document = whittle_sbom::render(args.format, &input);
     match &args.output {
         Some(path) => {
             whittle_sbom::write_atomic(path, &document)

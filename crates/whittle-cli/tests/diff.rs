@@ -108,9 +108,9 @@ fn deb_repo(tool_version: &str) -> DebRepo {
 }
 
 /// The two Debian images (A with tool 1.0, B with tool 1.1 + extra), A's
-/// lock, and the recipes' directory.
+/// lock, and the directory they are in.
 struct DebImages {
-    dir: tempfile::TempDir,
+    dir: PathBuf,
     a: PathBuf,
     b: PathBuf,
     lock_a: PathBuf,
@@ -119,33 +119,33 @@ struct DebImages {
 fn deb_images() -> &'static DebImages {
     static IMAGES: OnceLock<DebImages> = OnceLock::new();
     IMAGES.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = once_dir("diff-deb");
         let mut built = Vec::new();
         // The servers must outlive every build from their repository.
         let mut keep: Vec<(DebRepo, TestServer)> = Vec::new();
         for (name, version) in [("a", "1.0"), ("b", "1.1")] {
             let repo = deb_repo(version);
             let server = repo.serve();
-            let work = dir.path().join(name);
+            let work = dir.join(name);
             fs_err::create_dir_all(&work).unwrap();
             let recipe = deb_recipe(
                 &work,
                 &server.url(),
                 &repo.keyring_path(),
                 "base-files, libbig, tool",
-                "entrypoint: {command: /usr/bin/tool}\narchs: [amd64, arm64]\nlayering: {strategy: origin, budget: 2}\n",
+                "entrypoint: {command: /usr/bin/tool}\narchs: [amd64, arm64]\nlayering: {strategy: origin, budget: 2}\nannotations: {org.opencontainers.image.vendor: Whittle Tests Inc}\n",
             );
-            let out = dir.path().join(format!("{name}.tar"));
-            build(&recipe, &out, &dir.path().join("cache"));
+            let out = dir.join(format!("{name}.tar"));
+            build(&recipe, &out, &dir.join("cache"));
             if name == "a" {
                 run(
                     whittle()
                         .arg("lock")
                         .arg(&recipe)
                         .arg("-o")
-                        .arg(dir.path().join("a.lock.json"))
+                        .arg(dir.join("a.lock.json"))
                         .arg("--cache-dir")
-                        .arg(dir.path().join("cache")),
+                        .arg(dir.join("cache")),
                     true,
                 );
             }
@@ -155,7 +155,7 @@ fn deb_images() -> &'static DebImages {
         DebImages {
             a: built[0].clone(),
             b: built[1].clone(),
-            lock_a: dir.path().join("a.lock.json"),
+            lock_a: dir.join("a.lock.json"),
             dir,
         }
     })
@@ -168,7 +168,13 @@ fn build(recipe: &Path, out: &Path, cache: &Path) {
             .arg(recipe)
             .arg("test.invalid/diff:1")
             .arg(out)
-            .args(["--build-date", BUILD_DATE, "--cache-dir"])
+            .args([
+                "--build-date",
+                BUILD_DATE,
+                "--sbom-formats",
+                "spdx,cyclonedx",
+            ])
+            .arg("--cache-dir")
             .arg(cache),
         true,
     );
@@ -343,7 +349,7 @@ fn identical_images_exit_0_and_unreadable_ones_exit_2() {
     );
     assert!(text.trim_end().ends_with("identical"), "{text}");
 
-    let missing = img.dir.path().join("missing.tar");
+    let missing = img.dir.join("missing.tar");
     let (code, _, err) = diff(&[&img.a, &missing]);
     assert_eq!(code, 2);
     assert!(err.contains("missing.tar"), "{err}");
@@ -417,17 +423,46 @@ fn spdx_packages(doc: &Value, with_licences: bool) -> BTreeSet<Vec<String>> {
         .collect()
 }
 
-/// `whittle sbom IMAGE -o FILE`, validated with pyspdxtools; its packages
-/// must be the build-time SBOM's.
-fn check_sbom(image: &Path, build_sbom: &Path, with_licences: bool) {
-    let out = image.with_extension("resbom.spdx.json");
-    run(whittle().arg("sbom").arg(image).arg("-o").arg(&out), true);
-    validate_spdx(&out);
-    let again = json(&fs_err::read_to_string(&out).unwrap());
-    let built = json(&fs_err::read_to_string(build_sbom).unwrap());
+/// (name, version, purl) of each distribution package of a CycloneDX
+/// document.
+fn cdx_packages(doc: &Value) -> BTreeSet<Vec<String>> {
+    doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| {
+            let purl = c["purl"].as_str()?;
+            (!purl.starts_with("pkg:oci/")).then(|| {
+                let text = |k: &str| c[k].as_str().unwrap_or_default().to_string();
+                vec![text("name"), text("version"), purl.to_string()]
+            })
+        })
+        .collect()
+}
+
+/// The image's own package of an SPDX document.
+fn spdx_image(doc: &Value) -> &Value {
+    doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["primaryPackagePurpose"] == "CONTAINER")
+        .unwrap()
+}
+
+/// `whittle sbom IMAGE -o FILE` in both formats, validated with
+/// pyspdxtools and the CycloneDX 1.6 schema; its packages must be those of
+/// the build-time SBOMs `BUILT.spdx.json` and `BUILT.cdx.json`.
+fn check_sbom(image: &Path, built: &Path, with_licences: bool) {
+    let read = |p: &Path| json(&fs_err::read_to_string(p).unwrap());
+    let with_suffix = |p: &Path, suffix: &str| PathBuf::from(format!("{}{suffix}", p.display()));
+    let spdx = image.with_extension("resbom.spdx.json");
+    run(whittle().arg("sbom").arg(image).arg("-o").arg(&spdx), true);
+    validate_spdx(&spdx);
+    let (again, build) = (read(&spdx), read(&with_suffix(built, ".spdx.json")));
     let (got, want) = (
         spdx_packages(&again, with_licences),
-        spdx_packages(&built, with_licences),
+        spdx_packages(&build, with_licences),
     );
     assert!(!want.is_empty());
     assert_eq!(
@@ -435,16 +470,36 @@ fn check_sbom(image: &Path, build_sbom: &Path, with_licences: bool) {
         want,
         "whittle sbom {} against {}",
         image.display(),
-        build_sbom.display()
+        built.display()
     );
-    // The same image, the same date.
+    // The same image, supplier and date.
     assert_eq!(
         again["creationInfo"]["created"],
-        built["creationInfo"]["created"]
+        build["creationInfo"]["created"]
     );
+    for key in ["name", "versionInfo", "supplier", "externalRefs"] {
+        assert_eq!(spdx_image(&again)[key], spdx_image(&build)[key], "{key}");
+    }
     // To stdout, the same document.
     let printed = stdout(&run(whittle().arg("sbom").arg(image), true));
     assert_eq!(json(&printed), again);
+
+    let cdx = image.with_extension("resbom.cdx.json");
+    run(
+        whittle()
+            .arg("sbom")
+            .arg(image)
+            .args(["--format", "cyclonedx", "-o"])
+            .arg(&cdx),
+        true,
+    );
+    validate_cyclonedx(&cdx);
+    let (again, build) = (read(&cdx), read(&with_suffix(built, ".cdx.json")));
+    assert_eq!(cdx_packages(&again), cdx_packages(&build));
+    assert_eq!(
+        again["metadata"]["component"],
+        build["metadata"]["component"]
+    );
 }
 
 #[test]
@@ -479,8 +534,7 @@ fn deb_inventory_and_its_sbom_name_packages_as_the_build_did() {
         tool.supplier.as_deref(),
         Some("Person: Test (test@example.invalid)")
     );
-    let dir = img.dir.path();
-    check_sbom(&img.a, &dir.join("a.sbom-amd64.spdx.json"), true);
+    check_sbom(&img.a, &img.dir.join("a.sbom-amd64"), true);
 }
 
 #[test]
@@ -535,7 +589,7 @@ fn apk_inventory_and_its_sbom_name_packages_as_the_build_did() {
         hello.purl,
         "pkg:apk/wolfi/hello@1.0-r0?arch=x86_64&distro=wolfi-20230201"
     );
-    check_sbom(&image, &dir.path().join("apk.sbom-amd64.spdx.json"), true);
+    check_sbom(&image, &dir.path().join("apk.sbom-amd64"), true);
 }
 
 fn rpm_tools() -> bool {
@@ -630,14 +684,6 @@ fn rpm_inventory_from_rpmdb_and_from_the_manifest_agree_with_the_build() {
     eprintln!("{text}");
     assert_eq!(code, 0, "{text}{err}");
 
-    check_sbom(
-        &images[0],
-        &dir.path().join("rpmdb.sbom-amd64.spdx.json"),
-        true,
-    );
-    check_sbom(
-        &images[1],
-        &dir.path().join("manifest.sbom-amd64.spdx.json"),
-        false,
-    );
+    check_sbom(&images[0], &dir.path().join("rpmdb.sbom-amd64"), true);
+    check_sbom(&images[1], &dir.path().join("manifest.sbom-amd64"), false);
 }
