@@ -1,14 +1,18 @@
 //! Images written by hand, byte for byte, for what whittle's own builds
 //! never contain: several layers with whiteouts and opaque directories,
 //! zstd and plain layers, hard links, PAX owners, legacy `docker save`
-//! archives, distroless and apk databases, and hostile or damaged layers.
+//! archives, distroless, apk, rpm-manifest and Chisel databases, and
+//! hostile or damaged layers; audited, inventoried and compared.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
-use whittle_audit::{audit, AuditError, AuditOptions, ImageRef, Report};
+use whittle_audit::{
+    audit, diff, inventory, AuditError, AuditOptions, DbKind, DiffInput, DiffOptions, FileAspect,
+    ImageRef, Report, World,
+};
 
 /// One tar entry.
 enum E<'a> {
@@ -437,4 +441,159 @@ fn damaged_and_hostile_layers_are_named() {
         err.contains("image.tar.gz") && err.contains("gzip-compressed"),
         "{err}"
     );
+}
+
+fn image_ref(dir: &Path) -> ImageRef {
+    ImageRef::parse(dir.to_str().unwrap())
+}
+
+/// B shares A's first layer and adds one that whites out a file and the
+/// whole package database, hard-links a file and changes a mode: the file
+/// changes follow the merged trees, and a side without a database is said
+/// to have none rather than to have removed every package.
+#[test]
+fn diff_follows_whiteouts_and_hard_links_and_notes_a_missing_database() {
+    let base = layer_tar(&[
+        E::Dir("etc", 0o755),
+        E::File("etc/motd", b"hello\n", 0o644),
+        E::File("usr/bin/tool", b"#!tool\n", 0o755),
+        E::File(
+            "var/lib/dpkg/status",
+            b"Package: tool\nStatus: install ok installed\nVersion: 1\nArchitecture: amd64\nInstalled-Size: 2\n",
+            0o644,
+        ),
+    ]);
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    layout(a.path(), &[(base.clone(), Z::Gzip)]);
+    let top = layer_tar(&[
+        E::File("etc/.wh.motd", b"", 0o644),
+        E::File("var/lib/dpkg/.wh.status", b"", 0o644),
+        E::Hard("usr/bin/tool2", "usr/bin/tool"),
+        E::Dir("etc", 0o700),
+    ]);
+    layout(b.path(), &[(base, Z::Gzip), (top, Z::Zstd)]);
+    let open = |d: &Path| DiffInput::open(d.to_str().unwrap()).unwrap();
+    let options = DiffOptions {
+        files: true,
+        ..DiffOptions::default()
+    };
+    let report = diff(&open(a.path()), &open(b.path()), &options).unwrap();
+    assert!(!report.identical);
+    let p = &report.platforms[0];
+    assert_eq!(p.platform, "linux/amd64");
+    assert_eq!(p.packages.removed.len(), 1);
+    assert_eq!(p.packages.size.a, 2048);
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.contains("has no package database")),
+        "{:?}",
+        p.notes
+    );
+    let layers = p.layers.as_ref().unwrap();
+    assert_eq!((layers.shared.len(), layers.b_layers), (1, 2));
+    let files = p.files.as_ref().unwrap();
+    let removed: Vec<&str> = files.removed.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(removed, ["/etc/motd", "/var/lib/dpkg/status"]);
+    assert_eq!(files.added.len(), 1);
+    let tool = |path: &str| {
+        files
+            .added
+            .iter()
+            .find(|f| f.path == path)
+            .map(|f| (f.digest.clone(), f.size, f.mode))
+    };
+    let link = tool("/usr/bin/tool2").unwrap();
+    assert_eq!(
+        link,
+        (
+            Some(format!(
+                "sha256:{}",
+                hex::encode(Sha256::digest(b"#!tool\n"))
+            )),
+            Some(7),
+            0o755
+        ),
+        "a hard link has its target's content and mode"
+    );
+    assert_eq!(files.changed.len(), 1);
+    assert_eq!(files.changed[0].path, "/etc");
+    assert_eq!(files.changed[0].changes, [FileAspect::Mode]);
+    assert!(report.to_text().contains("note: "), "{}", report.to_text());
+}
+
+/// Azure Linux's manifest-2 without an rpmdb, and Chisel's own manifest
+/// without a dpkg database: both are package databases.
+#[test]
+fn an_rpm_manifest_and_a_chisel_manifest_list_packages() {
+    let dir = tempfile::tempdir().unwrap();
+    layout(
+        dir.path(),
+        &[(
+            layer_tar(&[
+                E::File(
+                    "usr/lib/os-release",
+                    b"NAME=\"Azure Linux\"\nID=azurelinux\nVERSION_ID=\"3.0\"\n",
+                    0o644,
+                ),
+                E::Link("etc/os-release", "../usr/lib/os-release"),
+                E::File(
+                    "var/lib/rpmmanifest/container-manifest-2",
+                    b"tool\t2.0-1.azl3\t0\t0\tAcme\t(none)\t100\tx86_64\t1\ttool-2.0-1.azl3.src.rpm\n",
+                    0o644,
+                ),
+            ]),
+            Z::Gzip,
+        )],
+    );
+    let inv = inventory(&image_ref(dir.path()), None).unwrap();
+    assert_eq!(inv.databases, [DbKind::RpmManifest2]);
+    let tool = &inv.packages[0];
+    assert_eq!(
+        (tool.world, tool.version.as_str()),
+        (World::Rpm, "1:2.0-1.azl3")
+    );
+    assert_eq!(
+        tool.purl,
+        "pkg:rpm/azurelinux/tool@2.0-1.azl3?arch=x86_64&epoch=1&distro=azurelinux-3.0"
+    );
+    assert_eq!(
+        inv.distro.as_ref().and_then(|d| d.name.as_deref()),
+        Some("Azure Linux")
+    );
+
+    let chisel = tempfile::tempdir().unwrap();
+    let wall =
+        fs_err::read(whittle_test_env::fixtures::path("chisel-cut-python").join("manifest.wall"))
+            .unwrap();
+    layout(
+        chisel.path(),
+        &[(
+            layer_tar(&[
+                E::File(
+                    "etc/os-release",
+                    b"ID=ubuntu\nVERSION_ID=\"24.04\"\n",
+                    0o644,
+                ),
+                E::File("var/lib/chisel/manifest.wall", &wall, 0o644),
+            ]),
+            Z::Gzip,
+        )],
+    );
+    let inv = inventory(&image_ref(chisel.path()), None).unwrap();
+    assert_eq!(inv.databases, [DbKind::Chisel]);
+    assert_eq!(inv.packages.len(), 26);
+    let libc = inv.packages.iter().find(|p| p.name == "libc6").unwrap();
+    assert_eq!(libc.world, World::Deb);
+    assert_eq!(
+        libc.purl,
+        "pkg:deb/ubuntu/libc6@2.39-0ubuntu8.12?arch=amd64&distro=ubuntu-24.04"
+    );
+    assert!(libc
+        .digest
+        .as_deref()
+        .is_some_and(|d| d.starts_with("sha256:")));
+    let sbom = whittle_audit::sbom_input(&inv);
+    assert_eq!(sbom.packages.len(), 26);
+    assert!(sbom.packages.iter().all(|p| p.checksums.len() == 1));
 }

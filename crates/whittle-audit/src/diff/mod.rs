@@ -14,6 +14,7 @@ mod layers;
 mod packages;
 mod text;
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -160,6 +161,9 @@ pub struct PlatformDiff {
     /// Files (two images, with `files`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<FileChanges>,
+    /// What could not be read (a database missing, too large or
+    /// malformed), so that missing packages are not taken for removed ones.
+    pub notes: Vec<String>,
 }
 
 impl PlatformDiff {
@@ -220,34 +224,46 @@ impl DiffInput {
         keys
     }
 
-    /// Its packages for the platform `key`, and for an image the image.
-    fn read(
-        &self,
-        key: &str,
-        keep: Wanted,
-    ) -> Result<
-        (
-            std::collections::BTreeMap<String, SetPackage>,
-            Option<ReadImage>,
-        ),
-        DiffError,
-    > {
+    /// Its packages for the platform `key`, and for an image the image
+    /// and what could not be read of its databases.
+    fn read(&self, key: &str, keep: Wanted) -> Result<SideRead, DiffError> {
         match self {
             DiffInput::Image(set) => {
                 let wanted = Platform::parse(key)?;
                 let read = set.read(Some(&wanted), keep)?;
-                let packages = PackageSet::from_inventory(&inventory::of_image(&read))
+                let inventory = inventory::of_image(&read);
+                let mut notes = inventory.notes.clone();
+                if inventory.databases.is_empty() {
+                    notes.push(format!(
+                        "{} ({key}) has no package database whittle reads, so no packages",
+                        inventory.source
+                    ));
+                }
+                let packages = PackageSet::from_inventory(&inventory)
                     .platforms
                     .into_values()
                     .next()
                     .unwrap_or_default();
-                Ok((packages, Some(read)))
+                Ok(SideRead {
+                    packages,
+                    image: Some(read),
+                    notes,
+                })
             }
-            DiffInput::Lock { set, .. } => {
-                Ok((set.platforms.get(key).cloned().unwrap_or_default(), None))
-            }
+            DiffInput::Lock { set, .. } => Ok(SideRead {
+                packages: set.platforms.get(key).cloned().unwrap_or_default(),
+                image: None,
+                notes: Vec::new(),
+            }),
         }
     }
+}
+
+/// One side's platform, read.
+struct SideRead {
+    packages: BTreeMap<String, SetPackage>,
+    image: Option<ReadImage>,
+    notes: Vec<String>,
 }
 
 /// Whether the file starts (after whitespace and a byte-order mark) with
@@ -289,9 +305,8 @@ pub fn diff(a: &DiffInput, b: &DiffInput, options: &DiffOptions) -> Result<DiffR
     let mut platforms = Vec::with_capacity(pairs.len());
     for (ka, kb) in pairs {
         // One platform at a time: both trees are held only while compared.
-        let (pa, ia) = a.read(&ka, keep)?;
-        let (pb, ib) = b.read(&kb, keep)?;
-        let (layers, files) = match (&ia, &ib) {
+        let (ra, rb) = (a.read(&ka, keep)?, b.read(&kb, keep)?);
+        let (layers, files) = match (&ra.image, &rb.image) {
             (Some(ia), Some(ib)) => (
                 Some(layers::sharing(&ia.layers, &ib.layers)),
                 options.files.then(|| files::compare(&ia.tree, &ib.tree)),
@@ -301,9 +316,10 @@ pub fn diff(a: &DiffInput, b: &DiffInput, options: &DiffOptions) -> Result<DiffR
         platforms.push(PlatformDiff {
             platform: ka,
             b_platform: kb,
-            packages: packages::compare(&pa, &pb),
+            packages: packages::compare(&ra.packages, &rb.packages),
             layers,
             files,
+            notes: [ra.notes, rb.notes].concat(),
         });
     }
     let identical = only_in_a.is_empty()

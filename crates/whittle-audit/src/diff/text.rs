@@ -57,6 +57,9 @@ fn platform(out: &mut String, p: &PlatformDiff) -> fmt::Result {
     if let Some(f) = &p.files {
         files(out, f)?;
     }
+    for n in &p.notes {
+        writeln!(out, "  note: {n}")?;
+    }
     Ok(())
 }
 
