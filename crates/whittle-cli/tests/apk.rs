@@ -11,30 +11,9 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 use sha2::Digest;
-use whittle_test::{busybox_static_apk_spec, ApkKey, ApkRepo, ApkSpec};
+use whittle_test::{busybox_static_apk_spec, wolfi_baselayout_spec, ApkKey, ApkRepo, ApkSpec};
 use whittle_test_env::fixtures;
 use whittle_test_env::host::{require_tool, skip};
-
-/// apko's golden configuration, copied unchanged next to the `testdata/`
-/// names it uses (`./testdata/melange.rsa.pub`, `./testdata/packages`).
-fn golden_workdir() -> tempfile::TempDir {
-    let apk = fixtures::path("apk");
-    let dir = tempfile::tempdir().unwrap();
-    fs_err::copy(
-        apk.join("apko-golden/apko.yaml"),
-        dir.path().join("apko.yaml"),
-    )
-    .unwrap();
-    let testdata = dir.path().join("testdata");
-    fs_err::create_dir_all(&testdata).unwrap();
-    std::os::unix::fs::symlink(apk.join("melange-rsa256-repo"), testdata.join("packages")).unwrap();
-    std::os::unix::fs::symlink(
-        apk.join("melange-rsa256-repo/melange.rsa.pub"),
-        testdata.join("melange.rsa.pub"),
-    )
-    .unwrap();
-    dir
-}
 
 type Entries = BTreeMap<String, (char, u32, u64, u64, String, String)>;
 
@@ -207,13 +186,7 @@ fn busybox_repo() -> Option<ApkRepo> {
     let busybox = busybox_static_apk_spec("x86_64")?;
     let mut repo = ApkRepo::new(ApkKey::generate("whittle-test-wolfi"));
     repo.add(
-        ApkSpec::new("wolfi-baselayout", "20230201-r7", "x86_64")
-            .file(
-                "usr/lib/os-release",
-                b"ID=wolfi\nNAME=\"Wolfi\"\nVERSION_ID=20230201\n",
-                0o644,
-            )
-            .symlink("etc/os-release", "../usr/lib/os-release")
+        wolfi_baselayout_spec("x86_64")
             .file("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n", 0o644)
             .file("etc/group", b"root:x:0:\n", 0o644)
             .dir("tmp", 0o1777),

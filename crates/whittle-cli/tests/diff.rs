@@ -24,8 +24,8 @@ use serde_json::Value;
 use whittle_audit::{inventory, DbKind, ImageRef, Platform, World};
 use whittle_net::TestServer;
 use whittle_test::{
-    azurelinux_release_rpm_spec, filesystem_rpm_spec, ApkKey, ApkRepo, ApkSpec, DebEntry, DebRepo,
-    DebSpec, RpmKey, RpmRepo, RpmSpec,
+    azurelinux_release_rpm_spec, filesystem_rpm_spec, wolfi_baselayout_spec, ApkKey, ApkRepo,
+    ApkSpec, DebEntry, DebRepo, DebSpec, RpmKey, RpmRepo, RpmSpec,
 };
 use whittle_test_env::host::require_tool;
 
@@ -540,17 +540,7 @@ fn deb_inventory_and_its_sbom_name_packages_as_the_build_did() {
 #[test]
 fn apk_inventory_and_its_sbom_name_packages_as_the_build_did() {
     let mut repo = ApkRepo::new(ApkKey::generate("whittle-test-diff"));
-    repo.add(
-        ApkSpec::new("wolfi-baselayout", "20230201-r7", "x86_64")
-            .license("MIT")
-            .file(
-                "usr/lib/os-release",
-                b"ID=wolfi\nNAME=\"Wolfi\"\nVERSION_ID=20230201\n",
-                0o644,
-            )
-            .symlink("etc/os-release", "../usr/lib/os-release"),
-    )
-    .add(
+    repo.add(wolfi_baselayout_spec("x86_64")).add(
         ApkSpec::new("hello", "1.0-r0", "x86_64")
             .origin("hello-src")
             .license("Apache-2.0")

@@ -469,26 +469,6 @@ fn rpm_lock_builds_offline_and_check_sees_a_new_release() {
 
 // --- APK --------------------------------------------------------------------
 
-/// apko's golden configuration beside the `testdata/` names it uses.
-fn golden_workdir() -> tempfile::TempDir {
-    let apk = fixtures::path("apk");
-    let dir = tempfile::tempdir().unwrap();
-    fs_err::copy(
-        apk.join("apko-golden/apko.yaml"),
-        dir.path().join("apko.yaml"),
-    )
-    .unwrap();
-    let testdata = dir.path().join("testdata");
-    fs_err::create_dir_all(&testdata).unwrap();
-    std::os::unix::fs::symlink(apk.join("melange-rsa256-repo"), testdata.join("packages")).unwrap();
-    std::os::unix::fs::symlink(
-        apk.join("melange-rsa256-repo/melange.rsa.pub"),
-        testdata.join("melange.rsa.pub"),
-    )
-    .unwrap();
-    dir
-}
-
 #[test]
 fn apk_lock_records_what_apko_records_and_apkos_lock_builds_the_same_image() {
     let golden: serde_json::Value = serde_json::from_slice(

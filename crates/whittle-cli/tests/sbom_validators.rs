@@ -19,7 +19,8 @@ use common::{check_ntia, run, stdout, validate_cyclonedx, validate_spdx, whittle
 use serde_json::Value;
 use whittle_test::{
     azurelinux_release_rpm_spec, distroless_packages_rpm_specs, filesystem_rpm_spec,
-    tzdata_rpm_spec, ApkKey, ApkRepo, ApkSpec, DebRepo, DebSpec, RpmKey, RpmRepo,
+    tzdata_rpm_spec, wolfi_baselayout_spec, ApkKey, ApkRepo, ApkSpec, DebRepo, DebSpec, RpmKey,
+    RpmRepo,
 };
 use whittle_test_env::host::require_tool;
 
@@ -373,29 +374,20 @@ fn debian_multi_arch_sboms_pass_the_validators() {
 #[test]
 fn apk_sboms_pass_the_validators() {
     let mut repo = ApkRepo::new(ApkKey::generate("whittle-test-sbom"));
-    repo.add(
-        ApkSpec::new("wolfi-baselayout", "20230201-r7", "x86_64")
-            .license("MIT")
-            .file(
-                "usr/lib/os-release",
-                b"ID=wolfi\nNAME=\"Wolfi\"\nVERSION_ID=20230201\n",
-                0o644,
-            )
-            .symlink("etc/os-release", "../usr/lib/os-release"),
-    )
-    .add(
-        ApkSpec::new("libgreet", "2.1-r0", "x86_64")
-            .origin("greet")
-            .license("GPL-2.0-or-later AND MIT")
-            .file("usr/lib/libgreet.so.2", b"ELF?", 0o644),
-    )
-    .add(
-        ApkSpec::new("hello", "1.0-r0", "x86_64")
-            .depend("libgreet")
-            .depend("wolfi-baselayout")
-            .license("Apache-2.0")
-            .file("usr/bin/hello", b"#!/bin/sh\necho hi\n", 0o755),
-    );
+    repo.add(wolfi_baselayout_spec("x86_64"))
+        .add(
+            ApkSpec::new("libgreet", "2.1-r0", "x86_64")
+                .origin("greet")
+                .license("GPL-2.0-or-later AND MIT")
+                .file("usr/lib/libgreet.so.2", b"ELF?", 0o644),
+        )
+        .add(
+            ApkSpec::new("hello", "1.0-r0", "x86_64")
+                .depend("libgreet")
+                .depend("wolfi-baselayout")
+                .license("Apache-2.0")
+                .file("usr/bin/hello", b"#!/bin/sh\necho hi\n", 0o755),
+        );
     repo.publish();
     let srv = repo.serve();
     let dir = tempfile::tempdir().unwrap();

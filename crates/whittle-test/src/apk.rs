@@ -867,3 +867,17 @@ impl ApkRepo {
         TestServer::serve_dir(self.root())
     }
 }
+
+/// Wolfi's base layout as tests need it: `wolfi-baselayout` 20230201-r7,
+/// MIT, with the os-release that names the distribution (`ID=wolfi`,
+/// `NAME="Wolfi"`) and the `/etc/os-release` link to it.
+pub fn wolfi_baselayout_spec(arch: &str) -> ApkSpec {
+    ApkSpec::new("wolfi-baselayout", "20230201-r7", arch)
+        .license("MIT")
+        .file(
+            "usr/lib/os-release",
+            b"ID=wolfi\nNAME=\"Wolfi\"\nVERSION_ID=20230201\n",
+            0o644,
+        )
+        .symlink("etc/os-release", "../usr/lib/os-release")
+}

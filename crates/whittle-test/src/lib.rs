@@ -15,7 +15,10 @@ mod deb;
 mod repo;
 mod rpm;
 
-pub use apk::{build_apk, build_apk_parts, ApkAlgo, ApkEntry, ApkKey, ApkParts, ApkRepo, ApkSpec};
+pub use apk::{
+    build_apk, build_apk_parts, wolfi_baselayout_spec, ApkAlgo, ApkEntry, ApkKey, ApkParts,
+    ApkRepo, ApkSpec,
+};
 pub use busybox::{busybox_static_apk_spec, BUSYBOX_APPLETS};
 pub use deb::{build_deb, DebEntry, DebSpec};
 pub use repo::DebRepo;

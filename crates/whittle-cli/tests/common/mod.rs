@@ -53,6 +53,27 @@ pub fn once_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// apko's golden configuration, copied unchanged next to the `testdata/`
+/// names it uses (`./testdata/melange.rsa.pub`, `./testdata/packages`).
+pub fn golden_workdir() -> tempfile::TempDir {
+    let apk = whittle_test_env::fixtures::path("apk");
+    let dir = tempfile::tempdir().unwrap();
+    fs_err::copy(
+        apk.join("apko-golden/apko.yaml"),
+        dir.path().join("apko.yaml"),
+    )
+    .unwrap();
+    let testdata = dir.path().join("testdata");
+    fs_err::create_dir_all(&testdata).unwrap();
+    std::os::unix::fs::symlink(apk.join("melange-rsa256-repo"), testdata.join("packages")).unwrap();
+    std::os::unix::fs::symlink(
+        apk.join("melange-rsa256-repo/melange.rsa.pub"),
+        testdata.join("melange.rsa.pub"),
+    )
+    .unwrap();
+    dir
+}
+
 /// Run and return output; panics with both streams when it fails and `ok` is set.
 pub fn run(cmd: &mut Command, ok: bool) -> Output {
     let out = cmd.output().expect("spawn");
