@@ -49,21 +49,22 @@ fn main() -> ExitCode {
     if let Command::Check(args) = &cli.command {
         return match lockfile::check(args) {
             Ok(code) => code,
-            Err(err) => report_error(&err),
+            Err(err) => report_error(&err, 1),
         };
     }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => report_error(&err),
+        Err(err) => report_error(&err, 1),
     }
 }
 
-fn report_error(err: &anyhow::Error) -> ExitCode {
+/// Print an error with each cause once, and give `code` as the exit code.
+pub(crate) fn report_error(err: &anyhow::Error, code: u8) -> ExitCode {
     eprintln!("error: {err}");
     for cause in err.chain().skip(1) {
         eprintln!("  caused by: {cause}");
     }
-    ExitCode::FAILURE
+    ExitCode::from(code)
 }
 
 fn run(cli: Cli) -> Result<()> {
