@@ -24,14 +24,12 @@ use serde_json::Value;
 use whittle_audit::{inventory, DbKind, ImageRef, Platform, World};
 use whittle_net::TestServer;
 use whittle_test::{
-    azurelinux_release_rpm_spec, filesystem_rpm_spec, wolfi_baselayout_spec, ApkKey, ApkRepo,
-    ApkSpec, DebEntry, DebRepo, DebSpec, RpmKey, RpmRepo, RpmSpec,
+    azurelinux_release_rpm_spec, dep5_copyright, filesystem_rpm_spec, wolfi_baselayout_spec,
+    ApkKey, ApkRepo, ApkSpec, DebEntry, DebRepo, DebSpec, RpmKey, RpmRepo, RpmSpec,
 };
 use whittle_test_env::host::require_tool;
 
 const BUILD_DATE: &str = "1700000000";
-
-const COPYRIGHT: &[u8] = b"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: 2024 Someone\nLicense: MIT\n";
 
 /// Deterministic bytes that gzip cannot shrink much, so `libbig` stays the
 /// largest package and gets a layer of its own.
@@ -60,7 +58,11 @@ fn base_files() -> DebSpec {
             "etc/os-release".into(),
             "../usr/lib/os-release".into(),
         ))
-        .file("usr/share/doc/base-files/copyright", COPYRIGHT, 0o644)
+        .file(
+            "usr/share/doc/base-files/copyright",
+            dep5_copyright("MIT").as_bytes(),
+            0o644,
+        )
 }
 
 fn libbig() -> DebSpec {
@@ -69,7 +71,11 @@ fn libbig() -> DebSpec {
         .field("Installed-Size", "300")
         .field("Source", "big-src (1.0-0.1)")
         .file("usr/lib/libbig.so.1", &noise(300 * 1024), 0o644)
-        .file("usr/share/doc/libbig/copyright", COPYRIGHT, 0o644)
+        .file(
+            "usr/share/doc/libbig/copyright",
+            dep5_copyright("MIT").as_bytes(),
+            0o644,
+        )
 }
 
 /// `tool` for one architecture; 1.1 needs `extra`.

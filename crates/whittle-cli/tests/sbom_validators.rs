@@ -18,9 +18,9 @@ use std::path::{Path, PathBuf};
 use common::{check_ntia, run, stdout, validate_cyclonedx, validate_spdx, whittle};
 use serde_json::Value;
 use whittle_test::{
-    azurelinux_release_rpm_spec, distroless_packages_rpm_specs, filesystem_rpm_spec,
-    tzdata_rpm_spec, wolfi_baselayout_spec, ApkKey, ApkRepo, ApkSpec, DebRepo, DebSpec, RpmKey,
-    RpmRepo,
+    azurelinux_release_rpm_spec, dep5_copyright, distroless_packages_rpm_specs,
+    filesystem_rpm_spec, tzdata_rpm_spec, wolfi_baselayout_spec, ApkKey, ApkRepo, ApkSpec, DebRepo,
+    DebSpec, RpmKey, RpmRepo,
 };
 use whittle_test_env::host::require_tool;
 
@@ -224,12 +224,6 @@ fn cdx_component<'a>(doc: &'a Value, name: &str) -> &'a Value {
 /// package `greet`, and `debconf`, which `hello` needs but the recipe
 /// excludes.
 fn debian_repo() -> DebRepo {
-    let copyright = |license: &str| {
-        format!(
-            "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\n\
-             Files: *\nCopyright: 2024 Test\nLicense: {license}\n"
-        )
-    };
     let mut repo = DebRepo::new("stable");
     for arch in ["amd64", "arm64"] {
         repo.add(
@@ -239,7 +233,7 @@ fn debian_repo() -> DebRepo {
                 .file("usr/bin/hello", format!("hello-{arch}").as_bytes(), 0o755)
                 .file(
                     "usr/share/doc/hello/copyright",
-                    copyright("Expat").as_bytes(),
+                    dep5_copyright("Expat").as_bytes(),
                     0o644,
                 ),
         )
@@ -250,7 +244,7 @@ fn debian_repo() -> DebRepo {
                 .file("usr/lib/libgreet.so.2", b"ELF?", 0o644)
                 .file(
                     "usr/share/doc/libgreet2/copyright",
-                    copyright("GPL-2+").as_bytes(),
+                    dep5_copyright("GPL-2+").as_bytes(),
                     0o644,
                 ),
         );

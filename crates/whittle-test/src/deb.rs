@@ -267,3 +267,12 @@ pub(crate) fn xz(data: &[u8]) -> Vec<u8> {
     e.write_all(data).unwrap();
     e.finish().unwrap()
 }
+
+/// A machine-readable (DEP-5) `copyright` file declaring `license` for
+/// every file. whittle recognises the format by its `Format:` field, not
+/// by the field's value, so the value here names no host.
+pub fn dep5_copyright(license: &str) -> String {
+    format!(
+        "Format: machine-readable copyright format 1.0\n\nFiles: *\nCopyright: 2024 Test\nLicense: {license}\n"
+    )
+}

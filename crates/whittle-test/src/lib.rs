@@ -20,7 +20,7 @@ pub use apk::{
     ApkRepo, ApkSpec,
 };
 pub use busybox::{busybox_static_apk_spec, BUSYBOX_APPLETS};
-pub use deb::{build_deb, DebEntry, DebSpec};
+pub use deb::{build_deb, dep5_copyright, DebEntry, DebSpec};
 pub use repo::DebRepo;
 pub use rpm::{
     azurelinux_release_rpm_spec, build_rpm, busybox_static_rpm_spec, distroless_packages_rpm_specs,
