@@ -538,11 +538,12 @@ fn fetch_package(
     );
     let cache = cx.fetcher.cache();
     if use_cache {
-        let cached = cache
-            .get_keyed(&key)
-            .ok()
-            .flatten()
-            .and_then(|digest| cache.blob(&String::from_utf8_lossy(&digest)).ok().flatten());
+        // A pointer (it may come from a shared cache): the package it names
+        // is checked against the signed index's checksum when unpacked.
+        let cached = cache.get_pointer(&key).ok().flatten().and_then(|digest| {
+            let hex = digest.strip_prefix("sha256:").unwrap_or(&digest);
+            cache.blob(hex).ok().flatten()
+        });
         if let Some(path) = cached {
             let mut file = fs_err::File::open(&path).map_err(|e| {
                 WorldError::fetch(format!("could not read the cached copy of {label}")).because(e)
@@ -580,7 +581,7 @@ fn fetch_package(
             if unpacked.is_ok() {
                 // A cache that cannot be written only costs the next build time.
                 if let Ok(digest) = tee.commit() {
-                    let _ = cache.put_keyed(&key, digest.as_bytes());
+                    let _ = cache.put_pointer(&key, &digest);
                 }
             }
             match unpacked {

@@ -9,6 +9,7 @@ use crate::digest::{hash_reader, is_sha256_hex, sha256_hex, BlobReader};
 use crate::error::CacheError;
 use crate::keyed::{self, Secret, Trust};
 use crate::root;
+use crate::shared::{pointer_hex, Shared, SharedStore};
 use crate::writer::BlobWriter;
 
 /// Contents of `CACHEDIR.TAG` (see <https://bford.info/cachedir/>).
@@ -38,6 +39,8 @@ pub(crate) struct Inner {
 #[derive(Clone, Debug)]
 pub struct Cache {
     inner: Arc<Inner>,
+    /// A store shared with other machines, consulted on a miss.
+    shared: Option<Shared>,
 }
 
 impl Cache {
@@ -64,6 +67,7 @@ impl Cache {
         };
         let cache = Cache {
             inner: Arc::new(inner),
+            shared: None,
         };
         let tag = cache.inner.root.join("CACHEDIR.TAG");
         let tag_ok = match fs_err::read(&tag) {
@@ -76,6 +80,51 @@ impl Cache {
         }
         cache.remove_stale_tmp();
         Ok(cache)
+    }
+
+    /// This cache with a store shared between machines behind it: blobs
+    /// missing here are looked for there (and checked by digest), blobs
+    /// committed here are kept there too, and so are pointers
+    /// ([`Cache::put_pointer`]). See the `shared` module docs for what is
+    /// shared and why that is safe.
+    pub fn with_shared(mut self, store: Arc<dyn SharedStore>) -> Cache {
+        self.shared = Some(Shared::new(store));
+        self
+    }
+
+    /// What went wrong with the shared store so far (at most 20 messages)
+    /// and how many failures there were in all. Each cost time only.
+    pub fn shared_failures(&self) -> (Vec<String>, usize) {
+        self.shared
+            .as_ref()
+            .map_or((Vec::new(), 0), Shared::failures)
+    }
+
+    /// Bring the blob with this (normalized) sha256 from the shared store
+    /// into the local cache; whether it is now here.
+    fn pull_shared(&self, expected: &str) -> bool {
+        let Some(shared) = &self.shared else {
+            return false;
+        };
+        let Ok(mut writer) =
+            BlobWriter::new(&self.inner.tmp, self.inner.blobs.join(expected), expected.to_string(), None)
+        else {
+            return false;
+        };
+        match shared.store.fetch_blob(expected, &mut writer) {
+            Ok(true) => match writer.commit() {
+                Ok(_) => true,
+                Err(e) => {
+                    shared.failed(&format!("could not use sha256:{expected}"), &e.to_string());
+                    false
+                }
+            },
+            Ok(false) => false,
+            Err(e) => {
+                shared.failed(&format!("could not read sha256:{expected}"), &e);
+                false
+            }
+        }
     }
 
     /// The default cache root: `$WHITTLE_CACHE_DIR` if set and non-empty, else the platform's
@@ -109,7 +158,12 @@ impl Cache {
         let path = self.inner.blobs.join(&expected);
         let file = match fs_err::File::open(&path) {
             Ok(f) => f,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                if !self.pull_shared(&expected) {
+                    return Ok(None);
+                }
+                fs_err::File::open(&path)?
+            }
             Err(e) => return Err(e.into()),
         };
         let (actual, _) = hash_reader(file)?;
@@ -128,7 +182,12 @@ impl Cache {
         let path = self.inner.blobs.join(&expected);
         let data = match fs_err::read(&path) {
             Ok(d) => d,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                if !self.pull_shared(&expected) {
+                    return Ok(None);
+                }
+                fs_err::read(&path)?
+            }
             Err(e) => return Err(e.into()),
         };
         if sha256_hex(&data) == expected {
@@ -147,11 +206,17 @@ impl Cache {
     pub fn open_blob(&self, sha256: &str) -> Result<Option<BlobReader>, CacheError> {
         let expected = normalize_digest(sha256)?;
         let path = self.inner.blobs.join(&expected);
-        match fs_err::File::open(&path) {
-            Ok(file) => Ok(Some(BlobReader::new(file, path, expected))),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        let file = match fs_err::File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                if !self.pull_shared(&expected) {
+                    return Ok(None);
+                }
+                fs_err::File::open(&path)?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Some(BlobReader::new(file, path, expected)))
     }
 
     /// Begin writing a blob that must hash to `sha256` (and be `size` bytes long, if given).
@@ -159,13 +224,65 @@ impl Cache {
     pub fn blob_writer(&self, sha256: &str, size: Option<u64>) -> Result<BlobWriter, CacheError> {
         let expected = normalize_digest(sha256)?;
         let dest = self.inner.blobs.join(&expected);
-        BlobWriter::new(&self.inner.tmp, dest, expected, size)
+        Ok(BlobWriter::new(&self.inner.tmp, dest, expected, size)?.sharing(self.shared.clone()))
     }
 
     /// Begin writing a blob whose digest is not known in advance; it is
     /// published under what it hashes to ([`BlobWriter::commit_named`]).
     pub fn new_blob(&self) -> Result<BlobWriter, CacheError> {
-        BlobWriter::unnamed(&self.inner.tmp, self.inner.blobs.clone())
+        Ok(BlobWriter::unnamed(&self.inner.tmp, self.inner.blobs.clone())?
+            .sharing(self.shared.clone()))
+    }
+
+    /// Store a pointer: `value` (`sha256:<hex>` or `<hex>`) names a blob
+    /// already in this cache, and whoever reads it back checks that blob
+    /// against something it trusts before use. Kept locally like
+    /// [`Cache::put_keyed`], and in the shared store if there is one.
+    pub fn put_pointer(&self, key: &str, value: &str) -> Result<(), CacheError> {
+        let hex = pointer_hex(value).ok_or_else(|| CacheError::InvalidDigest {
+            digest: value.to_string(),
+        })?;
+        self.put_keyed(key, value.as_bytes())?;
+        if let Some(shared) = &self.shared {
+            if let Err(e) = shared.store.put_pointer(key, &hex.to_ascii_lowercase()) {
+                shared.failed(&format!("could not store the entry for {key}"), &e);
+            }
+        }
+        Ok(())
+    }
+
+    /// A pointer stored with [`Cache::put_pointer`]: the local entry, else
+    /// the shared store's (as `sha256:<hex>`, kept locally from then on).
+    /// The value names a blob; check the blob before trusting it.
+    pub fn get_pointer(&self, key: &str) -> Result<Option<String>, CacheError> {
+        if let Some(local) = self.get_keyed(key)? {
+            if let Ok(value) = String::from_utf8(local) {
+                if pointer_hex(&value).is_some() {
+                    return Ok(Some(value));
+                }
+            }
+        }
+        let Some(shared) = &self.shared else {
+            return Ok(None);
+        };
+        match shared.store.get_pointer(key) {
+            Ok(Some(value)) => match pointer_hex(&value) {
+                Some(hex) => {
+                    let value = format!("sha256:{}", hex.to_ascii_lowercase());
+                    self.put_keyed(key, value.as_bytes())?;
+                    Ok(Some(value))
+                }
+                None => {
+                    shared.failed(&format!("could not use the entry for {key}"), "it names no sha256 digest");
+                    Ok(None)
+                }
+            },
+            Ok(None) => Ok(None),
+            Err(e) => {
+                shared.failed(&format!("could not read the entry for {key}"), &e);
+                Ok(None)
+            }
+        }
     }
 
     fn keyed_path(&self, key: &str) -> PathBuf {

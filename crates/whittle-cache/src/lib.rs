@@ -31,10 +31,12 @@ mod digest;
 mod error;
 mod keyed;
 mod root;
+mod shared;
 mod writer;
 
 pub use cache::Cache;
 pub use digest::{is_sha256_hex, sha256_hex, BlobReader};
 pub use error::CacheError;
 pub use keyed::Trust;
+pub use shared::SharedStore;
 pub use writer::BlobWriter;

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 
 use crate::error::CacheError;
+use crate::shared::Shared;
 
 /// A writer into a temporary file inside the cache that hashes everything written.
 ///
@@ -20,6 +21,8 @@ pub struct BlobWriter {
     written: u64,
     dest: Dest,
     expected_size: Option<u64>,
+    /// The shared store that also keeps this blob once committed.
+    share: Option<Shared>,
 }
 
 /// Where a blob goes: a known digest's path, or the directory it is named
@@ -73,7 +76,21 @@ impl BlobWriter {
             written: 0,
             dest,
             expected_size,
+            share: None,
         })
+    }
+
+    pub(crate) fn sharing(mut self, share: Option<Shared>) -> BlobWriter {
+        self.share = share;
+        self
+    }
+
+    /// Keep this blob in the local cache only, not in a shared store
+    /// (for blobs only this machine can use, such as those a MAC-checked
+    /// keyed entry names).
+    pub fn local_only(mut self) -> BlobWriter {
+        self.share = None;
+        self
     }
 
     /// Number of bytes written so far.
@@ -135,15 +152,21 @@ impl BlobWriter {
             });
         }
         match tmp.persist(&dest) {
-            Ok(_) => Ok((dest, actual)),
+            Ok(_) => {}
             // Platforms where rename does not replace: another writer got there first.
-            Err(_) if dest.is_file() => Ok((dest, actual)),
-            Err(e) => Err(CacheError::Io {
-                action: "rename a temporary file onto",
-                path: dest,
-                source: e.error,
-            }),
+            Err(_) if dest.is_file() => {}
+            Err(e) => {
+                return Err(CacheError::Io {
+                    action: "rename a temporary file onto",
+                    path: dest,
+                    source: e.error,
+                })
+            }
         }
+        if let Some(share) = &self.share {
+            share.upload(&actual, &dest);
+        }
+        Ok((dest, actual))
     }
 }
 

@@ -206,6 +206,7 @@ pub(crate) fn open_session(
         cache_dir: common.cache_dir.clone(),
         offline: common.offline,
         max_unpacked_size: common.max_unpacked_size,
+        shared_cache: None,
     };
     let session = Session::open(plan, &options, &worlds::worlds(common), reporter)?;
     if common.ignore_valid_until && session.world().id() != "deb" {

@@ -85,7 +85,8 @@ pub fn load(
 /// the next build time, so failures are returned for the caller to ignore
 /// or report.
 pub fn store(cache: &Cache, deb_sha256: &str, contents: &DebContents) -> io::Result<()> {
-    let writer = cache.new_blob().map_err(io::Error::other)?;
+    // Only this machine's MAC-checked entry names it: not shared.
+    let writer = cache.new_blob().map_err(io::Error::other)?.local_only();
     let encoder = zstd::stream::write::Encoder::new(writer, ZSTD_LEVEL)?;
     let encoder = write_entries(encoder, &contents.entries)?;
     let writer = encoder.finish()?;

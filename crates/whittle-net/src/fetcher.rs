@@ -1,7 +1,8 @@
 //! [`Fetcher`]: downloads through the cache.
 
+use std::collections::HashMap;
 use std::io::Read;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use whittle_cache::{Cache, Trust};
 
@@ -25,6 +26,9 @@ struct Inner {
     offline: bool,
     transport: Transport,
     limits: Limits,
+    /// Metadata fetched by URL in this process, when remembered (see
+    /// [`Fetcher::remembering_metadata`]): `None` for a URL found absent.
+    memo: Option<Mutex<HashMap<String, Option<Vec<u8>>>>>,
 }
 
 /// Fetches URLs (http, https, file, local paths) through a [`Cache`]. Cheap to clone; `Send` and
@@ -43,21 +47,38 @@ impl Fetcher {
     /// A fetcher using `cache`, with the default [`Limits`]. With `offline`, nothing is
     /// downloaded: only cached data and local files are used.
     pub fn new(cache: Cache, offline: bool) -> Result<Fetcher, NetError> {
-        Fetcher::build(cache, offline, Limits::default())
+        Fetcher::build(cache, offline, Limits::default(), false)
     }
 
     /// This fetcher with other size, time and retry limits (tests use short windows).
     pub fn with_limits(self, limits: Limits) -> Result<Fetcher, NetError> {
-        Fetcher::build(self.inner.cache.clone(), self.inner.offline, limits)
+        let remember = self.inner.memo.is_some();
+        Fetcher::build(self.inner.cache.clone(), self.inner.offline, limits, remember)
     }
 
-    fn build(cache: Cache, offline: bool, limits: Limits) -> Result<Fetcher, NetError> {
+    /// This fetcher, remembering for the rest of the process every file
+    /// fetched by URL without a known digest (`InRelease`, `APKINDEX.tar.gz`,
+    /// `repomd.xml`), so that many builds in one run (`whittle build-all`)
+    /// read each index once and all see the same one, as one `apt update`
+    /// serves many installs.
+    pub fn remembering_metadata(self) -> Result<Fetcher, NetError> {
+        let limits = self.inner.limits;
+        Fetcher::build(self.inner.cache.clone(), self.inner.offline, limits, true)
+    }
+
+    fn build(
+        cache: Cache,
+        offline: bool,
+        limits: Limits,
+        remember: bool,
+    ) -> Result<Fetcher, NetError> {
         Ok(Fetcher {
             inner: Arc::new(Inner {
                 transport: Transport::new(offline, &limits)?,
                 cache,
                 offline,
                 limits,
+                memo: remember.then(Mutex::default),
             }),
         })
     }
@@ -122,17 +143,27 @@ impl Fetcher {
             }
             return Err(NetError::NotCached { url: redact(url) });
         }
-        let request = Request {
-            url,
-            cap,
-            what: METADATA,
-            size: None,
-        };
-        let fetched = Download::start(&self.inner.transport, &self.inner.limits, &request)
-            .and_then(|mut download| {
-                let expected = download.len().unwrap_or(0).min(cap);
-                read_all(url, &mut download, expected)
-            });
+        if let Some(memo) = &self.inner.memo {
+            let memo = memo.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(known) = memo.get(url) {
+                if known.is_some() || remember_absence {
+                    return Ok(known.clone());
+                }
+            }
+        }
+        let fetched = self.download_metadata(url, cap);
+        if let Some(memo) = &self.inner.memo {
+            let remembered = match &fetched {
+                Ok(data) => Some(Some(data.clone())),
+                Err(NetError::NotFound { .. }) => Some(None),
+                Err(_) => None,
+            };
+            if let Some(entry) = remembered {
+                memo.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(url.to_string(), entry);
+            }
+        }
         match fetched {
             Ok(data) => {
                 cache.put_keyed(url, &data)?;
@@ -144,6 +175,21 @@ impl Fetcher {
             }
             Err(e) => Err(e),
         }
+    }
+
+    fn download_metadata(&self, url: &str, cap: u64) -> Result<Vec<u8>, NetError> {
+        let request = Request {
+            url,
+            cap,
+            what: METADATA,
+            size: None,
+        };
+        Download::start(&self.inner.transport, &self.inner.limits, &request).and_then(
+            |mut download| {
+                let expected = download.len().unwrap_or(0).min(cap);
+                read_all(url, &mut download, expected)
+            },
+        )
     }
 
     /// Fetch a file that must have this sha256 (and size, if given), whole.

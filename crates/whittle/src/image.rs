@@ -81,14 +81,12 @@ fn cached(
 ) -> Result<Option<Layer>, whittle_oci::OciError> {
     // The entry names the compressed blob by digest; entries of older
     // whittles (the blob itself) are not digests and are ignored.
-    let Ok(Some(entry)) = cache.get_keyed(key) else {
+    // A pointer: it may come from a shared cache, so the blob it names is
+    // checked against the tar just built before it is used.
+    let Ok(Some(entry)) = cache.get_pointer(key) else {
         return Ok(None);
     };
-    let Some(hex) = std::str::from_utf8(&entry)
-        .ok()
-        .and_then(|e| e.strip_prefix("sha256:"))
-        .filter(|h| is_sha256_hex(h))
-    else {
+    let Some(hex) = entry.strip_prefix("sha256:").filter(|h| is_sha256_hex(h)) else {
         return Ok(None);
     };
     // `blob` re-hashes the file and drops it if its content changed.
@@ -120,7 +118,7 @@ fn store(cache: &Cache, key: &str, layer: &Layer) {
         return;
     }
     if let Ok((_, hex)) = writer.commit_named() {
-        let _ = cache.put_keyed(key, format!("sha256:{hex}").as_bytes());
+        let _ = cache.put_pointer(key, &format!("sha256:{hex}"));
     }
 }
 

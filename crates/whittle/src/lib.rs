@@ -40,7 +40,7 @@ pub use error::{BuildError, Leftovers};
 pub use explain::explain_scripts;
 pub use lock::{check, lock, recipe_inputs, CheckOutcome, RecipeFile};
 pub use resolve::{show_packages, Resolution};
-pub use session::{Session, SessionOptions};
+pub use session::{Session, SessionOptions, SharedCache};
 pub use whittle_effects::{Action, Class, ScriptReport};
 pub use whittle_lock::{Change, ChangeKind, Lock};
 pub use whittle_oci::remove_temporaries;
