@@ -214,9 +214,7 @@ fn serve(mut stream: TcpStream, config: &Mutex<FakeConfig>, state: &Mutex<State>
         answer.body.len()
     );
     for (name, value) in &answer.headers {
-        if !(name == "Content-Length") {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
+        head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
     let _ = stream.write_all(head.as_bytes());
@@ -477,7 +475,7 @@ fn route(
             };
             if repo == name
                 && reference.starts_with("sha256:")
-                && doc["subject"]["digest"] == digest.as_ref() as &str
+                && doc["subject"]["digest"] == digest
             {
                 found.push(serde_json::json!({
                     "mediaType": media_type, "digest": reference, "size": bytes.len(),
