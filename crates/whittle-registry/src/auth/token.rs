@@ -15,7 +15,7 @@ use super::Credentials;
 use crate::error::RegistryError;
 use crate::transport::{status_error, Target, Transport};
 
-/// Tokens and the last challenge seen, by registry.
+/// Bearer tokens by (registry, scopes).
 #[derive(Default)]
 pub(crate) struct TokenCache {
     tokens: Mutex<HashMap<(String, String), String>>,
