@@ -4,9 +4,11 @@
 # SBOMs (pyspdxtools, cyclonedx-validate, ntia-checker), GnuPG
 # to cross-check signatures, rpm/rpmbuild/rpmsign and createrepo_c for the
 # RPM repositories tests build, Debian's archive keyring for the fixture mirror,
-# and mmdebstrap for the benchmark. Under CI=true (scripts/test.sh) a test
-# that finds one of these missing fails. apk-tools has no Debian 12 package:
-# the one test that runs it skips (loudly) where it is absent.
+# mmdebstrap for the benchmark, and a real OCI registry (distribution's
+# docker-registry, with htpasswd for its Basic auth) for the push tests.
+# Under CI=true (scripts/test.sh) a test that finds one of these missing
+# fails. apk-tools has no Debian 12 package: the one test that runs it skips
+# (loudly) where it is absent.
 # Idempotent and quick when everything is already there.
 set -euo pipefail
 
@@ -19,6 +21,10 @@ done
 # images with the host's rpm (rpm carries rpmbuild and rpmsign).
 command -v rpmbuild >/dev/null 2>&1 || need_apt+=(rpm)
 command -v createrepo_c >/dev/null 2>&1 || need_apt+=(createrepo-c)
+# The push tests run distribution's registry (whittle_test::registry) and
+# make its bcrypt htpasswd file with apache2-utils' htpasswd.
+command -v docker-registry >/dev/null 2>&1 || need_apt+=(docker-registry)
+command -v htpasswd >/dev/null 2>&1 || need_apt+=(apache2-utils)
 # GNU time (not the shell keyword) reports peak RSS for the memory tests.
 [ -x /usr/bin/time ] || need_apt+=(time)
 if [ ${#need_apt[@]} -gt 0 ]; then

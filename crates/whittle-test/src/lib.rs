@@ -1,7 +1,9 @@
 //! Test support: Debian repositories made at test time with real formats
 //! (ar, tar, xz, deb822) and an `InRelease` signed with a throw-away
 //! OpenPGP key, served over HTTP on 127.0.0.1; APK repositories likewise;
-//! RPM repositories built with the real rpmbuild, rpmsign and createrepo_c.
+//! RPM repositories built with the real rpmbuild, rpmsign and createrepo_c;
+//! a real OCI registry (distribution's `docker-registry`) for push tests
+//! ([`registry`]).
 //!
 //! Panics on failure: this crate only runs inside tests.
 //!
@@ -12,6 +14,7 @@
 mod apk;
 mod busybox;
 mod deb;
+pub mod registry;
 mod repo;
 mod rpm;
 
