@@ -106,9 +106,12 @@ impl Cache {
         let Some(shared) = &self.shared else {
             return false;
         };
-        let Ok(mut writer) =
-            BlobWriter::new(&self.inner.tmp, self.inner.blobs.join(expected), expected.to_string(), None)
-        else {
+        let Ok(mut writer) = BlobWriter::new(
+            &self.inner.tmp,
+            self.inner.blobs.join(expected),
+            expected.to_string(),
+            None,
+        ) else {
             return false;
         };
         match shared.store.fetch_blob(expected, &mut writer) {
@@ -230,8 +233,10 @@ impl Cache {
     /// Begin writing a blob whose digest is not known in advance; it is
     /// published under what it hashes to ([`BlobWriter::commit_named`]).
     pub fn new_blob(&self) -> Result<BlobWriter, CacheError> {
-        Ok(BlobWriter::unnamed(&self.inner.tmp, self.inner.blobs.clone())?
-            .sharing(self.shared.clone()))
+        Ok(
+            BlobWriter::unnamed(&self.inner.tmp, self.inner.blobs.clone())?
+                .sharing(self.shared.clone()),
+        )
     }
 
     /// Store a pointer: `value` (`sha256:<hex>` or `<hex>`) names a blob
@@ -273,7 +278,10 @@ impl Cache {
                     Ok(Some(value))
                 }
                 None => {
-                    shared.failed(&format!("could not use the entry for {key}"), "it names no sha256 digest");
+                    shared.failed(
+                        &format!("could not use the entry for {key}"),
+                        "it names no sha256 digest",
+                    );
                     Ok(None)
                 }
             },

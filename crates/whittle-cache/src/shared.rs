@@ -69,7 +69,10 @@ impl Shared {
         let mut kept = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
         kept.1 += 1;
         if kept.0.len() < MAX_KEPT {
-            let line = format!("{action} in the shared cache {}: {what}", self.store.describe());
+            let line = format!(
+                "{action} in the shared cache {}: {what}",
+                self.store.describe()
+            );
             kept.0.push(line);
         }
     }

@@ -57,6 +57,16 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         lockfile: Option<PathBuf>,
     },
+    /// Build every recipe of a directory in one process, sharing indexes,
+    /// packages and layers, optionally with a registry as the cache shared
+    /// between machines: `whittle build-all DIR --jobs 4 --cache-registry REF`.
+    BuildAll(crate::build_all::BuildAllArgs),
+    /// Build a recipe and push it to one or more registry references, every
+    /// architecture, with its SBOMs attached (apko's publish).
+    Publish(crate::publish::PublishArgs),
+    /// Store credentials for a registry (checked first) in the docker
+    /// config, as `docker login` does.
+    Login(crate::registry::LoginArgs),
     /// Resolve a recipe and write its lock file (every architecture):
     /// `RECIPE-STEM.lock.json` beside it unless `-o` says otherwise.
     Lock(crate::lockfile::LockArgs),

@@ -22,6 +22,14 @@ pub fn parse_build_date(text: &str) -> Result<i64> {
     Ok(instant.as_second())
 }
 
+/// `epoch` as RFC 3339 in UTC (`2024-05-01T12:00:00Z`), as the image
+/// config's `created` is written.
+pub fn rfc3339(epoch: i64) -> String {
+    jiff::Timestamp::from_second(epoch)
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

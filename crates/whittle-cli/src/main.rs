@@ -10,10 +10,13 @@
 
 mod args;
 mod audit;
+mod build_all;
 mod date;
 mod diff;
 mod interrupt;
 mod lockfile;
+mod publish;
+mod registry;
 mod report;
 mod sbom;
 mod script_report;
@@ -83,10 +86,7 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let plan = load_plan(&recipe, &common)?;
             let lock = lockfile.as_deref().map(lockfile::read_lock).transpose()?;
-            let build_date = match build_date {
-                Some(d) => Some(date::parse_build_date(&d)?),
-                None => source_date_epoch()?,
-            };
+            let build_date = build_date_arg(build_date.as_deref())?;
             // The output and SBOM directory are checked before any
             // repository is contacted.
             let (sbom_dir, sbom_prefix) = sbom_place(&output, sbom_path, no_sbom);
@@ -136,6 +136,9 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Lock(args) => lockfile::lock(&args),
+        Command::Publish(args) => publish::run(&args),
+        Command::BuildAll(args) => build_all::run(&args),
+        Command::Login(args) => registry::login(&args),
         Command::Check(_) => unreachable!("`whittle check` is run from main"),
         Command::Audit(_) => unreachable!("`whittle audit` is run from main"),
         Command::Diff(_) => unreachable!("`whittle diff` is run from main"),
@@ -247,6 +250,14 @@ fn sbom_place(
         format!("{stem}.")
     };
     (Some(dir), prefix)
+}
+
+/// `--build-date`, else SOURCE_DATE_EPOCH.
+pub(crate) fn build_date_arg(arg: Option<&str>) -> Result<Option<i64>> {
+    match arg {
+        Some(d) => Ok(Some(date::parse_build_date(d)?)),
+        None => source_date_epoch(),
+    }
 }
 
 /// SOURCE_DATE_EPOCH, the reproducible-builds convention, when set.

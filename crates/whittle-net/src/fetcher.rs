@@ -53,7 +53,12 @@ impl Fetcher {
     /// This fetcher with other size, time and retry limits (tests use short windows).
     pub fn with_limits(self, limits: Limits) -> Result<Fetcher, NetError> {
         let remember = self.inner.memo.is_some();
-        Fetcher::build(self.inner.cache.clone(), self.inner.offline, limits, remember)
+        Fetcher::build(
+            self.inner.cache.clone(),
+            self.inner.offline,
+            limits,
+            remember,
+        )
     }
 
     /// This fetcher, remembering for the rest of the process every file

@@ -12,6 +12,9 @@
 //!   references; [`attach`] hangs an SBOM on an image (OCI 1.1 referrers
 //!   with the fallback tag for registries without the API, or cosign's
 //!   `sha256-<hex>.sbom` tag).
+//! - [`RegistryCache`] keeps a cache several machines share in one
+//!   repository (`--cache-registry`): blobs by digest, and pointers whose
+//!   users check what they name.
 //!
 //! **Credentials**, first found wins: [`AuthConfig::logins`] given
 //! directly; then the files of [`AuthConfig::from_env`]:
@@ -67,6 +70,7 @@ mod options;
 mod push;
 mod reference;
 mod referrers;
+mod shared_cache;
 mod transport;
 mod upload;
 
@@ -88,4 +92,5 @@ pub use manifest::{
 pub use options::ClientOptions;
 pub use push::{push_layout, NoProgress, PushProgress, PushedImage};
 pub use reference::{Reference, DOCKER_HUB};
+pub use shared_cache::{RegistryCache, CACHE_ARTIFACT_TYPE};
 pub use upload::{BlobPush, BlobSource};

@@ -43,6 +43,7 @@ pub use resolve::{show_packages, Resolution};
 pub use session::{Session, SessionOptions, SharedCache};
 pub use whittle_effects::{Action, Class, ScriptReport};
 pub use whittle_lock::{Change, ChangeKind, Lock};
+pub use whittle_net::Fetcher;
 pub use whittle_oci::remove_temporaries;
 pub use whittle_recipe::{Arch, BuildPlan, PackageRequest, RepositorySpec};
 pub use whittle_sbom::SbomFormat;

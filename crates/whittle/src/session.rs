@@ -18,7 +18,9 @@ pub struct SharedCache(pub Arc<dyn whittle_cache::SharedStore>);
 
 impl std::fmt::Debug for SharedCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("SharedCache").field(&self.0.describe()).finish()
+        f.debug_tuple("SharedCache")
+            .field(&self.0.describe())
+            .finish()
     }
 }
 
