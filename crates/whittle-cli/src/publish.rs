@@ -125,7 +125,10 @@ pub fn run(args: &PublishArgs) -> Result<()> {
         pushed.digest, pushed.uploaded_blobs, pushed.uploaded_bytes, pushed.existing_blobs
     );
     if args.sbom_attach != SbomAttach::None {
-        let single = outcome.platforms.first().map(|p| p.arch.oci_arch());
+        let single = match &outcome.platforms[..] {
+            [only] => Some(only.arch.oci_arch()),
+            _ => None,
+        };
         attach_sboms(
             &client,
             &targets,
@@ -185,8 +188,7 @@ fn attach_sboms(
     // (subject, SBOM file stem) pairs.
     let top = Descriptor::of_parts(&pushed.media_type, &pushed.digest, pushed.size);
     let mut subjects: Vec<(Descriptor, String)> = Vec::new();
-    if pushed.manifests.is_empty() {
-        let arch = single.context("the build made no platform")?;
+    if let Some(arch) = single {
         subjects.push((top, format!("sbom-{arch}")));
     } else {
         for m in &pushed.manifests {
@@ -221,9 +223,15 @@ fn attach_sboms(
                     SbomFormat::Spdx => "application/spdx+json",
                     SbomFormat::CycloneDx => "application/vnd.cyclonedx+json",
                 };
+                // The tag scheme's layer carries cosign's (and apko's) SBOM
+                // media types; a referrer is typed by its artifact type.
+                let media_type = match mode {
+                    AttachMode::Tag => whittle_registry::cosign_sbom_media_type(artifact_type),
+                    AttachMode::Referrers => artifact_type,
+                };
                 let artifact = Artifact {
                     artifact_type,
-                    media_type: artifact_type,
+                    media_type,
                     data: &data,
                     annotations: BTreeMap::from([(
                         "org.opencontainers.image.created".to_string(),

@@ -328,6 +328,24 @@ pub(crate) fn status_error(target: &Target<'_>, response: Response, what: &str) 
     let registry = target.registry.to_string();
     let repository = target.repository.to_string();
     let what = what.to_string();
+    // Go's HTTP server answers plain HTTP on a TLS port with a bare 400.
+    if status.as_u16() == 400 && response.url().scheme() == "http" {
+        let body = body_excerpt(response);
+        if body.is_empty() || body.contains("HTTPS") {
+            return RegistryError::Connect {
+                registry,
+                repository,
+                scheme: "http".into(),
+                reason: "the registry answered 400 Bad Request, as a TLS port does to plain HTTP:                          it speaks TLS. Pass --registry-ca FILE (the CA that signed its                          certificate) to reach it over https"
+                    .into(),
+            };
+        }
+        return RegistryError::Protocol {
+            registry,
+            repository,
+            reason: format!("HTTP 400 for {what}: {body}"),
+        };
+    }
     match status.as_u16() {
         401 => RegistryError::Unauthorized {
             hint: unauthorized_hint(&registry, false),

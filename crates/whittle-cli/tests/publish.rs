@@ -1,0 +1,386 @@
+//! `whittle publish` and `whittle login` against a real registry: Debian's
+//! `docker-registry` (distribution 2.8) started on 127.0.0.1 with TLS from
+//! a throw-away CA, htpasswd Basic auth or bearer tokens. What was pushed
+//! is read back with skopeo and the registry's access log: the index and
+//! its manifests, their digests against a local build, the SBOMs hung on
+//! each platform, and that a second publish uploads nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Instant;
+
+use common::*;
+use whittle_test::registry::{RegistryOptions, TestRegistry};
+use whittle_test::{DebRepo, DebSpec};
+
+const DATE: &str = "1700000000";
+const PASSWORD: &str = "s3cret-Pa55word";
+
+/// A Debian repository with `hello` for amd64 and arm64.
+fn two_arch_repo() -> DebRepo {
+    let mut repo = DebRepo::new("stable");
+    for (arch, dir) in [("amd64", "x86_64"), ("arm64", "aarch64")] {
+        repo.add(
+            DebSpec::new("hello", "1.0-1")
+                .arch(arch)
+                .field("Depends", "libgreet")
+                .file("usr/bin/hello", format!("#!hello {arch}\n").as_bytes(), 0o755),
+        )
+        .add(DebSpec::new("libgreet", "2.1-1").arch(arch).file(
+            &format!("usr/lib/{dir}-linux-gnu/libgreet.so.2"),
+            &vec![b'g'; 64 * 1024],
+            0o644,
+        ));
+    }
+    repo.publish();
+    repo
+}
+
+fn recipe(dir: &Path, url: &str, keyring: &Path, archs: &str) -> PathBuf {
+    let text = format!(
+        "contents:\n  repositories:\n    - type: deb\n      url: {url}\n      suites: [stable]\n      keyring: {}\n  packages: [hello]\nentrypoint: {{command: /usr/bin/hello}}\narchs: [{archs}]\n",
+        keyring.display()
+    );
+    let p = dir.join("recipe.yaml");
+    fs_err::write(&p, text).unwrap();
+    p
+}
+
+/// `whittle publish` with the registry's CA, credentials from `auth_dir`.
+fn publish(reg: &TestRegistry, auth_dir: &Path, cache: &Path, args: &[&str]) -> Command {
+    let mut c = whittle();
+    c.arg("publish")
+        .args(args)
+        .arg("--cache-dir")
+        .arg(cache)
+        .arg("--build-date")
+        .arg(DATE)
+        .env("DOCKER_CONFIG", auth_dir)
+        .env_remove("REGISTRY_AUTH_FILE")
+        .env("XDG_RUNTIME_DIR", auth_dir.join("no-runtime-dir"));
+    if let Some(ca) = reg.ca_pem_path() {
+        c.arg("--registry-ca").arg(ca);
+    }
+    c
+}
+
+fn skopeo_raw(reg: &TestRegistry, reference: &str) -> serde_json::Value {
+    let out = run(
+        Command::new("skopeo")
+            .arg("inspect")
+            .arg("--raw")
+            .args(reg.skopeo_tls_args())
+            .arg(format!("docker://{}/{reference}", reg.host())),
+        true,
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A blob's bytes, fetched with the registry's credentials.
+fn blob(reg: &TestRegistry, repository: &str, digest: &str) -> Vec<u8> {
+    let mut req = reg
+        .client()
+        .get(reg.url(&format!("/v2/{repository}/blobs/{digest}")));
+    if let Some((user, password)) = reg.credentials() {
+        req = req.basic_auth(user, Some(password));
+    }
+    let resp = req.send().unwrap();
+    assert!(resp.status().is_success(), "GET blob {digest}: {}", resp.status());
+    resp.bytes().unwrap().to_vec()
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(data))
+}
+
+fn uploads(reqs: &[whittle_test::registry::Request]) -> usize {
+    reqs.iter()
+        .filter(|r| matches!(r.method.as_str(), "POST" | "PATCH" | "PUT"))
+        .count()
+}
+
+#[test]
+fn publish_pushes_every_platform_with_its_sboms_over_tls_and_basic_auth_and_a_second_run_uploads_nothing(
+) {
+    if !TestRegistry::available() || !whittle_test_env::host::require_tool("skopeo") {
+        return;
+    }
+    let reg = TestRegistry::start(RegistryOptions::new().with_tls().with_htpasswd("ci", PASSWORD));
+    let repo = two_arch_repo();
+    let srv = repo.serve();
+    let work = tempfile::tempdir().unwrap();
+    let recipe = recipe(work.path(), &srv.url(), &repo.keyring_path(), "amd64, arm64");
+    let auth_dir = work.path().join("docker");
+    fs_err::create_dir_all(&auth_dir).unwrap();
+    reg.auth_file(&auth_dir);
+    let cache = work.path().join("cache");
+    let host = reg.host();
+    let refs_file = work.path().join("refs.txt");
+    let (app1, app_latest) = (format!("{host}/team/app:1.0"), format!("{host}/team/app:latest"));
+    let out = run(
+        publish(&reg, &auth_dir, &cache, &[recipe.to_str().unwrap(), &app1, &app_latest])
+            .arg("--sbom-formats")
+            .arg("spdx,cyclonedx")
+            .arg("--image-refs")
+            .arg(&refs_file),
+        true,
+    );
+    let digest_ref = stdout(&out).trim().to_string();
+    let digest = digest_ref.split('@').nth(1).unwrap().to_string();
+    assert_eq!(digest_ref, format!("{host}/team/app@{digest}"));
+    assert_eq!(fs_err::read_to_string(&refs_file).unwrap(), format!("{digest_ref}\n"));
+
+    // The same image a local build makes.
+    let local = run(
+        whittle()
+            .arg("build")
+            .arg(&recipe)
+            .arg(&app1)
+            .arg(work.path().join("local.tar"))
+            .arg("--cache-dir")
+            .arg(&cache)
+            .arg("--build-date")
+            .arg(DATE)
+            .arg("--no-sbom"),
+        true,
+    );
+    assert_eq!(stdout(&local).trim(), digest);
+
+    // Both tags name the index; it lists both platforms.
+    let index = skopeo_raw(&reg, "team/app:1.0");
+    assert_eq!(index, skopeo_raw(&reg, "team/app:latest"));
+    assert_eq!(index["mediaType"], "application/vnd.oci.image.index.v1+json");
+    let manifests = index["manifests"].as_array().unwrap();
+    let archs: Vec<&str> = manifests
+        .iter()
+        .map(|m| m["platform"]["architecture"].as_str().unwrap())
+        .collect();
+    assert_eq!(archs, ["amd64", "arm64"]);
+
+    // skopeo pulls everything back and checks every digest on the way.
+    let pulled = work.path().join("pulled");
+    run(
+        Command::new("skopeo")
+            .args(["copy", "--all"])
+            .args(reg.skopeo_src_args())
+            .arg(format!("docker://{app1}"))
+            .arg(format!("oci:{}:pulled", pulled.display())),
+        true,
+    );
+    let pulled_index: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(pulled.join("index.json")).unwrap()).unwrap();
+    assert_eq!(pulled_index["manifests"][0]["digest"], digest.as_str());
+
+    // The index went in after both manifests.
+    let reqs = reg.requests();
+    let put_at = |digest: &str| {
+        reqs.iter()
+            .position(|r| r.method == "PUT" && r.path.ends_with(&format!("/manifests/{digest}")))
+            .unwrap_or_else(|| panic!("no PUT of {digest}:\n{}", reg.log_tail()))
+    };
+    let index_put = put_at(&digest);
+    for m in manifests {
+        assert!(put_at(m["digest"].as_str().unwrap()) < index_put);
+    }
+
+    // distribution 2.8 has no referrers API: the SBOMs are listed under
+    // the fallback tag of each manifest and of the index, one per format.
+    let sboms = work.path();
+    let subjects = manifests
+        .iter()
+        .map(|m| {
+            let arch = m["platform"]["architecture"].as_str().unwrap();
+            (m["digest"].as_str().unwrap().to_string(), format!("recipe.sbom-{arch}"))
+        })
+        .chain([(digest.clone(), "recipe.sbom-index".to_string())]);
+    let local_sboms = run(
+        whittle()
+            .arg("build")
+            .arg(&recipe)
+            .arg(&app1)
+            .arg(work.path().join("recipe.tar"))
+            .arg("--cache-dir")
+            .arg(&cache)
+            .arg("--build-date")
+            .arg(DATE)
+            .arg("--sbom-formats")
+            .arg("spdx,cyclonedx"),
+        true,
+    );
+    drop(local_sboms);
+    for (subject, stem) in subjects {
+        let tag = subject.replace(':', "-");
+        let referrers = skopeo_raw(&reg, &format!("team/app:{tag}"));
+        let listed = referrers["manifests"].as_array().unwrap();
+        let mut types: Vec<&str> = listed
+            .iter()
+            .map(|d| d["artifactType"].as_str().unwrap())
+            .collect();
+        types.sort_unstable();
+        assert_eq!(types, ["application/spdx+json", "application/vnd.cyclonedx+json"], "{referrers}");
+        for d in listed {
+            let artifact = skopeo_raw(&reg, &format!("team/app@{}", d["digest"].as_str().unwrap()));
+            assert_eq!(artifact["subject"]["digest"], subject.as_str());
+            assert_eq!(artifact["config"]["mediaType"], "application/vnd.oci.empty.v1+json");
+            let layer = &artifact["layers"][0];
+            let data = blob(&reg, "team/app", layer["digest"].as_str().unwrap());
+            let suffix = if d["artifactType"] == "application/spdx+json" { ".spdx.json" } else { ".cdx.json" };
+            let local = fs_err::read(sboms.join(format!("{stem}{suffix}"))).unwrap();
+            assert_eq!(sha256_hex(&data), sha256_hex(&local), "{stem}{suffix} differs from the pushed SBOM");
+        }
+    }
+
+    // Again: nothing is uploaded, nothing is written.
+    let mark = reg.mark();
+    let started = Instant::now();
+    let again = run(
+        publish(&reg, &auth_dir, &cache, &[recipe.to_str().unwrap(), &app1, &app_latest])
+            .arg("--sbom-formats")
+            .arg("spdx,cyclonedx"),
+        true,
+    );
+    let secs = started.elapsed().as_secs_f64();
+    assert_eq!(stdout(&again).trim(), digest_ref);
+    let second = reg.requests_since(mark);
+    assert_eq!(uploads(&second), 0, "the second publish wrote to the registry: {second:#?}");
+    assert!(second.iter().all(|r| r.method != "GET" || !r.path.contains("/blobs/")));
+    eprintln!("second publish: {} requests, {secs:.2}s (build from the cache included)", second.len());
+    assert!(secs < 10.0, "a second publish took {secs:.1}s");
+}
+
+#[test]
+fn publish_with_bearer_tokens_and_the_cosign_sbom_tag() {
+    if !TestRegistry::available() || !whittle_test_env::host::require_tool("skopeo") {
+        return;
+    }
+    let reg = TestRegistry::start(RegistryOptions::new().with_tls().with_token_auth("ci", PASSWORD));
+    let repo = two_arch_repo();
+    let srv = repo.serve();
+    let work = tempfile::tempdir().unwrap();
+    let recipe = recipe(work.path(), &srv.url(), &repo.keyring_path(), "amd64");
+    let auth_dir = work.path().join("docker");
+    fs_err::create_dir_all(&auth_dir).unwrap();
+    reg.auth_file(&auth_dir);
+    let target = format!("{}/team/tool:1", reg.host());
+    let out = run(
+        publish(&reg, &auth_dir, &work.path().join("cache"), &[recipe.to_str().unwrap(), &target])
+            .args(["--sbom-attach", "tag", "--sbom-path"])
+            .arg(work.path()),
+        true,
+    );
+    let digest = stdout(&out).trim().split('@').nth(1).unwrap().to_string();
+    // A single platform: a manifest, not an index.
+    let manifest = skopeo_raw(&reg, "team/tool:1");
+    assert_eq!(manifest["mediaType"], "application/vnd.oci.image.manifest.v1+json");
+    // cosign's tag: sha256-<hex>.sbom, one layer holding the SBOM, typed as
+    // cosign's and apko's `attach sbom` type it.
+    let sbom = skopeo_raw(&reg, &format!("team/tool:{}.sbom", digest.replace(':', "-")));
+    let layer = &sbom["layers"][0];
+    assert_eq!(layer["mediaType"], "spdx+json");
+    let mut req = reg
+        .client()
+        .get(reg.url(&format!("/v2/team/tool/blobs/{}", layer["digest"].as_str().unwrap())));
+    req = req.bearer_auth(reg.bearer_token("repository:team/tool:pull").unwrap());
+    let data = req.send().unwrap().bytes().unwrap();
+    assert_eq!(&data[..], &fs_err::read(work.path().join("sbom-amd64.spdx.json")).unwrap()[..]);
+    // The token flow ran, asking for push on the repository, as user ci.
+    let tokens = reg.token_requests();
+    assert!(
+        tokens.iter().any(|t| t.status == 200
+            && t.user.as_deref() == Some("ci")
+            && t.scopes.iter().any(|s| s.starts_with("repository:team/tool:") && s.contains("push"))),
+        "{tokens:#?}"
+    );
+}
+
+fn refused(out: &Output, needles: &[&str], secret: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "stderr lacks {n:?}:\n{err}");
+    }
+    assert!(!err.contains(secret) && !stdout(out).contains(secret), "the password leaked:\n{err}");
+}
+
+#[test]
+fn bad_credentials_and_an_untrusted_certificate_are_named_and_the_password_never_shown() {
+    if !TestRegistry::available() {
+        return;
+    }
+    let reg = TestRegistry::start(RegistryOptions::new().with_tls().with_htpasswd("ci", PASSWORD));
+    let repo = two_arch_repo();
+    let srv = repo.serve();
+    let work = tempfile::tempdir().unwrap();
+    let recipe = recipe(work.path(), &srv.url(), &repo.keyring_path(), "amd64");
+    let auth_dir = work.path().join("docker");
+    fs_err::create_dir_all(&auth_dir).unwrap();
+    let wrong = "wrong-Pa55word-xyz";
+    let auth = base64_std(format!("ci:{wrong}").as_bytes());
+    fs_err::write(
+        auth_dir.join("config.json"),
+        format!(r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#, reg.host()),
+    )
+    .unwrap();
+    let target = format!("{}/team/app:1", reg.host());
+    let cache = work.path().join("cache");
+    let out = publish(&reg, &auth_dir, &cache, &[recipe.to_str().unwrap(), &target])
+        .output()
+        .unwrap();
+    refused(&out, &[&reg.host(), "team/app", "login"], wrong);
+    assert!(!stderr(&out).contains(&auth));
+
+    // Without the CA: a TLS error that says what to pass.
+    let mut c = whittle();
+    let out = c
+        .arg("publish")
+        .arg(&recipe)
+        .arg(&target)
+        .arg("--cache-dir")
+        .arg(&cache)
+        .env("DOCKER_CONFIG", &auth_dir)
+        .output()
+        .unwrap();
+    refused(&out, &[&reg.host(), "--registry-ca"], wrong);
+
+    // `whittle login` checks before it writes: a wrong password writes nothing.
+    let login_dir = work.path().join("login");
+    let login = |password: &str| {
+        let mut c = whittle();
+        c.args(["login", &reg.host(), "-u", "ci", "--password-stdin", "--registry-ca"])
+            .arg(reg.ca_pem_path().unwrap())
+            .env("DOCKER_CONFIG", &login_dir)
+            .env_remove("REGISTRY_AUTH_FILE")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        use std::io::Write as _;
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = login(wrong);
+    refused(&out, &[&reg.host()], wrong);
+    assert!(!login_dir.join("config.json").exists());
+    let out = login(PASSWORD);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let config = fs_err::read_to_string(login_dir.join("config.json")).unwrap();
+    assert!(config.contains(&reg.host()), "{config}");
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = fs_err::metadata(login_dir.join("config.json")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    // And publish uses what login wrote.
+    let out = run(
+        &mut publish(&reg, &login_dir, &cache, &[recipe.to_str().unwrap(), &target]),
+        true,
+    );
+    assert!(stdout(&out).contains("@sha256:"));
+}
+
+fn base64_std(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
