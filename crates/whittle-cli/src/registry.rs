@@ -19,6 +19,10 @@ pub struct RegistryArgs {
     /// docker.
     #[arg(long = "insecure-registry", value_name = "HOST")]
     pub insecure_registry: Vec<String>,
+    /// Upload blobs larger than this in chunks of this size (default 32M):
+    /// lower it behind a proxy that refuses large request bodies (HTTP 413).
+    #[arg(long, value_name = "SIZE", value_parser = crate::size::parse_size)]
+    pub chunk_size: Option<u64>,
 }
 
 impl RegistryArgs {
@@ -36,6 +40,10 @@ impl RegistryArgs {
             auth: AuthConfig::from_env(),
             user_agent: concat!("whittle/", env!("CARGO_PKG_VERSION")).to_string(),
             ..ClientOptions::default()
+        };
+        let options = ClientOptions {
+            chunk_size: self.chunk_size.unwrap_or(options.chunk_size).max(1),
+            ..options
         };
         Ok(Client::new(options)?)
     }

@@ -27,7 +27,11 @@ fn two_arch_repo() -> DebRepo {
             DebSpec::new("hello", "1.0-1")
                 .arch(arch)
                 .field("Depends", "libgreet")
-                .file("usr/bin/hello", format!("#!hello {arch}\n").as_bytes(), 0o755),
+                .file(
+                    "usr/bin/hello",
+                    format!("#!hello {arch}\n").as_bytes(),
+                    0o755,
+                ),
         )
         .add(DebSpec::new("libgreet", "2.1-1").arch(arch).file(
             &format!("usr/lib/{dir}-linux-gnu/libgreet.so.2"),
@@ -88,7 +92,11 @@ fn blob(reg: &TestRegistry, repository: &str, digest: &str) -> Vec<u8> {
         req = req.basic_auth(user, Some(password));
     }
     let resp = req.send().unwrap();
-    assert!(resp.status().is_success(), "GET blob {digest}: {}", resp.status());
+    assert!(
+        resp.status().is_success(),
+        "GET blob {digest}: {}",
+        resp.status()
+    );
     resp.bytes().unwrap().to_vec()
 }
 
@@ -109,30 +117,50 @@ fn publish_pushes_every_platform_with_its_sboms_over_tls_and_basic_auth_and_a_se
     if !TestRegistry::available() || !whittle_test_env::host::require_tool("skopeo") {
         return;
     }
-    let reg = TestRegistry::start(RegistryOptions::new().with_tls().with_htpasswd("ci", PASSWORD));
+    let reg = TestRegistry::start(
+        RegistryOptions::new()
+            .with_tls()
+            .with_htpasswd("ci", PASSWORD),
+    );
     let repo = two_arch_repo();
     let srv = repo.serve();
     let work = tempfile::tempdir().unwrap();
-    let recipe = recipe(work.path(), &srv.url(), &repo.keyring_path(), "amd64, arm64");
+    let recipe = recipe(
+        work.path(),
+        &srv.url(),
+        &repo.keyring_path(),
+        "amd64, arm64",
+    );
     let auth_dir = work.path().join("docker");
     fs_err::create_dir_all(&auth_dir).unwrap();
     reg.auth_file(&auth_dir);
     let cache = work.path().join("cache");
     let host = reg.host();
     let refs_file = work.path().join("refs.txt");
-    let (app1, app_latest) = (format!("{host}/team/app:1.0"), format!("{host}/team/app:latest"));
+    let (app1, app_latest) = (
+        format!("{host}/team/app:1.0"),
+        format!("{host}/team/app:latest"),
+    );
     let out = run(
-        publish(&reg, &auth_dir, &cache, &[recipe.to_str().unwrap(), &app1, &app_latest])
-            .arg("--sbom-formats")
-            .arg("spdx,cyclonedx")
-            .arg("--image-refs")
-            .arg(&refs_file),
+        publish(
+            &reg,
+            &auth_dir,
+            &cache,
+            &[recipe.to_str().unwrap(), &app1, &app_latest],
+        )
+        .arg("--sbom-formats")
+        .arg("spdx,cyclonedx")
+        .arg("--image-refs")
+        .arg(&refs_file),
         true,
     );
     let digest_ref = stdout(&out).trim().to_string();
     let digest = digest_ref.split('@').nth(1).unwrap().to_string();
     assert_eq!(digest_ref, format!("{host}/team/app@{digest}"));
-    assert_eq!(fs_err::read_to_string(&refs_file).unwrap(), format!("{digest_ref}\n"));
+    assert_eq!(
+        fs_err::read_to_string(&refs_file).unwrap(),
+        format!("{digest_ref}\n")
+    );
 
     // The same image a local build makes.
     let local = run(
@@ -153,7 +181,10 @@ fn publish_pushes_every_platform_with_its_sboms_over_tls_and_basic_auth_and_a_se
     // Both tags name the index; it lists both platforms.
     let index = skopeo_raw(&reg, "team/app:1.0");
     assert_eq!(index, skopeo_raw(&reg, "team/app:latest"));
-    assert_eq!(index["mediaType"], "application/vnd.oci.image.index.v1+json");
+    assert_eq!(
+        index["mediaType"],
+        "application/vnd.oci.image.index.v1+json"
+    );
     let manifests = index["manifests"].as_array().unwrap();
     let archs: Vec<&str> = manifests
         .iter()
@@ -194,7 +225,10 @@ fn publish_pushes_every_platform_with_its_sboms_over_tls_and_basic_auth_and_a_se
         .iter()
         .map(|m| {
             let arch = m["platform"]["architecture"].as_str().unwrap();
-            (m["digest"].as_str().unwrap().to_string(), format!("recipe.sbom-{arch}"))
+            (
+                m["digest"].as_str().unwrap().to_string(),
+                format!("recipe.sbom-{arch}"),
+            )
         })
         .chain([(digest.clone(), "recipe.sbom-index".to_string())]);
     let local_sboms = run(
@@ -221,16 +255,31 @@ fn publish_pushes_every_platform_with_its_sboms_over_tls_and_basic_auth_and_a_se
             .map(|d| d["artifactType"].as_str().unwrap())
             .collect();
         types.sort_unstable();
-        assert_eq!(types, ["application/spdx+json", "application/vnd.cyclonedx+json"], "{referrers}");
+        assert_eq!(
+            types,
+            ["application/spdx+json", "application/vnd.cyclonedx+json"],
+            "{referrers}"
+        );
         for d in listed {
             let artifact = skopeo_raw(&reg, &format!("team/app@{}", d["digest"].as_str().unwrap()));
             assert_eq!(artifact["subject"]["digest"], subject.as_str());
-            assert_eq!(artifact["config"]["mediaType"], "application/vnd.oci.empty.v1+json");
+            assert_eq!(
+                artifact["config"]["mediaType"],
+                "application/vnd.oci.empty.v1+json"
+            );
             let layer = &artifact["layers"][0];
             let data = blob(&reg, "team/app", layer["digest"].as_str().unwrap());
-            let suffix = if d["artifactType"] == "application/spdx+json" { ".spdx.json" } else { ".cdx.json" };
+            let suffix = if d["artifactType"] == "application/spdx+json" {
+                ".spdx.json"
+            } else {
+                ".cdx.json"
+            };
             let local = fs_err::read(sboms.join(format!("{stem}{suffix}"))).unwrap();
-            assert_eq!(sha256_hex(&data), sha256_hex(&local), "{stem}{suffix} differs from the pushed SBOM");
+            assert_eq!(
+                sha256_hex(&data),
+                sha256_hex(&local),
+                "{stem}{suffix} differs from the pushed SBOM"
+            );
         }
     }
 
@@ -238,17 +287,31 @@ fn publish_pushes_every_platform_with_its_sboms_over_tls_and_basic_auth_and_a_se
     let mark = reg.mark();
     let started = Instant::now();
     let again = run(
-        publish(&reg, &auth_dir, &cache, &[recipe.to_str().unwrap(), &app1, &app_latest])
-            .arg("--sbom-formats")
-            .arg("spdx,cyclonedx"),
+        publish(
+            &reg,
+            &auth_dir,
+            &cache,
+            &[recipe.to_str().unwrap(), &app1, &app_latest],
+        )
+        .arg("--sbom-formats")
+        .arg("spdx,cyclonedx"),
         true,
     );
     let secs = started.elapsed().as_secs_f64();
     assert_eq!(stdout(&again).trim(), digest_ref);
     let second = reg.requests_since(mark);
-    assert_eq!(uploads(&second), 0, "the second publish wrote to the registry: {second:#?}");
-    assert!(second.iter().all(|r| r.method != "GET" || !r.path.contains("/blobs/")));
-    eprintln!("second publish: {} requests, {secs:.2}s (build from the cache included)", second.len());
+    assert_eq!(
+        uploads(&second),
+        0,
+        "the second publish wrote to the registry: {second:#?}"
+    );
+    assert!(second
+        .iter()
+        .all(|r| r.method != "GET" || !r.path.contains("/blobs/")));
+    eprintln!(
+        "second publish: {} requests, {secs:.2}s (build from the cache included)",
+        second.len()
+    );
     assert!(secs < 10.0, "a second publish took {secs:.1}s");
 }
 
@@ -257,7 +320,11 @@ fn publish_with_bearer_tokens_and_the_cosign_sbom_tag() {
     if !TestRegistry::available() || !whittle_test_env::host::require_tool("skopeo") {
         return;
     }
-    let reg = TestRegistry::start(RegistryOptions::new().with_tls().with_token_auth("ci", PASSWORD));
+    let reg = TestRegistry::start(
+        RegistryOptions::new()
+            .with_tls()
+            .with_token_auth("ci", PASSWORD),
+    );
     let repo = two_arch_repo();
     let srv = repo.serve();
     let work = tempfile::tempdir().unwrap();
@@ -267,32 +334,49 @@ fn publish_with_bearer_tokens_and_the_cosign_sbom_tag() {
     reg.auth_file(&auth_dir);
     let target = format!("{}/team/tool:1", reg.host());
     let out = run(
-        publish(&reg, &auth_dir, &work.path().join("cache"), &[recipe.to_str().unwrap(), &target])
-            .args(["--sbom-attach", "tag", "--sbom-path"])
-            .arg(work.path()),
+        publish(
+            &reg,
+            &auth_dir,
+            &work.path().join("cache"),
+            &[recipe.to_str().unwrap(), &target],
+        )
+        .args(["--sbom-attach", "tag", "--sbom-path"])
+        .arg(work.path()),
         true,
     );
     let digest = stdout(&out).trim().split('@').nth(1).unwrap().to_string();
     // A single platform: a manifest, not an index.
     let manifest = skopeo_raw(&reg, "team/tool:1");
-    assert_eq!(manifest["mediaType"], "application/vnd.oci.image.manifest.v1+json");
+    assert_eq!(
+        manifest["mediaType"],
+        "application/vnd.oci.image.manifest.v1+json"
+    );
     // cosign's tag: sha256-<hex>.sbom, one layer holding the SBOM, typed as
     // cosign's and apko's `attach sbom` type it.
-    let sbom = skopeo_raw(&reg, &format!("team/tool:{}.sbom", digest.replace(':', "-")));
+    let sbom = skopeo_raw(
+        &reg,
+        &format!("team/tool:{}.sbom", digest.replace(':', "-")),
+    );
     let layer = &sbom["layers"][0];
     assert_eq!(layer["mediaType"], "spdx+json");
-    let mut req = reg
-        .client()
-        .get(reg.url(&format!("/v2/team/tool/blobs/{}", layer["digest"].as_str().unwrap())));
+    let mut req = reg.client().get(reg.url(&format!(
+        "/v2/team/tool/blobs/{}",
+        layer["digest"].as_str().unwrap()
+    )));
     req = req.bearer_auth(reg.bearer_token("repository:team/tool:pull").unwrap());
     let data = req.send().unwrap().bytes().unwrap();
-    assert_eq!(&data[..], &fs_err::read(work.path().join("sbom-amd64.spdx.json")).unwrap()[..]);
+    assert_eq!(
+        &data[..],
+        &fs_err::read(work.path().join("sbom-amd64.spdx.json")).unwrap()[..]
+    );
     // The token flow ran, asking for push on the repository, as user ci.
     let tokens = reg.token_requests();
     assert!(
         tokens.iter().any(|t| t.status == 200
             && t.user.as_deref() == Some("ci")
-            && t.scopes.iter().any(|s| s.starts_with("repository:team/tool:") && s.contains("push"))),
+            && t.scopes
+                .iter()
+                .any(|s| s.starts_with("repository:team/tool:") && s.contains("push"))),
         "{tokens:#?}"
     );
 }
@@ -303,7 +387,10 @@ fn refused(out: &Output, needles: &[&str], secret: &str) {
     for n in needles {
         assert!(err.contains(n), "stderr lacks {n:?}:\n{err}");
     }
-    assert!(!err.contains(secret) && !stdout(out).contains(secret), "the password leaked:\n{err}");
+    assert!(
+        !err.contains(secret) && !stdout(out).contains(secret),
+        "the password leaked:\n{err}"
+    );
 }
 
 #[test]
@@ -311,7 +398,11 @@ fn bad_credentials_and_an_untrusted_certificate_are_named_and_the_password_never
     if !TestRegistry::available() {
         return;
     }
-    let reg = TestRegistry::start(RegistryOptions::new().with_tls().with_htpasswd("ci", PASSWORD));
+    let reg = TestRegistry::start(
+        RegistryOptions::new()
+            .with_tls()
+            .with_htpasswd("ci", PASSWORD),
+    );
     let repo = two_arch_repo();
     let srv = repo.serve();
     let work = tempfile::tempdir().unwrap();
@@ -327,9 +418,14 @@ fn bad_credentials_and_an_untrusted_certificate_are_named_and_the_password_never
     .unwrap();
     let target = format!("{}/team/app:1", reg.host());
     let cache = work.path().join("cache");
-    let out = publish(&reg, &auth_dir, &cache, &[recipe.to_str().unwrap(), &target])
-        .output()
-        .unwrap();
+    let out = publish(
+        &reg,
+        &auth_dir,
+        &cache,
+        &[recipe.to_str().unwrap(), &target],
+    )
+    .output()
+    .unwrap();
     refused(&out, &[&reg.host(), "team/app", "login"], wrong);
     assert!(!stderr(&out).contains(&auth));
 
@@ -350,13 +446,20 @@ fn bad_credentials_and_an_untrusted_certificate_are_named_and_the_password_never
     let login_dir = work.path().join("login");
     let login = |password: &str| {
         let mut c = whittle();
-        c.args(["login", &reg.host(), "-u", "ci", "--password-stdin", "--registry-ca"])
-            .arg(reg.ca_pem_path().unwrap())
-            .env("DOCKER_CONFIG", &login_dir)
-            .env_remove("REGISTRY_AUTH_FILE")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
+        c.args([
+            "login",
+            &reg.host(),
+            "-u",
+            "ci",
+            "--password-stdin",
+            "--registry-ca",
+        ])
+        .arg(reg.ca_pem_path().unwrap())
+        .env("DOCKER_CONFIG", &login_dir)
+        .env_remove("REGISTRY_AUTH_FILE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
         let mut child = c.spawn().unwrap();
         use std::io::Write as _;
         writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
@@ -370,11 +473,19 @@ fn bad_credentials_and_an_untrusted_certificate_are_named_and_the_password_never
     let config = fs_err::read_to_string(login_dir.join("config.json")).unwrap();
     assert!(config.contains(&reg.host()), "{config}");
     use std::os::unix::fs::PermissionsExt as _;
-    let mode = fs_err::metadata(login_dir.join("config.json")).unwrap().permissions().mode();
+    let mode = fs_err::metadata(login_dir.join("config.json"))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
     // And publish uses what login wrote.
     let out = run(
-        &mut publish(&reg, &login_dir, &cache, &[recipe.to_str().unwrap(), &target]),
+        &mut publish(
+            &reg,
+            &login_dir,
+            &cache,
+            &[recipe.to_str().unwrap(), &target],
+        ),
         true,
     );
     assert!(stdout(&out).contains("@sha256:"));
@@ -383,4 +494,139 @@ fn bad_credentials_and_an_untrusted_certificate_are_named_and_the_password_never
 fn base64_std(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Bytes that do not compress, so the layer is as large as they are.
+fn noise(len: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+#[test]
+fn a_second_repository_mounts_the_blobs_large_ones_go_in_chunks_and_credentials_come_from_a_helper_or_the_auth_file(
+) {
+    if !TestRegistry::available() || !whittle_test_env::host::require_tool("skopeo") {
+        return;
+    }
+    // Plain HTTP on loopback, as docker allows, with Basic auth.
+    let reg = TestRegistry::start(RegistryOptions::new().with_htpasswd("ci", PASSWORD));
+    let mut repo = DebRepo::new("stable");
+    repo.add(
+        DebSpec::new("big", "1")
+            .file("usr/bin/big", b"#!big\n", 0o755)
+            .file("usr/share/big/data", &noise(200 * 1024), 0o644),
+    );
+    repo.publish();
+    let srv = repo.serve();
+    let work = tempfile::tempdir().unwrap();
+    let text = format!(
+        "contents:\n  repositories:\n    - type: deb\n      url: {}\n      suites: [stable]\n      keyring: {}\n  packages: [big]\nentrypoint: {{command: /usr/bin/big}}\narchs: [amd64]\n",
+        srv.url(),
+        repo.keyring_path().display()
+    );
+    let recipe = work.path().join("recipe.yaml");
+    fs_err::write(&recipe, text).unwrap();
+
+    // A docker credential helper on PATH answers for the registry.
+    let bin = work.path().join("bin");
+    fs_err::create_dir_all(&bin).unwrap();
+    let helper = bin.join("docker-credential-whittletest");
+    fs_err::write(
+        &helper,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = get ] || exit 1\nread server\nprintf '{{\"ServerURL\":\"%s\",\"Username\":\"ci\",\"Secret\":\"{PASSWORD}\"}}' \"$server\"\n"
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    fs_err::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let auth_dir = work.path().join("docker");
+    fs_err::create_dir_all(&auth_dir).unwrap();
+    fs_err::write(
+        auth_dir.join("config.json"),
+        format!(r#"{{"credHelpers":{{"{}":"whittletest"}}}}"#, reg.host()),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let cache = work.path().join("cache");
+    let (first, second) = (
+        format!("{}/team/big:1", reg.host()),
+        format!("{}/other/big:1", reg.host()),
+    );
+    run(
+        publish(
+            &reg,
+            &auth_dir,
+            &cache,
+            &[recipe.to_str().unwrap(), &first, &second],
+        )
+        .env("PATH", &path)
+        .args(["--chunk-size", "16K", "--sbom-attach", "none"]),
+        true,
+    );
+    let reqs = reg.requests();
+    let patches = reqs
+        .iter()
+        .filter(|r| r.method == "PATCH" && r.path.starts_with("/v2/team/big/blobs/uploads/"))
+        .count();
+    assert!(
+        patches >= 12,
+        "a 200K layer in 16K chunks took {patches} PATCH requests"
+    );
+    let into_other: Vec<_> = reqs
+        .iter()
+        .filter(|r| r.path.starts_with("/v2/other/big/blobs/uploads/"))
+        .collect();
+    assert!(
+        !into_other.is_empty()
+            && into_other
+                .iter()
+                .all(|r| r.method == "POST" && r.status == 201),
+        "the second repository should get its blobs by mount: {into_other:#?}"
+    );
+    // Both pull back whole.
+    for target in [&first, &second] {
+        run(
+            Command::new("skopeo")
+                .args(["copy"])
+                .args(reg.skopeo_src_args())
+                .arg(format!("docker://{target}"))
+                .arg(format!("oci:{}:x", work.path().join("pulled").display())),
+            true,
+        );
+    }
+
+    // $REGISTRY_AUTH_FILE comes before the docker config: a good one there
+    // wins over a wrong password in config.json.
+    let wrong = base64_std(b"ci:wrong");
+    fs_err::write(
+        auth_dir.join("config.json"),
+        format!(r#"{{"auths":{{"{}":{{"auth":"{wrong}"}}}}}}"#, reg.host()),
+    )
+    .unwrap();
+    let podman_dir = work.path().join("podman");
+    fs_err::create_dir_all(&podman_dir).unwrap();
+    let good = reg.auth_file(&podman_dir);
+    let third = format!("{}/third/big:1", reg.host());
+    run(
+        publish(&reg, &auth_dir, &cache, &[recipe.to_str().unwrap(), &third])
+            .env("REGISTRY_AUTH_FILE", &good)
+            .args(["--sbom-attach", "none"]),
+        true,
+    );
+    assert_eq!(
+        skopeo_raw(&reg, "third/big:1"),
+        skopeo_raw(&reg, "team/big:1")
+    );
 }

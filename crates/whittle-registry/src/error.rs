@@ -51,7 +51,7 @@ pub enum RegistryError {
     },
 
     /// HTTP 413.
-    #[error("{}: the registry refuses {what} this large (HTTP 413): raise its limit, e.g. a proxy's client_max_body_size", place(.registry, .repository))]
+    #[error("{}: the registry refuses {what} this large (HTTP 413): raise its limit (e.g. a proxy's client_max_body_size) or upload in smaller chunks (whittle's --chunk-size)", place(.registry, .repository))]
     TooLarge {
         /// The registry host.
         registry: String,
