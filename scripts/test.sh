@@ -11,5 +11,6 @@ export PATH="${WHITTLE_TOOLS_CACHE:-$HOME/.cache/whittle-ci}/venv/bin:$PATH"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 scripts/check-world-seam.sh
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 cargo test --workspace --all-features
 scripts/fuzz.sh short

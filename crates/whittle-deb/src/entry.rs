@@ -31,7 +31,7 @@ pub struct DebRepository {
     /// With `contents.slices`: which chisel.yaml archive this repository
     /// serves (its suites, components and keys fill what is left out).
     pub archive: Option<String>,
-    /// Whether `components` was left out (then [main], or the archive's).
+    /// Whether `components` was left out (then `[main]`, or the archive's).
     pub default_components: bool,
     /// Armored keys trusted besides `keyring` (chisel.yaml's), each with
     /// where it came from.

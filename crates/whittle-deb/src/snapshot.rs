@@ -230,7 +230,7 @@ pub fn decode(
 const PARSER_REVISION: u32 = 2;
 
 /// A digest of how this build turns `Packages` text into stored records:
-/// the snapshot format, [`PARSER_REVISION`], [`EXTRA_FIELDS`], and both
+/// the snapshot format, `PARSER_REVISION`, `EXTRA_FIELDS`, and both
 /// the `Debug` form (field names) and the postcard bytes (encoding) of the
 /// records parsed from `SAMPLE` (stanzas using every field the parser
 /// reads, and malformed ones), with the packages it set aside. A change to
