@@ -126,9 +126,9 @@ use std::path::{Path, PathBuf};
 
 pub use db::{DbKind, World};
 pub use diff::{
-    diff, ChangedPackage, DiffError, DiffInput, DiffOptions, DiffReport, FileAspect, FileChange,
-    FileChanges, FileInfo, LayerSharing, PackageChanges, PlatformDiff, SharedLayer, Side, SideKind,
-    SizeTotals,
+    diff, ChangedPackage, DiffError, DiffInput, DiffOptions, DiffReport, Direction, FileAspect,
+    FileChange, FileChanges, FileInfo, LayerSharing, PackageChanges, PlatformDiff, SharedLayer,
+    Side, SideKind, SizeTotals,
 };
 pub use error::AuditError;
 pub use image::ImageSet;

@@ -35,6 +35,9 @@ pub struct SetPackage {
     /// The source package's name, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// Its package world, which orders its versions.
+    #[serde(skip)]
+    pub world: Option<crate::World>,
 }
 
 impl PackageSet {
@@ -79,6 +82,7 @@ impl PackageSet {
                     arch: p.arch.clone(),
                     size: p.installed_size,
                     source: p.source_name.clone(),
+                    world: Some(p.world),
                 },
             );
         }
@@ -89,6 +93,11 @@ impl PackageSet {
     /// architecture. The size is the index's installed size.
     pub fn from_lock(lock: &Lock) -> PackageSet {
         let mut set = PackageSet::default();
+        // apko's locks have no whittle section and are APK locks.
+        let world = match &lock.whittle {
+            Some(w) => crate::World::from_name(&w.world),
+            None => Some(crate::World::Apk),
+        };
         for arch in lock.architectures() {
             let key = lock_platform(&arch);
             set.platforms.entry(key.clone()).or_default();
@@ -107,6 +116,7 @@ impl PackageSet {
                         source: record
                             .and_then(|r| r.source.as_ref())
                             .map(|s| s.name.clone()),
+                        world,
                     },
                 );
             }
@@ -145,6 +155,7 @@ mod tests {
             arch: arch.into(),
             size: None,
             source: None,
+            world: None,
         }
     }
 

@@ -222,7 +222,7 @@ fn a_newer_and_an_added_package_with_sizes_in_text_and_json() {
         "{text}"
     );
     assert!(
-        text.contains("  ~ tool 1.0 → 1.1 (1.0 KiB → 2.0 KiB)"),
+        text.contains("  ~ tool 1.0 → 1.1, upgrade (1.0 KiB → 2.0 KiB)"),
         "{text}"
     );
     assert!(text.contains("  + extra 0.5 all (3.0 KiB)"), "{text}");
@@ -246,7 +246,8 @@ fn a_newer_and_an_added_package_with_sizes_in_text_and_json() {
             pk["changed"],
             serde_json::json!([{
                 "name": "tool", "old_version": "1.0", "new_version": "1.1",
-                "old_arch": arch, "new_arch": arch, "old_size": 1024, "new_size": 2048
+                "old_arch": arch, "new_arch": arch, "old_size": 1024, "new_size": 2048,
+                "direction": "upgrade"
             }])
         );
         assert_eq!(

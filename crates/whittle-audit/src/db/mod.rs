@@ -83,6 +83,28 @@ impl World {
             World::Rpm => "rpm",
         }
     }
+
+    /// The world named `deb`, `apk` or `rpm`.
+    pub fn from_name(name: &str) -> Option<World> {
+        match name {
+            "deb" => Some(World::Deb),
+            "apk" => Some(World::Apk),
+            "rpm" => Some(World::Rpm),
+            _ => None,
+        }
+    }
+
+    /// Order two versions as this world's package manager does (dpkg,
+    /// apk-tools, rpm's EVR comparison).
+    pub fn compare_versions(self, a: &str, b: &str) -> std::cmp::Ordering {
+        match self {
+            World::Deb => whittle_deb::version::compare_versions(a, b),
+            World::Apk => whittle_apk::version::compare(a, b),
+            World::Rpm => {
+                whittle_rpm::version::Evr::parse(a).cmp(&whittle_rpm::version::Evr::parse(b))
+            }
+        }
+    }
 }
 
 /// One installed package, with what its database says of it.

@@ -23,7 +23,7 @@ use whittle_lock::{Lock, LockError};
 
 pub use files::{FileAspect, FileChange, FileChanges, FileInfo};
 pub use layers::{LayerSharing, SharedLayer};
-pub use packages::{ChangedPackage, PackageChanges, SizeTotals};
+pub use packages::{ChangedPackage, Direction, PackageChanges, SizeTotals};
 
 use crate::error::AuditError;
 use crate::image::{ImageSet, ReadImage};

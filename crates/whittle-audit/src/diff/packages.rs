@@ -46,6 +46,31 @@ pub struct ChangedPackage {
     pub old_size: Option<u64>,
     /// B's installed size in bytes, when known.
     pub new_size: Option<u64>,
+    /// Whether B's version is newer or older, by the world's own ordering
+    /// (absent when the two sides are of different or unknown worlds, or
+    /// only the architecture changed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direction: Option<Direction>,
+}
+
+/// Which way a version moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// B's is newer.
+    Upgrade,
+    /// B's is older.
+    Downgrade,
+}
+
+/// How `old` → `new` moved, when both are of one world.
+fn direction(old: &SetPackage, new: &SetPackage) -> Option<Direction> {
+    let world = old.world.filter(|w| Some(*w) == new.world)?;
+    match world.compare_versions(&old.version, &new.version) {
+        std::cmp::Ordering::Less => Some(Direction::Upgrade),
+        std::cmp::Ordering::Greater => Some(Direction::Downgrade),
+        std::cmp::Ordering::Equal => None,
+    }
 }
 
 /// Installed bytes of all packages, each side; packages without a known
@@ -83,6 +108,7 @@ pub(crate) fn compare(
                 new_arch: new.arch.clone(),
                 old_size: old.size,
                 new_size: new.size,
+                direction: direction(old, new),
             }),
         }
     }
@@ -128,6 +154,7 @@ mod tests {
                         arch: "amd64".into(),
                         size: *s,
                         source: None,
+                        world: Some(crate::World::Deb),
                     },
                 )
             })
@@ -167,7 +194,34 @@ mod tests {
                 b_unknown: 1
             }
         );
+        assert_eq!(d.changed[0].direction, Some(Direction::Upgrade));
         assert!(!d.is_empty());
         assert!(compare(&a, &a).is_empty());
+    }
+
+    #[test]
+    fn each_world_orders_its_own_versions() {
+        let pair = |world, old: &str, new: &str| {
+            let mut a = set(&[("p", old, None)]);
+            let mut b = set(&[("p", new, None)]);
+            for s in [&mut a, &mut b] {
+                s.get_mut("p").unwrap().world = Some(world);
+            }
+            compare(&a, &b).changed[0].direction
+        };
+        use crate::World::{Apk, Deb, Rpm};
+        // dpkg: a tilde sorts before anything, so ~rc1 is older.
+        assert_eq!(pair(Deb, "1.0", "1.0~rc1"), Some(Direction::Downgrade));
+        assert_eq!(pair(Deb, "1:0.9", "1.0"), Some(Direction::Downgrade));
+        // apk-tools: _rc before the release, -r2 after -r1.
+        assert_eq!(pair(Apk, "1.2_rc1-r0", "1.2-r0"), Some(Direction::Upgrade));
+        assert_eq!(pair(Apk, "1.2-r2", "1.2-r10"), Some(Direction::Upgrade));
+        // rpm: the epoch wins.
+        assert_eq!(pair(Rpm, "1:1.0-1", "2.0-1"), Some(Direction::Downgrade));
+        // Different worlds: no direction.
+        let a = set(&[("p", "1", None)]);
+        let mut b = set(&[("p", "2", None)]);
+        b.get_mut("p").unwrap().world = Some(Apk);
+        assert_eq!(compare(&a, &b).changed[0].direction, None);
     }
 }

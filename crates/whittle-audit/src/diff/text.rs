@@ -88,9 +88,14 @@ fn packages(out: &mut String, c: &PackageChanges) -> fmt::Result {
             (Some(o), None) => format!(" ({} →)", human(o)),
             (None, None) => String::new(),
         };
+        let moved = match ch.direction {
+            Some(super::packages::Direction::Upgrade) => ", upgrade",
+            Some(super::packages::Direction::Downgrade) => ", downgrade",
+            None => "",
+        };
         writeln!(
             out,
-            "  ~ {} {} → {}{arch}{size}",
+            "  ~ {} {} → {}{moved}{arch}{size}",
             ch.name, ch.old_version, ch.new_version
         )?;
     }
