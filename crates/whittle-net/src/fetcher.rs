@@ -27,9 +27,14 @@ struct Inner {
     transport: Transport,
     limits: Limits,
     /// Metadata fetched by URL in this process, when remembered (see
-    /// [`Fetcher::remembering_metadata`]): `None` for a URL found absent.
-    memo: Option<Mutex<HashMap<String, Option<Vec<u8>>>>>,
+    /// [`Fetcher::remembering_metadata`]).
+    memo: Option<Mutex<HashMap<String, Slot>>>,
 }
+
+/// One URL's remembered answer (`Some(None)`: found absent). Its lock is
+/// held while the URL is fetched, so callers asking at once wait for one
+/// download and all see the same file.
+type Slot = Arc<Mutex<Option<Option<Vec<u8>>>>>;
 
 /// Fetches URLs (http, https, file, local paths) through a [`Cache`]. Cheap to clone; `Send` and
 /// `Sync`.
@@ -148,25 +153,24 @@ impl Fetcher {
             }
             return Err(NetError::NotCached { url: redact(url) });
         }
-        if let Some(memo) = &self.inner.memo {
-            let memo = memo.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some(known) = memo.get(url) {
-                if known.is_some() || remember_absence {
-                    return Ok(known.clone());
-                }
+        let slot: Option<Slot> = self.inner.memo.as_ref().map(|memo| {
+            let mut memo = memo.lock().unwrap_or_else(PoisonError::into_inner);
+            Arc::clone(memo.entry(url.to_string()).or_default())
+        });
+        let mut remembered = slot
+            .as_ref()
+            .map(|slot| slot.lock().unwrap_or_else(PoisonError::into_inner));
+        if let Some(Some(known)) = remembered.as_deref() {
+            if known.is_some() || remember_absence {
+                return Ok(known.clone());
             }
         }
         let fetched = self.download_metadata(url, cap);
-        if let Some(memo) = &self.inner.memo {
-            let remembered = match &fetched {
-                Ok(data) => Some(Some(data.clone())),
-                Err(NetError::NotFound { .. }) => Some(None),
-                Err(_) => None,
-            };
-            if let Some(entry) = remembered {
-                memo.lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .insert(url.to_string(), entry);
+        if let Some(remembered) = remembered.as_mut() {
+            match &fetched {
+                Ok(data) => **remembered = Some(Some(data.clone())),
+                Err(NetError::NotFound { .. }) => **remembered = Some(None),
+                Err(_) => {}
             }
         }
         match fetched {
