@@ -537,6 +537,9 @@ fn fetch_package(
         record.extra.get("C").map_or("", String::as_str)
     );
     let cache = cx.fetcher.cache();
+    // Builds sharing the fetcher fetch this package once: the second waits
+    // here and finds it in the cache.
+    let _turn = cx.fetcher.turn(&key);
     if use_cache {
         // A pointer (it may come from a shared cache): the package it names
         // is checked against the signed index's checksum when unpacked.

@@ -38,9 +38,12 @@ pub struct BuildAllArgs {
     /// packages and compressed layers (`registry.example/whittle-cache`).
     #[arg(long, value_name = "REF")]
     pub cache_registry: Option<String>,
-    /// Also push each image to `PREFIX/NAME:latest`.
+    /// Also push each image to `PREFIX/NAME:latest`, SBOMs attached.
     #[arg(long, value_name = "PREFIX")]
     pub publish: Option<String>,
+    /// How `--publish` attaches the SBOMs: `referrers`, `tag` or `none`.
+    #[arg(long, value_enum, default_value = "referrers")]
+    pub sbom_attach: crate::publish::SbomAttach,
     /// Each image is tagged `TAG_PREFIXNAME:latest`.
     #[arg(long, value_name = "PREFIX", default_value = "")]
     pub tag_prefix: String,
@@ -219,7 +222,20 @@ fn build_one(
     if let (Some(prefix), Some(client)) = (&args.publish, client) {
         let target = Reference::parse(&format!("{}/{name}:latest", prefix.trim_end_matches('/')))
             .with_context(|| format!("--publish {prefix}"))?;
-        push_layout(client, &layout, &[target], &PushLog::quiet())?;
+        let targets = [target];
+        let pushed = push_layout(client, &layout, &targets, &PushLog::quiet())?;
+        let sboms = crate::publish::SbomFiles {
+            dir: &args.output,
+            prefix: &format!("{name}."),
+            formats: &args.sbom_formats,
+            mode: args.sbom_attach,
+            epoch: outcome.epoch,
+            single: match &outcome.platforms[..] {
+                [only] => Some(only.arch.oci_arch()),
+                _ => None,
+            },
+        };
+        crate::publish::attach_sboms(client, &targets, &pushed, &sboms, false)?;
     }
     Ok(outcome.digest)
 }

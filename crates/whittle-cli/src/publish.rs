@@ -124,20 +124,18 @@ pub fn run(args: &PublishArgs) -> Result<()> {
         "pushed {}: {} blob(s) uploaded ({} bytes), {} already there",
         pushed.digest, pushed.uploaded_blobs, pushed.uploaded_bytes, pushed.existing_blobs
     );
-    if args.sbom_attach != SbomAttach::None {
-        let single = match &outcome.platforms[..] {
+    let sboms = SbomFiles {
+        dir: &sbom_dir,
+        prefix: "",
+        formats: &args.sbom_formats,
+        mode: args.sbom_attach,
+        epoch: outcome.epoch,
+        single: match &outcome.platforms[..] {
             [only] => Some(only.arch.oci_arch()),
             _ => None,
-        };
-        attach_sboms(
-            &client,
-            &targets,
-            &pushed,
-            &sbom_dir,
-            args,
-            (outcome.epoch, single),
-        )?;
-    }
+        },
+    };
+    attach_sboms(&client, &targets, &pushed, &sboms, true)?;
     let refs = digest_refs(&targets, &pushed.digest);
     if let Some(path) = &args.image_refs {
         let mut text = refs.join("\n");
@@ -160,20 +158,43 @@ fn digest_refs(targets: &[Reference], digest: &str) -> Vec<String> {
     out
 }
 
+/// The SBOM files a build wrote, and how to attach them.
+pub struct SbomFiles<'a> {
+    /// Where they are.
+    pub dir: &'a Path,
+    /// Before each name (`NAME.` for build-all's, empty for apko's names).
+    pub prefix: &'a str,
+    /// The formats written.
+    pub formats: &'a [SbomFormat],
+    /// How to attach them.
+    pub mode: SbomAttach,
+    /// The build date, for the artifacts' `created` annotation.
+    pub epoch: i64,
+    /// The architecture of a single-platform image (`amd64`); `None` for
+    /// an index.
+    pub single: Option<&'a str>,
+}
+
 /// The SBOMs of each platform on its manifest, the index's on the index,
-/// in every target repository.
-fn attach_sboms(
+/// in every target repository; a line for each when `verbose`.
+pub fn attach_sboms(
     client: &whittle_registry::Client,
     targets: &[Reference],
     pushed: &PushedImage,
-    sbom_dir: &Path,
-    args: &PublishArgs,
-    (epoch, single): (i64, Option<&str>),
+    files: &SbomFiles<'_>,
+    verbose: bool,
 ) -> Result<()> {
-    let mut formats = args.sbom_formats.clone();
+    let (sbom_dir, epoch, single) = (files.dir, files.epoch, files.single);
+    if files.mode == SbomAttach::None {
+        return Ok(());
+    }
+    let mut formats = files.formats.to_vec();
     formats.sort();
     formats.dedup();
-    if args.sbom_attach == SbomAttach::Tag && formats.len() > 1 {
+    if formats.is_empty() {
+        return Ok(());
+    }
+    if files.mode == SbomAttach::Tag && formats.len() > 1 {
         eprintln!(
             "warning: --sbom-attach tag holds one SBOM per image: attaching {}, not {}",
             formats[0],
@@ -202,7 +223,7 @@ fn attach_sboms(
         }
         subjects.push((top, "sbom-index".to_string()));
     }
-    let mode = match args.sbom_attach {
+    let mode = match files.mode {
         SbomAttach::Tag => AttachMode::Tag,
         _ => AttachMode::Referrers,
     };
@@ -217,7 +238,7 @@ fn attach_sboms(
         let repo = client.repository(&target.registry, &target.repository);
         for (subject, stem) in &subjects {
             for format in &formats {
-                let file = sbom_dir.join(format!("{stem}{}", format.suffix()));
+                let file = sbom_dir.join(format!("{}{stem}{}", files.prefix, format.suffix()));
                 let data = fs_err::read(&file)?;
                 let artifact_type = match format {
                     SbomFormat::Spdx => "application/spdx+json",
@@ -244,6 +265,9 @@ fn attach_sboms(
                     (Some(tag), false) => format!("tag {tag}"),
                     (None, false) => "referrers".to_string(),
                 };
+                if !verbose {
+                    continue;
+                }
                 eprintln!(
                     "sbom {} ({format}) on {}: {} ({how})",
                     stem.trim_start_matches("sbom-"),

@@ -288,14 +288,14 @@ fn a_catalog_of_ten_recipes_in_two_worlds_builds_the_same_images_on_two_machines
         1,
         "5 APK recipes in one process read APKINDEX once: {apk_asked:?}"
     );
-    // Every package of each world was fetched. Two recipes building at
-    // once may each download a package neither has in the cache yet:
-    // concurrent package downloads are not merged (yet), so no "once".
+    // Every package of each world was fetched, once: two recipes needing
+    // one package at the same moment share its download.
     for asked in [&deb_asked, &apk_asked] {
         let mut packages: Vec<&String> = asked
             .iter()
             .filter(|p| p.ends_with(".deb") || p.ends_with(".apk"))
             .collect();
+        assert_eq!(packages.len(), 5, "{asked:?}");
         packages.sort();
         packages.dedup();
         assert_eq!(packages.len(), 5, "{asked:?}");

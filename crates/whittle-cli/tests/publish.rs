@@ -630,3 +630,74 @@ fn a_second_repository_mounts_the_blobs_large_ones_go_in_chunks_and_credentials_
         skopeo_raw(&reg, "team/big:1")
     );
 }
+
+#[test]
+fn build_all_publishes_each_recipe_with_its_sboms() {
+    if !TestRegistry::available() || !whittle_test_env::host::require_tool("skopeo") {
+        return;
+    }
+    let reg = TestRegistry::start(RegistryOptions::new());
+    let repo = two_arch_repo();
+    let srv = repo.serve();
+    let work = tempfile::tempdir().unwrap();
+    let recipes = work.path().join("recipes");
+    fs_err::create_dir_all(&recipes).unwrap();
+    let one = recipe(work.path(), &srv.url(), &repo.keyring_path(), "amd64");
+    fs_err::rename(&one, recipes.join("hello.yaml")).unwrap();
+    let two = recipe(
+        work.path(),
+        &srv.url(),
+        &repo.keyring_path(),
+        "amd64, arm64",
+    );
+    fs_err::rename(&two, recipes.join("hello-multi.yaml")).unwrap();
+    let prefix = format!("{}/catalog", reg.host());
+    let out = run(
+        whittle()
+            .arg("build-all")
+            .arg(&recipes)
+            .arg("-o")
+            .arg(work.path().join("out"))
+            .arg("--cache-dir")
+            .arg(work.path().join("cache"))
+            .args(["--build-date", DATE, "--publish", &prefix])
+            .env("DOCKER_CONFIG", work.path().join("no-docker-config")),
+        true,
+    );
+    let printed = stdout(&out);
+    let lines: Vec<(&str, &str)> = printed
+        .lines()
+        .map(|l| l.split_once(' ').unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{printed}");
+    for (name, digest) in lines {
+        let top = skopeo_raw(&reg, &format!("catalog/{name}:latest"));
+        let kind = if name == "hello-multi" {
+            "index"
+        } else {
+            "manifest"
+        };
+        assert_eq!(
+            top["mediaType"],
+            format!("application/vnd.oci.image.{kind}.v1+json")
+        );
+        let inspected = run(
+            Command::new("skopeo")
+                .args(["inspect", "--raw"])
+                .args(reg.skopeo_tls_args())
+                .arg(format!("docker://{prefix}/{name}:latest")),
+            true,
+        );
+        assert_eq!(format!("sha256:{}", sha256_hex(&inspected.stdout)), digest);
+        // Its SBOM (the index's, for the multi-platform one) is listed
+        // under the fallback tag of what was pushed.
+        let referrers = skopeo_raw(
+            &reg,
+            &format!("catalog/{name}:{}", digest.replace(':', "-")),
+        );
+        assert_eq!(
+            referrers["manifests"][0]["artifactType"], "application/spdx+json",
+            "{referrers}"
+        );
+    }
+}

@@ -12,6 +12,7 @@ use crate::limits::{Limits, MAX_STREAM_SIZE};
 use crate::location::Location;
 use crate::redact;
 use crate::transport::{open_local, read_local, Body, Transport};
+use crate::turns::{Holding, Turn, Turns};
 use crate::verify::{CappedReader, ProgressReader, VerifyingReader};
 
 /// A progress callback: bytes so far, and the total if known.
@@ -29,6 +30,9 @@ struct Inner {
     /// Metadata fetched by URL in this process, when remembered (see
     /// [`Fetcher::remembering_metadata`]).
     memo: Option<Mutex<HashMap<String, Slot>>>,
+    /// Files being fetched now, when builds share this fetcher (same
+    /// condition as `memo`).
+    turns: Option<Arc<Turns>>,
 }
 
 /// One URL's remembered answer (`Some(None)`: found absent). Its lock is
@@ -70,7 +74,9 @@ impl Fetcher {
     /// fetched by URL without a known digest (`InRelease`, `APKINDEX.tar.gz`,
     /// `repomd.xml`), so that many builds in one run (`whittle build-all`)
     /// read each index once and all see the same one, as one `apt update`
-    /// serves many installs.
+    /// serves many installs. Such a fetcher also fetches each file once at
+    /// a time: a build about to fetch a package another build is fetching
+    /// waits for it and reads it from the cache ([`Fetcher::turn`]).
     pub fn remembering_metadata(self) -> Result<Fetcher, NetError> {
         let limits = self.inner.limits;
         Fetcher::build(self.inner.cache.clone(), self.inner.offline, limits, true)
@@ -89,6 +95,7 @@ impl Fetcher {
                 offline,
                 limits,
                 memo: remember.then(Mutex::default),
+                turns: remember.then(Arc::default),
             }),
         })
     }
@@ -201,6 +208,18 @@ impl Fetcher {
         )
     }
 
+    /// The turn to fetch `key` (a URL, or a digest): with a fetcher that
+    /// builds share ([`Fetcher::remembering_metadata`]), waits while another
+    /// caller holds it; otherwise returns at once. Hold it from the cache
+    /// lookup until the file is in the cache, so that the second caller
+    /// finds it there. Files opened by digest take their turn themselves.
+    pub fn turn(&self, key: &str) -> Turn {
+        match &self.inner.turns {
+            Some(turns) => turns.take(key),
+            None => Turn::free(),
+        }
+    }
+
     /// Fetch a file that must have this sha256 (and size, if given), whole.
     ///
     /// A cache hit (re-verified) is read from the cache; otherwise the file is downloaded, checked
@@ -292,6 +311,7 @@ impl Fetcher {
     ) -> Result<Box<dyn Read + Send>, NetError> {
         let cache = &self.inner.cache;
         let location = Location::parse(url)?;
+        let turn = self.turn(&format!("sha256:{}", sha256.to_ascii_lowercase()));
         if let Some(path) = cache.blob(sha256)? {
             let body = open_local(&path.display().to_string(), &path)?;
             let total = size.or(body.len);
@@ -322,15 +342,13 @@ impl Fetcher {
             }
         };
         let total = size.or(body.len);
-        Ok(Box::new(VerifyingReader::new(
-            body.reader,
-            url,
-            sha256,
-            size,
-            total,
-            writer,
-            progress,
-        )))
+        let reader = VerifyingReader::new(body.reader, url, sha256, size, total, writer, progress);
+        // The turn is held until the reader is dropped, when the blob is
+        // in the cache (or the download failed).
+        Ok(Box::new(Holding {
+            inner: Box::new(reader),
+            _turn: turn,
+        }))
     }
 }
 

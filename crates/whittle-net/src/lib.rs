@@ -47,6 +47,7 @@ mod redact;
 mod retry;
 mod tee;
 mod transport;
+mod turns;
 mod verify;
 
 #[cfg(feature = "test-server")]
@@ -59,4 +60,5 @@ pub use redact::redact;
 pub use tee::CachingReader;
 #[cfg(feature = "test-server")]
 pub use test_server::{Fault, TestServer};
+pub use turns::Turn;
 pub use whittle_cache::{Cache, CacheError, Trust};
