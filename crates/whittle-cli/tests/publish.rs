@@ -701,3 +701,95 @@ fn build_all_publishes_each_recipe_with_its_sboms() {
         );
     }
 }
+
+/// Seconds `cmd` takes, which must succeed.
+fn timed(cmd: &mut Command) -> f64 {
+    let started = Instant::now();
+    run(cmd, true);
+    started.elapsed().as_secs_f64()
+}
+
+/// `scripts/bench-publish.sh`: pushing a two-platform image of 2 × 24 MiB
+/// (incompressible) to Debian's docker-registry on 127.0.0.1, whittle
+/// against skopeo copying the same OCI layout, first into an empty
+/// repository and then again.
+#[test]
+#[ignore = "benchmark: scripts/bench-publish.sh"]
+fn bench_publish() {
+    if !TestRegistry::available() || !whittle_test_env::host::require_tool("skopeo") {
+        return;
+    }
+    let reg = TestRegistry::start(RegistryOptions::new());
+    let mut repo = DebRepo::new("stable");
+    for arch in ["amd64", "arm64"] {
+        let mut spec = DebSpec::new("big", "1")
+            .arch(arch)
+            .file("usr/bin/big", b"#!big\n", 0o755);
+        for i in 0..6 {
+            let mut data = noise(4 << 20);
+            data[0] = i;
+            data[1] = arch.len() as u8;
+            spec = spec.file(&format!("usr/share/big/{i}"), &data, 0o644);
+        }
+        repo.add(spec);
+    }
+    repo.publish();
+    let srv = repo.serve();
+    let work = tempfile::tempdir().unwrap();
+    let text = format!(
+        "contents:\n  repositories:\n    - type: deb\n      url: {}\n      suites: [stable]\n      keyring: {}\n  packages: [big]\nentrypoint: {{command: /usr/bin/big}}\narchs: [amd64, arm64]\nlayering: {{strategy: origin, budget: 4}}\n",
+        srv.url(),
+        repo.keyring_path().display()
+    );
+    let recipe = work.path().join("recipe.yaml");
+    fs_err::write(&recipe, text).unwrap();
+    let cache = work.path().join("cache");
+    let layout = work.path().join("layout");
+    let host = reg.host();
+    let build_into = |dir: &Path| {
+        fs_err::create_dir_all(dir).unwrap();
+        let mut c = whittle();
+        c.arg("build")
+            .arg(&recipe)
+            .arg(format!("{host}/skopeo/big:1"))
+            .arg(dir)
+            .arg("--cache-dir")
+            .arg(&cache)
+            .args(["--build-date", DATE, "--no-sbom"]);
+        c
+    };
+    let build_cold = timed(&mut build_into(&layout));
+    let build_warm = timed(&mut build_into(&work.path().join("again")));
+    let publish_to = |repository: &str| {
+        let mut c = whittle();
+        c.arg("publish")
+            .arg(&recipe)
+            .arg(format!("{host}/{repository}/big:1"))
+            .arg("--cache-dir")
+            .arg(&cache)
+            .args(["--build-date", DATE, "--sbom-attach", "none"])
+            .env("DOCKER_CONFIG", work.path().join("no-docker-config"));
+        c
+    };
+    let skopeo_to = |repository: &str| {
+        let mut c = Command::new("skopeo");
+        c.args(["copy", "--all", "--dest-tls-verify=false"])
+            .arg(format!("oci:{}", layout.display()))
+            .arg(format!("docker://{host}/{repository}/big:1"));
+        c
+    };
+    let whittle_first = timed(&mut publish_to("whittle"));
+    let whittle_again = timed(&mut publish_to("whittle"));
+    let skopeo_first = timed(&mut skopeo_to("skopeo"));
+    let skopeo_again = timed(&mut skopeo_to("skopeo"));
+    eprintln!("publish: 2 platforms × 6 × 4 MiB incompressible, registry on 127.0.0.1");
+    eprintln!(
+        "whittle build into a layout, cold cache: {build_cold:.2} s, warm: {build_warm:.2} s"
+    );
+    eprintln!(
+        "whittle publish, empty repository (build from warm cache included): {whittle_first:.2} s"
+    );
+    eprintln!("whittle publish, again: {whittle_again:.2} s");
+    eprintln!("skopeo copy --all of the layout, empty repository: {skopeo_first:.2} s");
+    eprintln!("skopeo copy --all of the layout, again: {skopeo_again:.2} s");
+}
