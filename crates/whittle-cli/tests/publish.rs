@@ -53,6 +53,43 @@ fn recipe(dir: &Path, url: &str, keyring: &Path, archs: &str) -> PathBuf {
     p
 }
 
+/// What most tests start from: a registry, the two-architecture
+/// repository served, a work directory, a recipe for `archs` and a docker
+/// config directory (holding the registry's credentials when `auth`).
+struct Setup {
+    reg: TestRegistry,
+    _repo: DebRepo,
+    _srv: whittle_net::TestServer,
+    work: tempfile::TempDir,
+    recipe: PathBuf,
+    auth_dir: PathBuf,
+}
+
+/// `None` (after a loud skip) when the registry or skopeo is missing.
+fn setup(options: RegistryOptions, archs: &str, auth: bool) -> Option<Setup> {
+    if !TestRegistry::available() || !whittle_test_env::host::require_tool("skopeo") {
+        return None;
+    }
+    let reg = TestRegistry::start(options);
+    let repo = two_arch_repo();
+    let srv = repo.serve();
+    let work = tempfile::tempdir().unwrap();
+    let recipe = recipe(work.path(), &srv.url(), &repo.keyring_path(), archs);
+    let auth_dir = work.path().join("docker");
+    fs_err::create_dir_all(&auth_dir).unwrap();
+    if auth {
+        reg.auth_file(&auth_dir);
+    }
+    Some(Setup {
+        reg,
+        _repo: repo,
+        _srv: srv,
+        work,
+        recipe,
+        auth_dir,
+    })
+}
+
 /// `whittle publish` with the registry's CA, credentials from `auth_dir`.
 fn publish(reg: &TestRegistry, auth_dir: &Path, cache: &Path, args: &[&str]) -> Command {
     let mut c = whittle();
@@ -114,26 +151,24 @@ fn uploads(reqs: &[whittle_test::registry::Request]) -> usize {
 #[test]
 fn publish_pushes_every_platform_with_its_sboms_over_tls_and_basic_auth_and_a_second_run_uploads_nothing(
 ) {
-    if !TestRegistry::available() || !whittle_test_env::host::require_tool("skopeo") {
-        return;
-    }
-    let reg = TestRegistry::start(
+    let Some(setup) = setup(
         RegistryOptions::new()
             .with_tls()
             .with_htpasswd("ci", PASSWORD),
-    );
-    let repo = two_arch_repo();
-    let srv = repo.serve();
-    let work = tempfile::tempdir().unwrap();
-    let recipe = recipe(
-        work.path(),
-        &srv.url(),
-        &repo.keyring_path(),
         "amd64, arm64",
-    );
-    let auth_dir = work.path().join("docker");
-    fs_err::create_dir_all(&auth_dir).unwrap();
-    reg.auth_file(&auth_dir);
+        true,
+    ) else {
+        return;
+    };
+    // Owned bindings; `_repo` and `_srv` keep the repository served.
+    let Setup {
+        reg,
+        _repo,
+        _srv,
+        work,
+        recipe,
+        auth_dir,
+    } = setup;
     let cache = work.path().join("cache");
     let host = reg.host();
     let refs_file = work.path().join("refs.txt");
@@ -317,21 +352,24 @@ fn publish_pushes_every_platform_with_its_sboms_over_tls_and_basic_auth_and_a_se
 
 #[test]
 fn publish_with_bearer_tokens_and_the_cosign_sbom_tag() {
-    if !TestRegistry::available() || !whittle_test_env::host::require_tool("skopeo") {
-        return;
-    }
-    let reg = TestRegistry::start(
+    let Some(setup) = setup(
         RegistryOptions::new()
             .with_tls()
             .with_token_auth("ci", PASSWORD),
-    );
-    let repo = two_arch_repo();
-    let srv = repo.serve();
-    let work = tempfile::tempdir().unwrap();
-    let recipe = recipe(work.path(), &srv.url(), &repo.keyring_path(), "amd64");
-    let auth_dir = work.path().join("docker");
-    fs_err::create_dir_all(&auth_dir).unwrap();
-    reg.auth_file(&auth_dir);
+        "amd64",
+        true,
+    ) else {
+        return;
+    };
+    // Owned bindings; `_repo` and `_srv` keep the repository served.
+    let Setup {
+        reg,
+        _repo,
+        _srv,
+        work,
+        recipe,
+        auth_dir,
+    } = setup;
     let target = format!("{}/team/tool:1", reg.host());
     let out = run(
         publish(
@@ -395,20 +433,24 @@ fn refused(out: &Output, needles: &[&str], secret: &str) {
 
 #[test]
 fn bad_credentials_and_an_untrusted_certificate_are_named_and_the_password_never_shown() {
-    if !TestRegistry::available() {
-        return;
-    }
-    let reg = TestRegistry::start(
+    let Some(setup) = setup(
         RegistryOptions::new()
             .with_tls()
             .with_htpasswd("ci", PASSWORD),
-    );
-    let repo = two_arch_repo();
-    let srv = repo.serve();
-    let work = tempfile::tempdir().unwrap();
-    let recipe = recipe(work.path(), &srv.url(), &repo.keyring_path(), "amd64");
-    let auth_dir = work.path().join("docker");
-    fs_err::create_dir_all(&auth_dir).unwrap();
+        "amd64",
+        false,
+    ) else {
+        return;
+    };
+    // Owned bindings; `_repo` and `_srv` keep the repository served.
+    let Setup {
+        reg,
+        _repo,
+        _srv,
+        work,
+        recipe,
+        auth_dir,
+    } = setup;
     let wrong = "wrong-Pa55word-xyz";
     let auth = base64_std(format!("ci:{wrong}").as_bytes());
     fs_err::write(

@@ -119,25 +119,46 @@ impl Repository<'_> {
         }
     }
 
-    /// The size of blob `digest` if the repository has it (`HEAD`).
-    pub fn blob_exists(&self, digest: &str) -> Result<Option<u64>, RegistryError> {
-        let url = self.url(&format!("blobs/{digest}"));
+    /// `GET` (or `HEAD`) `path` under the repository, with `accept` if
+    /// given: the response when it succeeded, `None` on a 404, an error
+    /// naming `what` otherwise.
+    pub(crate) fn read(
+        &self,
+        path: &str,
+        head: bool,
+        accept: Option<&str>,
+        what: &str,
+    ) -> Result<Option<reqwest::blocking::Response>, RegistryError> {
+        let url = self.url(path);
         let response =
             self.transport()
                 .send(&self.target(), &self.scopes(false), true, &|http| {
-                    Ok(http.head(&url))
+                    let request = if head {
+                        http.head(&url)
+                    } else {
+                        http.get(&url)
+                    };
+                    Ok(match accept {
+                        Some(accept) => request.header(reqwest::header::ACCEPT, accept),
+                        None => request,
+                    })
                 })?;
         match response.status() {
             StatusCode::NOT_FOUND => Ok(None),
-            s if s.is_success() => Ok(Some(
-                header_u64(&response, CONTENT_LENGTH.as_str()).unwrap_or_default(),
-            )),
-            _ => Err(status_error(
-                &self.target(),
-                response,
-                &format!("blob {digest}"),
-            )),
+            s if s.is_success() => Ok(Some(response)),
+            _ => Err(status_error(&self.target(), response, what)),
         }
+    }
+
+    /// The size of blob `digest` if the repository has it (`HEAD`).
+    pub fn blob_exists(&self, digest: &str) -> Result<Option<u64>, RegistryError> {
+        let response = self.read(
+            &format!("blobs/{digest}"),
+            true,
+            None,
+            &format!("blob {digest}"),
+        )?;
+        Ok(response.map(|r| header_u64(&r, CONTENT_LENGTH.as_str()).unwrap_or_default()))
     }
 
     /// Stream blob `digest` into `out`, checking its sha256 on the way;

@@ -3,8 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
-use reqwest::StatusCode;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -129,22 +128,11 @@ impl Repository<'_> {
     /// The manifest `reference` (tag or digest), or `None` if absent. A
     /// manifest fetched by digest is checked against it.
     pub fn get_manifest(&self, reference: &str) -> Result<Option<Manifest>, RegistryError> {
-        let url = self.url(&format!("manifests/{reference}"));
-        let response =
-            self.transport()
-                .send(&self.target(), &self.scopes(false), true, &|http| {
-                    Ok(http.get(&url).header(ACCEPT, ACCEPTED))
-                })?;
-        if response.status() == StatusCode::NOT_FOUND {
+        let what = format!("manifest {reference}");
+        let path = format!("manifests/{reference}");
+        let Some(response) = self.read(&path, false, Some(ACCEPTED), &what)? else {
             return Ok(None);
-        }
-        if !response.status().is_success() {
-            return Err(status_error(
-                &self.target(),
-                response,
-                &format!("manifest {reference}"),
-            ));
-        }
+        };
         let content_type = header_str(&response, CONTENT_TYPE.as_str());
         let bytes = read_small(&self.target(), response, "manifest")?;
         let digest = sha256_digest(&bytes);
@@ -173,22 +161,11 @@ impl Repository<'_> {
     /// digest is the registry's `Docker-Content-Digest` (or the reference
     /// itself if that is a digest); without either, the manifest is fetched.
     pub fn manifest_exists(&self, reference: &str) -> Result<Option<Descriptor>, RegistryError> {
-        let url = self.url(&format!("manifests/{reference}"));
-        let response =
-            self.transport()
-                .send(&self.target(), &self.scopes(false), true, &|http| {
-                    Ok(http.head(&url).header(ACCEPT, ACCEPTED))
-                })?;
-        if response.status() == StatusCode::NOT_FOUND {
+        let what = format!("manifest {reference}");
+        let path = format!("manifests/{reference}");
+        let Some(response) = self.read(&path, true, Some(ACCEPTED), &what)? else {
             return Ok(None);
-        }
-        if !response.status().is_success() {
-            return Err(status_error(
-                &self.target(),
-                response,
-                &format!("manifest {reference}"),
-            ));
-        }
+        };
         let digest = header_str(&response, "docker-content-digest").or_else(|| {
             reference
                 .starts_with("sha256:")
