@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use whittle::{BuildRequest, Reporter, SbomFormat, Session, SessionOptions, SharedCache};
+use whittle::{BuildRequest, Reporter, Session, SessionOptions, SharedCache};
 use whittle_registry::{push_layout, Reference, RegistryCache};
 
 use crate::args::CommonArgs;
@@ -41,9 +41,6 @@ pub struct BuildAllArgs {
     /// Also push each image to `PREFIX/NAME:latest`, SBOMs attached.
     #[arg(long, value_name = "PREFIX")]
     pub publish: Option<String>,
-    /// How `--publish` attaches the SBOMs: `referrers`, `tag` or `none`.
-    #[arg(long, value_enum, default_value = "referrers")]
-    pub sbom_attach: crate::publish::SbomAttach,
     /// Each image is tagged `TAG_PREFIXNAME:latest`.
     #[arg(long, value_name = "PREFIX", default_value = "")]
     pub tag_prefix: String,
@@ -51,18 +48,8 @@ pub struct BuildAllArgs {
     pub common: CommonArgs,
     #[command(flatten)]
     pub registry: RegistryArgs,
-    /// SBOM formats, comma-separated or repeated: `spdx`, `cyclonedx`.
-    #[arg(
-        long,
-        value_name = "FORMATS",
-        value_delimiter = ',',
-        default_value = "spdx"
-    )]
-    pub sbom_formats: Vec<SbomFormat>,
-    /// Build date for every image: seconds since the epoch or RFC 3339
-    /// (default: $SOURCE_DATE_EPOCH, else each image's newest package file).
-    #[arg(long, value_name = "DATE")]
-    pub build_date: Option<String>,
+    #[command(flatten)]
+    pub image: crate::publish::ImageArgs,
 }
 
 /// One recipe's result.
@@ -78,7 +65,7 @@ pub fn run(args: &BuildAllArgs) -> Result<()> {
         bail!("{} holds no recipe (*.yaml, *.yml)", args.dir.display());
     }
     fs_err::create_dir_all(&args.output)?;
-    let build_date = crate::build_date_arg(args.build_date.as_deref())?;
+    let build_date = crate::build_date_arg(args.image.build_date.as_deref())?;
     let client = match (&args.cache_registry, &args.publish) {
         (None, None) => None,
         _ => Some(args.registry.client()?),
@@ -213,7 +200,7 @@ fn build_one(
         archs: args.common.archs()?,
         sbom_dir: Some(args.output.clone()),
         sbom_prefix: format!("{name}."),
-        sbom_formats: args.sbom_formats.clone(),
+        sbom_formats: args.image.sbom_formats.clone(),
         build_date,
         check_entrypoint: true,
         lock: None,
@@ -227,8 +214,8 @@ fn build_one(
         let sboms = crate::publish::SbomFiles {
             dir: &args.output,
             prefix: &format!("{name}."),
-            formats: &args.sbom_formats,
-            mode: args.sbom_attach,
+            formats: &args.image.sbom_formats,
+            mode: args.image.sbom_attach,
             epoch: outcome.epoch,
             single: match &outcome.platforms[..] {
                 [only] => Some(only.arch.oci_arch()),

@@ -30,6 +30,26 @@ pub enum SbomAttach {
     None,
 }
 
+/// What `publish` and `build-all --publish` make and attach.
+#[derive(Debug, Args)]
+pub struct ImageArgs {
+    /// How to attach the SBOMs in the registry.
+    #[arg(long, value_enum, default_value = "referrers")]
+    pub sbom_attach: SbomAttach,
+    /// SBOM formats, comma-separated or repeated: `spdx`, `cyclonedx`.
+    #[arg(
+        long,
+        value_name = "FORMATS",
+        value_delimiter = ',',
+        default_value = "spdx"
+    )]
+    pub sbom_formats: Vec<SbomFormat>,
+    /// Build date: seconds since the epoch or RFC 3339 (default:
+    /// $SOURCE_DATE_EPOCH, else each image's newest file in its packages).
+    #[arg(long, value_name = "DATE")]
+    pub build_date: Option<String>,
+}
+
 /// `whittle publish`.
 #[derive(Debug, Args)]
 pub struct PublishArgs {
@@ -42,17 +62,8 @@ pub struct PublishArgs {
     pub common: CommonArgs,
     #[command(flatten)]
     pub registry: RegistryArgs,
-    /// How to attach the SBOMs.
-    #[arg(long, value_enum, default_value = "referrers")]
-    pub sbom_attach: SbomAttach,
-    /// SBOM formats, comma-separated or repeated: `spdx`, `cyclonedx`.
-    #[arg(
-        long,
-        value_name = "FORMATS",
-        value_delimiter = ',',
-        default_value = "spdx"
-    )]
-    pub sbom_formats: Vec<SbomFormat>,
+    #[command(flatten)]
+    pub image: ImageArgs,
     /// Also keep the SBOMs in this directory (apko's names).
     #[arg(long, value_name = "DIR")]
     pub sbom_path: Option<PathBuf>,
@@ -60,10 +71,6 @@ pub struct PublishArgs {
     /// (`registry.example/team/app@sha256:…`).
     #[arg(long, value_name = "FILE")]
     pub image_refs: Option<PathBuf>,
-    /// Build date: seconds since the epoch or RFC 3339
-    /// (default: $SOURCE_DATE_EPOCH, else the newest file in the packages).
-    #[arg(long, value_name = "DATE")]
-    pub build_date: Option<String>,
     /// Publish even when the entrypoint (or command) program is not in the image.
     #[arg(long)]
     pub allow_missing_entrypoint: bool,
@@ -86,7 +93,7 @@ pub fn run(args: &PublishArgs) -> Result<()> {
         .as_deref()
         .map(crate::lockfile::read_lock)
         .transpose()?;
-    let build_date = crate::build_date_arg(args.build_date.as_deref())?;
+    let build_date = crate::build_date_arg(args.image.build_date.as_deref())?;
     let reporter = Arc::new(TermReporter::new());
     let session = crate::open_session(&plan, &args.common, reporter.clone())?;
     let scratch = tempfile::Builder::new()
@@ -107,7 +114,7 @@ pub fn run(args: &PublishArgs) -> Result<()> {
         archs: args.common.archs()?,
         sbom_dir: Some(sbom_dir.clone()),
         sbom_prefix: String::new(),
-        sbom_formats: args.sbom_formats.clone(),
+        sbom_formats: args.image.sbom_formats.clone(),
         build_date,
         check_entrypoint: !args.allow_missing_entrypoint,
         lock,
@@ -127,8 +134,8 @@ pub fn run(args: &PublishArgs) -> Result<()> {
     let sboms = SbomFiles {
         dir: &sbom_dir,
         prefix: "",
-        formats: &args.sbom_formats,
-        mode: args.sbom_attach,
+        formats: &args.image.sbom_formats,
+        mode: args.image.sbom_attach,
         epoch: outcome.epoch,
         single: match &outcome.platforms[..] {
             [only] => Some(only.arch.oci_arch()),

@@ -58,8 +58,8 @@ fn recipe(dir: &Path, url: &str, keyring: &Path, archs: &str) -> PathBuf {
 /// config directory (holding the registry's credentials when `auth`).
 struct Setup {
     reg: TestRegistry,
-    _repo: DebRepo,
-    _srv: whittle_net::TestServer,
+    /// The repository and its server, kept serving.
+    _keep: (DebRepo, whittle_net::TestServer),
     work: tempfile::TempDir,
     recipe: PathBuf,
     auth_dir: PathBuf,
@@ -82,8 +82,7 @@ fn setup(options: RegistryOptions, archs: &str, auth: bool) -> Option<Setup> {
     }
     Some(Setup {
         reg,
-        _repo: repo,
-        _srv: srv,
+        _keep: (repo, srv),
         work,
         recipe,
         auth_dir,
@@ -151,7 +150,7 @@ fn uploads(reqs: &[whittle_test::registry::Request]) -> usize {
 #[test]
 fn publish_pushes_every_platform_with_its_sboms_over_tls_and_basic_auth_and_a_second_run_uploads_nothing(
 ) {
-    let Some(setup) = setup(
+    let Some(found) = setup(
         RegistryOptions::new()
             .with_tls()
             .with_htpasswd("ci", PASSWORD),
@@ -160,15 +159,13 @@ fn publish_pushes_every_platform_with_its_sboms_over_tls_and_basic_auth_and_a_se
     ) else {
         return;
     };
-    // Owned bindings; `_repo` and `_srv` keep the repository served.
     let Setup {
         reg,
-        _repo,
-        _srv,
+        _keep,
         work,
         recipe,
         auth_dir,
-    } = setup;
+    } = found;
     let cache = work.path().join("cache");
     let host = reg.host();
     let refs_file = work.path().join("refs.txt");
@@ -352,7 +349,7 @@ fn publish_pushes_every_platform_with_its_sboms_over_tls_and_basic_auth_and_a_se
 
 #[test]
 fn publish_with_bearer_tokens_and_the_cosign_sbom_tag() {
-    let Some(setup) = setup(
+    let Some(found) = setup(
         RegistryOptions::new()
             .with_tls()
             .with_token_auth("ci", PASSWORD),
@@ -361,15 +358,13 @@ fn publish_with_bearer_tokens_and_the_cosign_sbom_tag() {
     ) else {
         return;
     };
-    // Owned bindings; `_repo` and `_srv` keep the repository served.
     let Setup {
         reg,
-        _repo,
-        _srv,
+        _keep,
         work,
         recipe,
         auth_dir,
-    } = setup;
+    } = found;
     let target = format!("{}/team/tool:1", reg.host());
     let out = run(
         publish(
@@ -433,7 +428,7 @@ fn refused(out: &Output, needles: &[&str], secret: &str) {
 
 #[test]
 fn bad_credentials_and_an_untrusted_certificate_are_named_and_the_password_never_shown() {
-    let Some(setup) = setup(
+    let Some(found) = setup(
         RegistryOptions::new()
             .with_tls()
             .with_htpasswd("ci", PASSWORD),
@@ -442,15 +437,13 @@ fn bad_credentials_and_an_untrusted_certificate_are_named_and_the_password_never
     ) else {
         return;
     };
-    // Owned bindings; `_repo` and `_srv` keep the repository served.
     let Setup {
         reg,
-        _repo,
-        _srv,
+        _keep,
         work,
         recipe,
         auth_dir,
-    } = setup;
+    } = found;
     let wrong = "wrong-Pa55word-xyz";
     let auth = base64_std(format!("ci:{wrong}").as_bytes());
     fs_err::write(

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use whittle_test::registry::RegistryOptions;
-use whittle_test::registry::{tiny_oci_layout, Request, TestRegistry};
+use whittle_test::registry::{tiny_oci_layout, Request, TestRegistry, TinyImage};
 
 fn tools_available() -> bool {
     TestRegistry::available() && whittle_test_env::host::require_tool("skopeo")
@@ -57,6 +57,33 @@ fn has(requests: &[Request], method: &str, path: &str, status: u16) -> bool {
         .any(|r| r.method == method && r.path == path && r.status == status)
 }
 
+/// A tiny image pushed with skopeo to `REPOSITORY:1`: its layout, what it
+/// is, the reference and the requests the push made (the manifest's PUT
+/// among them, checked).
+fn push_tiny(
+    reg: &TestRegistry,
+    repository: &str,
+    content: &str,
+) -> (tempfile::TempDir, TinyImage, String, Vec<Request>) {
+    let layout = tempfile::tempdir().expect("a temporary directory");
+    let image = tiny_oci_layout(layout.path(), "1", content);
+    let dest = format!("{}/{repository}:1", reg.host());
+    let mark = reg.mark();
+    let (ok, _, err) = copy(layout.path(), "1", &dest, &reg.skopeo_dest_args());
+    assert!(ok, "skopeo copy failed: {err}\n{}", reg.log_tail());
+    let pushed = reg.requests_since(mark);
+    assert!(
+        has(
+            &pushed,
+            "PUT",
+            &format!("/v2/{repository}/manifests/1"),
+            201
+        ),
+        "{pushed:?}"
+    );
+    (layout, image, dest, pushed)
+}
+
 #[test]
 fn plain_registry_takes_a_push_and_logs_it() {
     if !tools_available() {
@@ -74,17 +101,7 @@ fn plain_registry_takes_a_push_and_logs_it() {
         reg.requests()
     );
 
-    let layout = tempfile::tempdir().unwrap();
-    let image = tiny_oci_layout(layout.path(), "1", "hello");
-    let dest = format!("{}/tiny/app:1", reg.host());
-    let mark = reg.mark();
-    let (ok, _, err) = copy(layout.path(), "1", &dest, &reg.skopeo_dest_args());
-    assert!(ok, "skopeo copy failed: {err}\n{}", reg.log_tail());
-    let first = reg.requests_since(mark);
-    assert!(
-        has(&first, "PUT", "/v2/tiny/app/manifests/1", 201),
-        "{first:?}"
-    );
+    let (layout, image, dest, first) = push_tiny(&reg, "tiny/app", "hello");
     // Both blobs were uploaded (POST opens an upload, PUT finishes it).
     assert!(first
         .iter()
@@ -248,17 +265,7 @@ fn token_auth_issues_bearer_tokens_for_the_asked_scopes() {
         "{repo_challenge}"
     );
 
-    let layout = tempfile::tempdir().unwrap();
-    let image = tiny_oci_layout(layout.path(), "1", "hello with a token");
-    let dest = format!("{}/team/app:1", reg.host());
-    let mark = reg.mark();
-    let (ok, _, err) = copy(layout.path(), "1", &dest, &reg.skopeo_dest_args());
-    assert!(ok, "skopeo copy failed: {err}\n{}", reg.log_tail());
-    let pushed = reg.requests_since(mark);
-    assert!(
-        has(&pushed, "PUT", "/v2/team/app/manifests/1", 201),
-        "{pushed:?}"
-    );
+    let (_layout, image, dest, _) = push_tiny(&reg, "team/app", "hello with a token");
 
     let tokens = reg.token_requests();
     assert!(!tokens.is_empty());
