@@ -39,9 +39,12 @@ mkdir -p "$cache"
 # The SBOM validators, pinned, in one virtualenv: pyspdxtools (SPDX 2.3),
 # cyclonedx-python-lib's strict JSON-schema validator (CycloneDX 1.6, run
 # through scripts/validate-cyclonedx.py, installed as cyclonedx-validate)
-# and ntia-checker (NTIA minimum elements; it reads SPDX, not CycloneDX).
+# and ntia-checker (NTIA minimum elements; it reads SPDX, not CycloneDX);
+# for the signing tests' independent verifier: cryptography (ECDSA P-256),
+# PyNaCl (cosign's secretbox key encryption) and sigstore-protobuf-specs
+# (the Sigstore bundle's own message types).
 # Reinstalled only when the pins change.
-pins="spdx-tools==0.8.5 cyclonedx-python-lib[json-validation]==11.12.0 ntia-conformance-checker==6.0.0"
+pins="spdx-tools==0.8.5 cyclonedx-python-lib[json-validation]==11.12.0 ntia-conformance-checker==6.0.0 cryptography==50.0.2 pynacl==1.6.2 sigstore-protobuf-specs==0.5.2"
 [ -x "$cache/venv/bin/python" ] || python3 -m venv "$cache/venv"
 if [ "$(cat "$cache/venv/.whittle-pins" 2>/dev/null)" != "$pins" ] \
   || [ ! -x "$cache/venv/bin/pyspdxtools" ] || [ ! -x "$cache/venv/bin/ntia-checker" ]; then
