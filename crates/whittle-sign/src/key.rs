@@ -58,7 +58,9 @@ impl SigningKey {
         let secret = match block.tag() {
             ENCRYPTED_SIGSTORE_LABEL | ENCRYPTED_COSIGN_LABEL => {
                 let der = encrypted::open(block.contents(), password)?;
-                from_pkcs8(&der)?
+                // cosign seals PKCS#8; a sealed SEC1 key (which cosign
+                // itself refuses) is read too.
+                from_pkcs8(&der).or_else(|e| from_sec1(&der).map_err(|_| e))?
             }
             "PRIVATE KEY" => from_pkcs8(block.contents())?,
             "EC PRIVATE KEY" => from_sec1(block.contents())?,
