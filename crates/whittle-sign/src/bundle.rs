@@ -72,10 +72,7 @@ impl Bundle {
         let json = BundleJson {
             media_type: BUNDLE_MEDIA_TYPE.to_owned(),
             verification_material: VerificationMaterial {
-                public_key: self
-                    .hint
-                    .clone()
-                    .map(|hint| PublicKeyIdentifier { hint }),
+                public_key: self.hint.clone().map(|hint| PublicKeyIdentifier { hint }),
                 ..VerificationMaterial::default()
             },
             dsse_envelope: Some(self.envelope.clone()),
@@ -87,9 +84,10 @@ impl Bundle {
 
     /// Read a bundle: v0.3, holding a DSSE envelope.
     pub fn from_json(bytes: &[u8]) -> Result<Self, BundleError> {
-        let json: BundleJson = serde_json::from_slice(bytes).map_err(|e| BundleError::Malformed {
-            what: format!("Sigstore bundle JSON: {e}"),
-        })?;
+        let json: BundleJson =
+            serde_json::from_slice(bytes).map_err(|e| BundleError::Malformed {
+                what: format!("Sigstore bundle JSON: {e}"),
+            })?;
         if json.media_type != BUNDLE_MEDIA_TYPE {
             return Err(BundleError::UnsupportedMediaType {
                 found: json.media_type,
@@ -147,7 +145,10 @@ impl Bundle {
                 found: envelope.payload_type.clone(),
             });
         }
-        match key.verify(&pae(&envelope.payload_type, &envelope.payload), &signature.sig) {
+        match key.verify(
+            &pae(&envelope.payload_type, &envelope.payload),
+            &signature.sig,
+        ) {
             Ok(()) => {}
             Err(VerifyError::NotVerified) => return Err(self.why_not_verified(key)),
             Err(e) => return Err(e),

@@ -110,7 +110,10 @@ pub(crate) fn open(body: &[u8], password: &[u8]) -> Result<Vec<u8>, KeyError> {
     }
     let key = derive(password, &sealed.kdf.salt, log_n)?;
     XSalsa20Poly1305::new(&key.into())
-        .decrypt(sealed.cipher.nonce.as_slice().into(), sealed.ciphertext.as_slice())
+        .decrypt(
+            sealed.cipher.nonce.as_slice().into(),
+            sealed.ciphertext.as_slice(),
+        )
         .map_err(|_| KeyError::WrongPassword)
 }
 
@@ -139,15 +142,22 @@ mod tests {
     fn seals_and_opens_with_the_same_password_only() {
         let sealed = seal(b"secret der", b"pw").unwrap();
         assert_eq!(open(&sealed, b"pw").unwrap(), b"secret der");
-        assert!(matches!(open(&sealed, b"other"), Err(KeyError::WrongPassword)));
+        assert!(matches!(
+            open(&sealed, b"other"),
+            Err(KeyError::WrongPassword)
+        ));
         let json: serde_json::Value = serde_json::from_slice(&sealed).unwrap();
         assert_eq!(json["kdf"]["name"], "scrypt");
         assert_eq!(json["kdf"]["params"]["N"], 65536);
         assert_eq!(json["cipher"]["name"], "nacl/secretbox");
-        let nonce = STANDARD.decode(json["cipher"]["nonce"].as_str().unwrap()).unwrap();
+        let nonce = STANDARD
+            .decode(json["cipher"]["nonce"].as_str().unwrap())
+            .unwrap();
         assert_eq!(nonce.len(), NONCE_LEN);
         // secretbox adds its 16-byte tag.
-        let ct = STANDARD.decode(json["ciphertext"].as_str().unwrap()).unwrap();
+        let ct = STANDARD
+            .decode(json["ciphertext"].as_str().unwrap())
+            .unwrap();
         assert_eq!(ct.len(), b"secret der".len() + 16);
     }
 
@@ -157,7 +167,10 @@ mod tests {
         let mut json: serde_json::Value = serde_json::from_slice(&sealed).unwrap();
         json["kdf"]["params"]["N"] = serde_json::json!(1u64 << 30);
         let err = open(&serde_json::to_vec(&json).unwrap(), b"").unwrap_err();
-        assert!(matches!(err, KeyError::UnsupportedEncryption { .. }), "{err}");
+        assert!(
+            matches!(err, KeyError::UnsupportedEncryption { .. }),
+            "{err}"
+        );
         json["kdf"]["params"]["N"] = serde_json::json!(65536);
         json["cipher"]["name"] = serde_json::json!("aes-gcm");
         let err = open(&serde_json::to_vec(&json).unwrap(), b"").unwrap_err();

@@ -25,7 +25,9 @@ pub enum KeyError {
     )]
     WrongPassword,
     /// A key on a curve other than P-256, or not an EC key.
-    #[error("unsupported key: {found}; whittle signs with ECDSA P-256 keys only (`whittle keygen`)")]
+    #[error(
+        "unsupported key: {found}; whittle signs with ECDSA P-256 keys only (`whittle keygen`)"
+    )]
     UnsupportedCurve {
         /// The algorithm or curve found.
         found: String,

@@ -43,7 +43,9 @@ mod referrer;
 pub mod simple_signing;
 mod statement;
 
-pub use artifact::{sha256_digest, Artifact, Descriptor, EMPTY_DIGEST, EMPTY_MEDIA_TYPE, OCI_MANIFEST};
+pub use artifact::{
+    sha256_digest, Artifact, Descriptor, EMPTY_DIGEST, EMPTY_MEDIA_TYPE, OCI_MANIFEST,
+};
 pub use bundle::{Bundle, BUNDLE_MEDIA_TYPE};
 pub use dsse::{pae, Envelope, EnvelopeSignature};
 pub use error::{BundleError, KeyError, VerifyError};

@@ -1,5 +1,6 @@
 //! The OCI artifacts: the bundle referrer as cosign's BUNDLE_SPEC lays it
 //! out, and cosign v2's legacy `sha256-<hex>.sig` signature image.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -67,7 +68,10 @@ fn the_bundle_referrer_follows_cosigns_bundle_spec() {
     let layer = read_bundle_artifact(&artifact.manifest).unwrap();
     assert_eq!(layer.digest, artifact.blobs[1].0);
     assert_eq!(layer.size, artifact.blobs[1].1.len() as u64);
-    assert_eq!(layer.predicate_type.as_deref(), Some("https://sigstore.dev/cosign/sign/v1"));
+    assert_eq!(
+        layer.predicate_type.as_deref(),
+        Some("https://sigstore.dev/cosign/sign/v1")
+    );
     assert_eq!(layer.subject.as_deref(), Some(DIGEST));
 }
 
@@ -79,8 +83,14 @@ fn other_referrers_are_not_read_as_bundles() {
         "layers": [{"mediaType": "application/spdx+json", "digest": DIGEST, "size": 3}],
     });
     let err = read_bundle_artifact(&serde_json::to_vec(&sbom).unwrap()).unwrap_err();
-    assert!(matches!(err, BundleError::NotABundleArtifact { .. }), "{err}");
-    assert!(matches!(read_bundle_artifact(b"[]"), Err(BundleError::Malformed { .. })));
+    assert!(
+        matches!(err, BundleError::NotABundleArtifact { .. }),
+        "{err}"
+    );
+    assert!(matches!(
+        read_bundle_artifact(b"[]"),
+        Err(BundleError::Malformed { .. })
+    ));
 }
 
 #[test]
@@ -114,7 +124,10 @@ fn the_legacy_signature_image_carries_each_payload_and_signature() {
     let m: serde_json::Value = serde_json::from_slice(&artifact.manifest).unwrap();
     assert_eq!(m["mediaType"], OCI_MANIFEST);
     assert!(m.get("subject").is_none() && m.get("artifactType").is_none());
-    assert_eq!(m["config"]["mediaType"], "application/vnd.oci.image.config.v1+json");
+    assert_eq!(
+        m["config"]["mediaType"],
+        "application/vnd.oci.image.config.v1+json"
+    );
     let config: serde_json::Value = serde_json::from_slice(&artifact.blobs[0].1).unwrap();
     assert_eq!(config["created"], "0001-01-01T00:00:00Z");
     assert_eq!(config["rootfs"]["type"], "layers");
@@ -123,11 +136,22 @@ fn the_legacy_signature_image_carries_each_payload_and_signature() {
     for ((payload, sig), layer) in entries.iter().zip(&layers) {
         assert_eq!(layer.digest, sha256_digest(payload));
         assert_eq!(&layer.signature, sig);
-        let blob = &artifact.blobs.iter().find(|(d, _)| *d == layer.digest).unwrap().1;
+        let blob = &artifact
+            .blobs
+            .iter()
+            .find(|(d, _)| *d == layer.digest)
+            .unwrap()
+            .1;
         assert_eq!(blob, payload);
-        assert!(config["rootfs"]["diff_ids"].as_array().unwrap().contains(&layer.digest.clone().into()));
+        assert!(config["rootfs"]["diff_ids"]
+            .as_array()
+            .unwrap()
+            .contains(&layer.digest.clone().into()));
     }
-    assert_eq!(m["layers"][0]["annotations"][SIGNATURE_ANNOTATION], entries[0].1.as_str());
+    assert_eq!(
+        m["layers"][0]["annotations"][SIGNATURE_ANNOTATION],
+        entries[0].1.as_str()
+    );
     let dated = simple_signing::signature_artifact(&entries, Some("2026-12-04T10:00:00Z"));
     assert_ne!(dated.manifest, artifact.manifest);
 

@@ -1,6 +1,7 @@
 //! Bundles: signed, written, read and verified; the JSON in the shape
 //! cosign writes offline; every tampered variant refused with its own
 //! error; the statement in the in-toto v1 shape.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -18,10 +19,16 @@ fn sign_write_read_verify() {
     let read = Bundle::from_json(&bundle.to_json()).unwrap();
     assert_eq!(read, bundle);
     assert_eq!(read.verify(&key.public_key(), DIGEST).unwrap(), statement);
-    assert_eq!(read.predicate_type().as_deref(), Some(predicate::COSIGN_SIGN));
+    assert_eq!(
+        read.predicate_type().as_deref(),
+        Some(predicate::COSIGN_SIGN)
+    );
     // Digests compare without case, as hex does.
-    read.verify(&key.public_key(), &DIGEST.to_ascii_uppercase().replace("SHA256", "sha256"))
-        .unwrap();
+    read.verify(
+        &key.public_key(),
+        &DIGEST.to_ascii_uppercase().replace("SHA256", "sha256"),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -29,7 +36,12 @@ fn the_json_is_what_cosign_writes_offline() {
     let key = SigningKey::generate();
     let bundle = Bundle::sign_statement(&key, &sign_statement(DIGEST));
     let json: serde_json::Value = serde_json::from_slice(&bundle.to_json()).unwrap();
-    let top: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+    let top: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(top, ["dsseEnvelope", "mediaType", "verificationMaterial"]);
     assert_eq!(json["mediaType"], BUNDLE_MEDIA_TYPE);
     // Only the key's hint: no tlogEntries, no timestampVerificationData.
@@ -61,7 +73,11 @@ fn every_tampered_bundle_is_refused_with_its_own_error() {
     for case in cases {
         let bundle = Bundle::from_json(&case.bundle).unwrap();
         let err = bundle.verify(&case.key, case.digest).unwrap_err();
-        assert!((case.expect)(&err), "{}: unexpected error: {err:?}", case.name);
+        assert!(
+            (case.expect)(&err),
+            "{}: unexpected error: {err:?}",
+            case.name
+        );
         assert!(!err.to_string().is_empty());
     }
 }
@@ -75,7 +91,10 @@ fn bundles_of_another_kind_are_refused_on_reading() {
     let mut v02 = good.clone();
     v02["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.2".into();
     let err = Bundle::from_json(&serde_json::to_vec(&v02).unwrap()).unwrap_err();
-    assert!(matches!(err, BundleError::UnsupportedMediaType { .. }), "{err}");
+    assert!(
+        matches!(err, BundleError::UnsupportedMediaType { .. }),
+        "{err}"
+    );
 
     let mut message = good.clone();
     message.as_object_mut().unwrap().remove("dsseEnvelope");
@@ -110,7 +129,9 @@ fn a_bundle_with_transparency_data_still_reads_and_verifies_by_key() {
 #[test]
 fn statements_have_the_in_toto_v1_shape() {
     let mut index = Subject::from_oci_digest("registry.test/app", DIGEST).unwrap();
-    index.digest.insert("sha512".into(), "AB".repeat(64).to_ascii_lowercase());
+    index
+        .digest
+        .insert("sha512".into(), "AB".repeat(64).to_ascii_lowercase());
     let platform = Subject::from_oci_digest("", &format!("sha256:{}", "CD".repeat(32))).unwrap();
     let sbom = serde_json::json!({"spdxVersion": "SPDX-2.3", "packages": []});
     let statement = Statement::new(vec![index, platform], predicate::SPDX, sbom.clone());
@@ -119,16 +140,32 @@ fn statements_have_the_in_toto_v1_shape() {
     assert_eq!(json["predicateType"], "https://spdx.dev/Document");
     assert_eq!(json["predicate"], sbom);
     assert_eq!(json["subject"][0]["name"], "registry.test/app");
-    assert!(json["subject"][1].get("name").is_none(), "an unset name is not written");
-    assert_eq!(json["subject"][1]["digest"]["sha256"], "cd".repeat(32), "lowercase hex");
+    assert!(
+        json["subject"][1].get("name").is_none(),
+        "an unset name is not written"
+    );
+    assert_eq!(
+        json["subject"][1]["digest"]["sha256"],
+        "cd".repeat(32),
+        "lowercase hex"
+    );
     assert_eq!(
         statement.subject_digests(),
-        [DIGEST.to_owned(), format!("sha256:{}", "cd".repeat(32)), format!("sha512:{}", "ab".repeat(64))]
+        [
+            DIGEST.to_owned(),
+            format!("sha256:{}", "cd".repeat(32)),
+            format!("sha512:{}", "ab".repeat(64))
+        ]
     );
     assert!(statement.has_subject_digest(&format!("sha256:{}", "cd".repeat(32))));
     assert!(!statement.has_subject_digest("sha256:00"));
     assert_eq!(
-        Statement::new(vec![], predicate::SLSA_PROVENANCE_V1, serde_json::Value::Null).predicate,
+        Statement::new(
+            vec![],
+            predicate::SLSA_PROVENANCE_V1,
+            serde_json::Value::Null
+        )
+        .predicate,
         serde_json::json!({})
     );
     assert_eq!(predicate::CYCLONEDX, "https://cyclonedx.org/bom");

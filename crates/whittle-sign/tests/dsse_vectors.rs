@@ -1,6 +1,7 @@
 //! DSSE against the test vector published with the protocol
 //! (secure-systems-lab/dsse `protocol.md`, "Test Vectors"): PAE bytes, and
 //! the signature itself, since ECDSA with RFC 6979 is deterministic.
+#![allow(clippy::unwrap_used)]
 
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::pkcs8::{EncodePrivateKey, LineEnding};
@@ -71,7 +72,9 @@ fn the_vector_key_is_the_published_point() {
 #[test]
 fn signing_the_vector_gives_the_published_signature() {
     use base64::Engine as _;
-    let published = base64::engine::general_purpose::STANDARD.decode(SIG).unwrap();
+    let published = base64::engine::general_purpose::STANDARD
+        .decode(SIG)
+        .unwrap();
     let envelope = Envelope::sign(&vector_key(), PAYLOAD_TYPE, PAYLOAD.to_vec());
     let der = &envelope.signatures[0].sig;
     let raw = p256::ecdsa::Signature::from_der(der).unwrap().to_bytes();
@@ -90,11 +93,16 @@ fn the_published_envelope_verifies_and_a_changed_one_does_not() {
 
     let mut other_type = envelope.clone();
     other_type.payload_type = "http://example.com/Other".into();
-    assert!(other_type.verify(&key).is_err(), "the payload type is signed too");
+    assert!(
+        other_type.verify(&key).is_err(),
+        "the payload type is signed too"
+    );
     let mut other_payload = envelope.clone();
     other_payload.payload = b"hello world!".to_vec();
     assert!(other_payload.verify(&key).is_err());
-    assert!(envelope.verify(&SigningKey::generate().public_key()).is_err());
+    assert!(envelope
+        .verify(&SigningKey::generate().public_key())
+        .is_err());
 }
 
 #[test]
@@ -105,7 +113,11 @@ fn envelope_json_round_trips_in_the_published_shape() {
     assert_eq!(json["payload"], published["payload"]);
     assert_eq!(json["payloadType"], published["payloadType"]);
     let sig = json["signatures"][0].as_object().unwrap();
-    assert_eq!(sig.keys().collect::<Vec<_>>(), ["sig"], "no keyid when unset");
+    assert_eq!(
+        sig.keys().collect::<Vec<_>>(),
+        ["sig"],
+        "no keyid when unset"
+    );
     let back: Envelope = serde_json::from_value(json).unwrap();
     assert_eq!(back, envelope);
     back.verify(&vector_key().public_key()).unwrap();

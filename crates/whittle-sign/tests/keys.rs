@@ -2,6 +2,7 @@
 //! (made by OpenSSL where it is installed, so not by the code that reads
 //! them), public PEM round trips, and the errors that say why a key is
 //! refused.
+#![allow(clippy::unwrap_used)]
 
 use std::process::Command;
 
@@ -16,7 +17,10 @@ fn encrypted_pem_reads_back_with_its_password_only() {
     for password in [&b"correct horse"[..], b""] {
         let pem = key.to_encrypted_pem(password).unwrap();
         assert!(pem.starts_with(&format!("-----BEGIN {ENCRYPTED_SIGSTORE_LABEL}-----\n")));
-        assert!(pem.lines().all(|l| l.len() <= 64), "64-column lines, as Go writes");
+        assert!(
+            pem.lines().all(|l| l.len() <= 64),
+            "64-column lines, as Go writes"
+        );
         let back = SigningKey::from_pem(&pem, password).unwrap();
         assert_eq!(back.public_key(), key.public_key());
         let wrong = SigningKey::from_pem(&pem, b"wrong").unwrap_err();
@@ -24,7 +28,10 @@ fn encrypted_pem_reads_back_with_its_password_only() {
     }
     // An empty password is not "no password".
     let pem = key.to_encrypted_pem(b"pw").unwrap();
-    assert!(matches!(SigningKey::from_pem(&pem, b""), Err(KeyError::WrongPassword)));
+    assert!(matches!(
+        SigningKey::from_pem(&pem, b""),
+        Err(KeyError::WrongPassword)
+    ));
 }
 
 #[test]
@@ -34,7 +41,10 @@ fn the_older_cosign_label_reads_too() {
         .to_encrypted_pem(b"pw")
         .unwrap()
         .replace("SIGSTORE PRIVATE KEY", "COSIGN PRIVATE KEY");
-    assert_eq!(SigningKey::from_pem(&pem, b"pw").unwrap().public_key(), key.public_key());
+    assert_eq!(
+        SigningKey::from_pem(&pem, b"pw").unwrap().public_key(),
+        key.public_key()
+    );
 }
 
 #[test]
@@ -45,7 +55,10 @@ fn a_damaged_encrypted_key_is_not_a_wrong_password() {
     let broken = json.replace("nacl/secretbox", "aes-256-gcm");
     let err = SigningKey::from_pem(&pem_of(ENCRYPTED_SIGSTORE_LABEL, broken.as_bytes()), b"pw")
         .unwrap_err();
-    assert!(matches!(err, KeyError::UnsupportedEncryption { .. }), "{err}");
+    assert!(
+        matches!(err, KeyError::UnsupportedEncryption { .. }),
+        "{err}"
+    );
     let err =
         SigningKey::from_pem(&pem_of(ENCRYPTED_SIGSTORE_LABEL, b"not json"), b"pw").unwrap_err();
     assert!(matches!(err, KeyError::NotAKey { .. }), "{err}");
@@ -74,8 +87,16 @@ fn openssl_keys_read_and_other_curves_are_refused_by_name() {
     }
     let dir = tempfile::tempdir().unwrap();
     let openssl = |args: &[&str]| {
-        let out = Command::new("openssl").args(args).current_dir(dir.path()).output().unwrap();
-        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
     // `ecparam -genkey` writes EC PARAMETERS, then the SEC1 key.
@@ -96,23 +117,59 @@ fn openssl_keys_read_and_other_curves_are_refused_by_name() {
     // A signature by the key read verifies under OpenSSL.
     fs_err::write(dir.path().join("msg"), b"signed by whittle").unwrap();
     fs_err::write(dir.path().join("pub.pem"), &public).unwrap();
-    fs_err::write(dir.path().join("sig"), from_pkcs8.sign(b"signed by whittle")).unwrap();
-    let verified = openssl(&["dgst", "-sha256", "-verify", "pub.pem", "-signature", "sig", "msg"]);
+    fs_err::write(
+        dir.path().join("sig"),
+        from_pkcs8.sign(b"signed by whittle"),
+    )
+    .unwrap();
+    let verified = openssl(&[
+        "dgst",
+        "-sha256",
+        "-verify",
+        "pub.pem",
+        "-signature",
+        "sig",
+        "msg",
+    ]);
     assert_eq!(verified.trim(), "Verified OK");
 
     for (args, curve) in [
-        (&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"][..], "P-384"),
+        (
+            &[
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-384",
+            ][..],
+            "P-384",
+        ),
         (&["genpkey", "-algorithm", "ED25519"][..], "Ed25519"),
-        (&["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"][..], "rsaEncryption"),
+        (
+            &[
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:1024",
+            ][..],
+            "rsaEncryption",
+        ),
     ] {
         let pem = openssl(args);
         let err = SigningKey::from_pem(&pem, b"").unwrap_err();
-        assert!(matches!(err, KeyError::UnsupportedCurve { .. }), "{curve}: {err}");
+        assert!(
+            matches!(err, KeyError::UnsupportedCurve { .. }),
+            "{curve}: {err}"
+        );
         assert!(err.to_string().contains(curve), "{err}");
         fs_err::write(dir.path().join("other.pem"), &pem).unwrap();
         let public = openssl(&["pkey", "-in", "other.pem", "-pubout"]);
         let err = PublicKey::from_pem(&public).unwrap_err();
-        assert!(matches!(err, KeyError::UnsupportedCurve { .. }), "{curve}: {err}");
+        assert!(
+            matches!(err, KeyError::UnsupportedCurve { .. }),
+            "{curve}: {err}"
+        );
     }
 }
 
@@ -120,9 +177,16 @@ fn openssl_keys_read_and_other_curves_are_refused_by_name() {
 fn public_pem_round_trips_and_its_hint_is_the_spki_digest() {
     let key = SigningKey::generate().public_key();
     let pem = key.to_pem();
-    assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----\n") && pem.ends_with("-----END PUBLIC KEY-----\n"));
+    assert!(
+        pem.starts_with("-----BEGIN PUBLIC KEY-----\n")
+            && pem.ends_with("-----END PUBLIC KEY-----\n")
+    );
     assert_eq!(PublicKey::from_pem(&pem).unwrap(), key);
-    let der = base64_decode(&pem.lines().filter(|l| !l.starts_with("-----")).collect::<String>());
+    let der = base64_decode(
+        &pem.lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect::<String>(),
+    );
     assert_eq!(base64_decode(&key.hint()), Sha256::digest(&der).to_vec());
 }
 
@@ -130,14 +194,18 @@ fn public_pem_round_trips_and_its_hint_is_the_spki_digest() {
 fn a_key_of_the_wrong_kind_says_so() {
     let key = SigningKey::generate();
     let err = SigningKey::from_pem(&key.public_key().to_pem(), b"").unwrap_err();
-    assert!(matches!(err, KeyError::NotAKey { .. }) && err.to_string().contains("public key"), "{err}");
+    assert!(
+        matches!(err, KeyError::NotAKey { .. }) && err.to_string().contains("public key"),
+        "{err}"
+    );
     let err = PublicKey::from_pem(&key.to_encrypted_pem(b"").unwrap()).unwrap_err();
     assert!(err.to_string().contains("private key"), "{err}");
     let err = SigningKey::from_pem("hello", b"").unwrap_err();
     assert!(matches!(err, KeyError::NotAKey { .. }), "{err}");
     let err = SigningKey::from_pem(&pem_of("CERTIFICATE", b"x"), b"").unwrap_err();
     assert!(err.to_string().contains("CERTIFICATE"), "{err}");
-    let err = SigningKey::from_pem(&pem_of("PRIVATE KEY", b"\x30\x03\x02\x01\x00"), b"").unwrap_err();
+    let err =
+        SigningKey::from_pem(&pem_of("PRIVATE KEY", b"\x30\x03\x02\x01\x00"), b"").unwrap_err();
     assert!(matches!(err, KeyError::NotAKey { .. }), "{err}");
 }
 
@@ -149,17 +217,25 @@ fn signatures_are_der_and_verify_only_their_message() {
     assert_eq!(key.sign(b"message"), sig, "RFC 6979: deterministic");
     let public = key.public_key();
     public.verify(b"message", &sig).unwrap();
-    assert!(matches!(public.verify(b"other", &sig), Err(whittle_sign::VerifyError::NotVerified)));
+    assert!(matches!(
+        public.verify(b"other", &sig),
+        Err(whittle_sign::VerifyError::NotVerified)
+    ));
     assert!(matches!(
         public.verify(b"message", &sig[..sig.len() - 1]),
         Err(whittle_sign::VerifyError::BadSignature { .. })
     ));
-    assert!(SigningKey::generate().public_key().verify(b"message", &sig).is_err());
+    assert!(SigningKey::generate()
+        .public_key()
+        .verify(b"message", &sig)
+        .is_err());
 }
 
 fn base64_decode(text: &str) -> Vec<u8> {
     use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.decode(text).unwrap()
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .unwrap()
 }
 
 fn pem_of(label: &str, body: &[u8]) -> String {

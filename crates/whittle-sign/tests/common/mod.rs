@@ -1,6 +1,6 @@
 //! Signed bundles and their tampered variants, shared by the Rust checks
 //! (`bundle.rs`) and the independent Python verifier (`python_verifier.rs`).
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use whittle_sign::{
     dsse::Envelope, predicate, Bundle, PublicKey, SigningKey, Statement, Subject, VerifyError,
@@ -39,6 +39,8 @@ pub struct Tampered {
     pub digest: &'static str,
     /// The error whittle must give.
     pub expect: fn(&VerifyError) -> bool,
+    /// What the Python verifier's reason must say.
+    pub python_reason: &'static str,
 }
 
 /// The signer, its good bundle for [`DIGEST`], and every tampered case.
@@ -55,6 +57,7 @@ pub fn tampered_cases() -> (SigningKey, Bundle, Vec<Tampered>) {
         key: SigningKey::generate().public_key(),
         digest: DIGEST,
         expect: |e| matches!(e, VerifyError::WrongKey { .. }),
+        python_reason: "the bundle names key",
     });
 
     // The attacker points the signed statement at another image.
@@ -70,6 +73,7 @@ pub fn tampered_cases() -> (SigningKey, Bundle, Vec<Tampered>) {
         key: public.clone(),
         digest: OTHER_DIGEST,
         expect: |e| matches!(e, VerifyError::PayloadTampered),
+        python_reason: "DSSE: the signature does not verify",
     });
 
     // A signature that is no longer DER.
@@ -81,6 +85,7 @@ pub fn tampered_cases() -> (SigningKey, Bundle, Vec<Tampered>) {
         key: public.clone(),
         digest: DIGEST,
         expect: |e| matches!(e, VerifyError::BadSignature { .. }),
+        python_reason: "DSSE: the signature",
     });
 
     // A signature whose numbers changed: still DER, no longer valid.
@@ -93,6 +98,7 @@ pub fn tampered_cases() -> (SigningKey, Bundle, Vec<Tampered>) {
         key: public.clone(),
         digest: DIGEST,
         expect: |e| matches!(e, VerifyError::PayloadTampered),
+        python_reason: "DSSE: the signature does not verify",
     });
 
     // A genuine signature, for another image.
@@ -102,6 +108,7 @@ pub fn tampered_cases() -> (SigningKey, Bundle, Vec<Tampered>) {
         key: public.clone(),
         digest: DIGEST,
         expect: |e| matches!(e, VerifyError::OtherDigest { .. }),
+        python_reason: "the statement is about",
     });
 
     // Validly signed, but not as an in-toto statement.
@@ -112,6 +119,7 @@ pub fn tampered_cases() -> (SigningKey, Bundle, Vec<Tampered>) {
         key: public.clone(),
         digest: DIGEST,
         expect: |e| matches!(e, VerifyError::WrongPayloadType { .. }),
+        python_reason: "payload type 'application/json'",
     });
 
     // Validly signed, but an in-toto statement of another version.
@@ -124,6 +132,7 @@ pub fn tampered_cases() -> (SigningKey, Bundle, Vec<Tampered>) {
         key: public.clone(),
         digest: DIGEST,
         expect: |e| matches!(e, VerifyError::WrongStatementType { .. }),
+        python_reason: "statement _type",
     });
 
     // A second signature: a bundle's envelope carries exactly one.
@@ -135,6 +144,7 @@ pub fn tampered_cases() -> (SigningKey, Bundle, Vec<Tampered>) {
         key: public,
         digest: DIGEST,
         expect: |e| matches!(e, VerifyError::BadSignature { .. }),
+        python_reason: "exactly one signature",
     });
 
     (key, bundle, cases)
