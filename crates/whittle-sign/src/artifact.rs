@@ -36,6 +36,18 @@ pub struct Descriptor {
 }
 
 impl Descriptor {
+    /// A descriptor of what a registry reported (no artifact type, no
+    /// annotations), such as the image being signed.
+    pub fn new(media_type: &str, digest: &str, size: u64) -> Self {
+        Self {
+            media_type: media_type.to_owned(),
+            artifact_type: None,
+            digest: digest.to_owned(),
+            size,
+            annotations: BTreeMap::new(),
+        }
+    }
+
     /// A descriptor of `data` as `media_type`.
     pub fn of(media_type: &str, data: &[u8]) -> Self {
         Self {

@@ -14,13 +14,7 @@ use whittle_sign::{
 const INDEX: &str = "application/vnd.oci.image.index.v1+json";
 
 fn subject() -> Descriptor {
-    Descriptor {
-        media_type: INDEX.into(),
-        artifact_type: None,
-        digest: DIGEST.into(),
-        size: 1234,
-        annotations: Default::default(),
-    }
+    Descriptor::new(INDEX, DIGEST, 1234)
 }
 
 #[test]
