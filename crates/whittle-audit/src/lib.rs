@@ -139,6 +139,7 @@ pub use report::{
     Category, ImageSummary, OwnerGroup, PathFinding, Program, Report, ScriptOnly, ScriptOnlyReason,
 };
 pub use sbom::sbom_input;
+pub use store::ImageFiles;
 pub use tree::EntryKind;
 
 /// An image on disk: an archive or layout directory, and optionally the

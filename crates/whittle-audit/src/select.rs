@@ -42,6 +42,29 @@ struct Descriptor {
     platform: Option<PlatformJson>,
     #[serde(default)]
     annotations: BTreeMap<String, String>,
+    #[serde(default, rename = "artifactType")]
+    artifact_type: Option<String>,
+}
+
+impl Descriptor {
+    /// A signature, attestation or SBOM stored beside the images (an OCI
+    /// 1.1 referrer, or cosign's `sha256-<hex>.sig`/`.att`/`.sbom` tag),
+    /// not an image.
+    fn is_attached_artifact(&self) -> bool {
+        if self.artifact_type.is_some() {
+            return true;
+        }
+        [REF_NAME, CONTAINERD_NAME]
+            .iter()
+            .filter_map(|k| self.annotations.get(*k))
+            .any(|name| {
+                let tag = name.rsplit(':').next().unwrap_or(name);
+                tag.strip_prefix("sha256-").is_some_and(|rest| {
+                    let (hex, suffix) = rest.split_at(rest.len().min(64));
+                    hex.len() == 64 && matches!(suffix, ".sig" | ".att" | ".sbom" | "")
+                })
+            })
+    }
 }
 
 #[derive(Deserialize, Clone)]
@@ -248,7 +271,12 @@ where
 
 fn oci_candidates(store: &Store, tag: Option<&str>) -> Result<Vec<Candidate>, AuditError> {
     let index: IndexOrManifest = store.read_json("index.json", "image index")?;
-    let tops = index.manifests.unwrap_or_default();
+    let tops: Vec<Descriptor> = index
+        .manifests
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|d| !d.is_attached_artifact())
+        .collect();
     let tops = pick_tagged(
         store,
         tops,

@@ -309,3 +309,26 @@ mod tests {
         assert_eq!(clean("."), None);
     }
 }
+
+/// An image's files for readers outside this crate (signature checks):
+/// `index.json` and blobs by digest, from a layout directory or an
+/// archive, each refused above 16 MiB.
+pub struct ImageFiles(Store);
+
+impl ImageFiles {
+    /// Open an OCI layout directory or an image archive.
+    pub fn open(path: &Path) -> Result<ImageFiles, AuditError> {
+        Store::open(path).map(ImageFiles)
+    }
+
+    /// The bytes of `index.json`.
+    pub fn index_json(&self) -> Result<Vec<u8>, AuditError> {
+        self.0.read_small("index.json", JSON_LIMIT, "image index")
+    }
+
+    /// The bytes of the blob `sha256:<hex>`.
+    pub fn blob(&self, digest: &str) -> Result<Vec<u8>, AuditError> {
+        let member = crate::select::blob_member(&self.0, digest, "index.json")?;
+        self.0.read_small(&member, JSON_LIMIT, "blob")
+    }
+}

@@ -56,6 +56,8 @@ pub enum Command {
         /// apko's `apko.lock.json`) without reading any index.
         #[arg(long, value_name = "FILE")]
         lockfile: Option<PathBuf>,
+        #[command(flatten)]
+        sign: crate::signing::SignArgs,
     },
     /// Build every recipe of a directory in one process, sharing indexes,
     /// packages and layers, optionally with a registry as the cache shared
@@ -67,6 +69,13 @@ pub enum Command {
     /// Store credentials for a registry (checked first) in the docker
     /// config, as `docker login` does.
     Login(crate::registry::LoginArgs),
+    /// Write an ECDSA P-256 key pair in cosign's formats: `cosign.key`
+    /// (encrypted with $COSIGN_PASSWORD or $WHITTLE_PASSWORD, empty
+    /// allowed) and `cosign.pub`.
+    Keygen(crate::signing::KeygenArgs),
+    /// Check an image's signature and attestations with a public key, and
+    /// that its attested SBOMs list exactly the packages in the image.
+    Verify(crate::verify::VerifyArgs),
     /// Resolve a recipe and write its lock file (every architecture):
     /// `RECIPE-STEM.lock.json` beside it unless `-o` says otherwise.
     Lock(crate::lockfile::LockArgs),

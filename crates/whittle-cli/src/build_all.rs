@@ -204,6 +204,7 @@ fn build_one(
         build_date,
         check_entrypoint: true,
         lock: None,
+        signing: None,
     };
     let outcome = whittle::build(&session, &request)?;
     if let (Some(prefix), Some(client)) = (&args.publish, client) {

@@ -19,9 +19,11 @@ mod publish;
 mod registry;
 mod report;
 mod sbom;
+mod signing;
 mod script_report;
 mod size;
 mod slices;
+mod verify;
 mod worlds;
 
 use std::process::ExitCode;
@@ -83,6 +85,7 @@ fn run(cli: Cli) -> Result<()> {
             build_date,
             allow_missing_entrypoint,
             lockfile,
+            sign,
         } => {
             let plan = load_plan(&recipe, &common)?;
             let lock = lockfile.as_deref().map(lockfile::read_lock).transpose()?;
@@ -103,6 +106,7 @@ fn run(cli: Cli) -> Result<()> {
                 sbom_formats,
                 build_date,
                 check_entrypoint: !allow_missing_entrypoint,
+                signing: sign.signing(&recipe, lockfile.as_deref())?,
                 lock,
             };
             let outcome = whittle::build(&session, &request)?;
@@ -131,6 +135,13 @@ fn run(cli: Cli) -> Result<()> {
             for s in &outcome.sboms {
                 eprintln!("sbom: {}", s.display());
             }
+            if !outcome.referrers.is_empty() {
+                eprintln!(
+                    "signed: {} signature(s) and attestation(s) stored in {}",
+                    outcome.referrers.len(),
+                    output.display()
+                );
+            }
             eprintln!("wrote {} ({})", output.display(), outcome.digest);
             println!("{}", outcome.digest);
             Ok(())
@@ -139,6 +150,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Publish(args) => publish::run(&args),
         Command::BuildAll(args) => build_all::run(&args),
         Command::Login(args) => registry::login(&args),
+        Command::Keygen(args) => signing::keygen(&args),
+        Command::Verify(args) => verify::run(&args),
         Command::Check(_) => unreachable!("`whittle check` is run from main"),
         Command::Audit(_) => unreachable!("`whittle audit` is run from main"),
         Command::Diff(_) => unreachable!("`whittle diff` is run from main"),

@@ -77,6 +77,8 @@ pub struct PublishArgs {
     /// Install exactly the packages of this lock file.
     #[arg(long, value_name = "FILE")]
     pub lockfile: Option<PathBuf>,
+    #[command(flatten)]
+    pub sign: crate::signing::SignArgs,
 }
 
 /// Build, push, attach; print the digest reference of the first target.
@@ -118,6 +120,9 @@ pub fn run(args: &PublishArgs) -> Result<()> {
         build_date,
         check_entrypoint: !args.allow_missing_entrypoint,
         lock,
+        signing: args
+            .sign
+            .signing(&args.recipe, args.lockfile.as_deref())?,
     };
     let outcome = whittle::build(&session, &request)?;
     reporter.finish();
@@ -143,6 +148,7 @@ pub fn run(args: &PublishArgs) -> Result<()> {
         },
     };
     attach_sboms(&client, &targets, &pushed, &sboms, true)?;
+    push_referrers(&client, &targets, &outcome.referrers)?;
     let refs = digest_refs(&targets, &pushed.digest);
     if let Some(path) = &args.image_refs {
         let mut text = refs.join("\n");
@@ -282,6 +288,65 @@ pub fn attach_sboms(
                     attached.digest
                 );
             }
+        }
+    }
+    Ok(())
+}
+
+/// Push the signatures and attestations the build made beside the image
+/// to every target repository.
+pub fn push_referrers(
+    client: &whittle_registry::Client,
+    targets: &[Reference],
+    referrers: &[whittle_oci::Referrer],
+) -> Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Subjected {
+        subject: Option<Descriptor>,
+    }
+    let mut seen = Vec::new();
+    for target in targets {
+        let key = (target.registry.clone(), target.repository.clone());
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        let repo = client.repository(&target.registry, &target.repository);
+        for referrer in referrers {
+            let subject = serde_json::from_slice::<Subjected>(&referrer.manifest)
+                .ok()
+                .and_then(|s| s.subject);
+            let subject = match (subject, &referrer.tag) {
+                (Some(s), _) => s,
+                (None, Some(_)) => Descriptor::of_parts("", "", 0),
+                (None, None) => {
+                    anyhow::bail!("a signature made by the build names no subject and no tag")
+                }
+            };
+            let prepared = whittle_registry::PreparedReferrer {
+                manifest: &referrer.manifest,
+                media_type: &referrer.media_type,
+                artifact_type: referrer.artifact_type.as_deref(),
+                annotations: &referrer.annotations,
+                blobs: &referrer.blobs,
+                tag: referrer.tag.as_deref(),
+            };
+            let attached = whittle_registry::put_referrer(&repo, &subject, &prepared)?;
+            let what = referrer
+                .annotations
+                .get("dev.sigstore.bundle.predicateType")
+                .map(String::as_str)
+                .unwrap_or("cosign signature");
+            let how = match (&attached.tag, attached.via_referrers_api) {
+                (_, true) => "referrers API".to_string(),
+                (Some(tag), false) => format!("tag {tag}"),
+                (None, false) => "referrers".to_string(),
+            };
+            eprintln!(
+                "signed {what} on {}: {} ({how})",
+                if subject.digest.is_empty() { "the image" } else { &subject.digest },
+                attached.digest
+            );
         }
     }
     Ok(())

@@ -75,8 +75,17 @@ pub(crate) fn index_json(
         let old: ExistingDescriptor = serde_json::from_str(raw.get())?;
         let old_ref = old.annotations.as_ref().and_then(|a| a.get(REF_NAME));
         let replaced = match old_ref {
-            Some(name) => !tag.is_empty() && name == tag,
-            None => tag.is_empty() && old.digest == rendered.top.digest,
+            Some(name) => {
+                (!tag.is_empty() && name == tag)
+                    || rendered
+                        .referrers
+                        .iter()
+                        .any(|r| r.tag.as_deref() == Some(name.as_str()))
+            }
+            None => {
+                (tag.is_empty() && old.digest == rendered.top.digest)
+                    || rendered.referrers.iter().any(|r| r.digest() == old.digest)
+            }
         };
         if !replaced {
             manifests.push(raw);
@@ -93,9 +102,30 @@ pub(crate) fn index_json(
         digest: &top.digest,
         size: top.size,
         platform: top.platform.map(PlatformJson::from),
+        artifact_type: None,
         annotations,
     };
     manifests.push(serde_json::value::to_raw_value(&descriptor)?);
+    for referrer in rendered.referrers {
+        let digest = referrer.digest();
+        let mut annotations: BTreeMap<&str, &str> = referrer
+            .annotations
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        if let Some(tag) = &referrer.tag {
+            annotations.insert(REF_NAME, tag);
+        }
+        let descriptor = Descriptor {
+            media_type: &referrer.media_type,
+            digest: &digest,
+            size: referrer.manifest.len() as u64,
+            platform: None,
+            artifact_type: referrer.artifact_type.as_deref(),
+            annotations,
+        };
+        manifests.push(serde_json::value::to_raw_value(&descriptor)?);
+    }
     index.manifests = manifests;
     serde_json::to_vec(&index)
 }

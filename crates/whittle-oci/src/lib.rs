@@ -71,6 +71,7 @@ mod error;
 mod layer;
 mod layout;
 mod manifest;
+mod referrer;
 mod temp;
 mod transaction;
 
@@ -84,8 +85,10 @@ pub use layer::{
 };
 pub use layout::{check_layout, stage_layout, write_layout};
 pub use manifest::{
-    image_digest, platform_tag, ImageSet, PlatformImage, MEDIA_TYPE_CONFIG, MEDIA_TYPE_INDEX,
+    image_digest, image_manifests, platform_tag, ImageSet, ManifestRef, PlatformImage,
+    MEDIA_TYPE_CONFIG, MEDIA_TYPE_INDEX,
     MEDIA_TYPE_LAYER_GZIP, MEDIA_TYPE_MANIFEST,
 };
+pub use referrer::Referrer;
 pub use temp::{remove_temporaries, sweep_stale};
 pub use transaction::{CommitError, Transaction};

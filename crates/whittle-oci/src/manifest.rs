@@ -41,6 +41,8 @@ pub struct ImageSet {
     /// The reference the image is tagged with, e.g.
     /// `registry.example/python:3.11`. May be empty (untagged).
     pub tag: String,
+    /// Signatures and attestations of the images, stored beside them.
+    pub referrers: Vec<crate::Referrer>,
 }
 
 /// The digest of what [`crate::write_archive`] and [`crate::write_layout`]
@@ -50,6 +52,45 @@ pub struct ImageSet {
 pub fn image_digest(set: &ImageSet) -> String {
     // Serialising these structs (string keys only) cannot fail.
     render(set).map(|r| r.top.digest).unwrap_or_default()
+}
+
+/// A manifest (or index) the writers write: media type, digest, size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestRef {
+    /// Its media type.
+    pub media_type: String,
+    /// `sha256:<hex>`.
+    pub digest: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// The set's top manifest (the index, or the one manifest) and each
+/// platform's manifest with its platform, in the set's order: what a
+/// signature or an attestation names as its subject.
+pub fn image_manifests(set: &ImageSet) -> Result<(ManifestRef, Vec<(Platform, ManifestRef)>), OciError> {
+    validate(set)?;
+    let rendered = render(set)?;
+    let top = ManifestRef {
+        media_type: rendered.top.media_type.to_string(),
+        digest: rendered.top.digest.clone(),
+        size: rendered.top.size,
+    };
+    let platforms = rendered
+        .images
+        .iter()
+        .map(|image| {
+            (
+                image.platform.clone(),
+                ManifestRef {
+                    media_type: MEDIA_TYPE_MANIFEST.to_string(),
+                    digest: image.manifest_digest.clone(),
+                    size: image.manifest_size,
+                },
+            )
+        })
+        .collect();
+    Ok((top, platforms))
 }
 
 /// The docker-archive tag of one platform's image in a multi-platform set,
@@ -101,6 +142,8 @@ pub(crate) struct Descriptor<'a> {
     pub size: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub platform: Option<PlatformJson<'a>>,
+    #[serde(rename = "artifactType", skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<&'a str>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<&'a str, &'a str>,
 }
@@ -142,6 +185,8 @@ pub(crate) struct RenderedImage<'a> {
     pub platform: &'a Platform,
     pub config_hex: String,
     pub layer_hexes: Vec<String>,
+    pub manifest_digest: String,
+    pub manifest_size: u64,
 }
 
 /// The content of one blob: JSON made here, or a layer.
@@ -187,6 +232,8 @@ pub(crate) struct Rendered<'a> {
     pub blobs: BTreeMap<String, BlobData<'a>>,
     pub top: Top<'a>,
     pub images: Vec<RenderedImage<'a>>,
+    /// The set's referrers, in order, for `index.json`.
+    pub referrers: &'a [crate::Referrer],
 }
 
 /// The hex part of a `sha256:<64 hex>` digest, if it is one.
@@ -252,6 +299,7 @@ pub(crate) fn render(set: &ImageSet) -> Result<Rendered<'_>, serde_json::Error> 
                 digest: &config_digest,
                 size: config.len() as u64,
                 platform: None,
+                artifact_type: None,
                 annotations: BTreeMap::new(),
             },
             layers: image
@@ -262,6 +310,7 @@ pub(crate) fn render(set: &ImageSet) -> Result<Rendered<'_>, serde_json::Error> 
                     digest: &l.digest,
                     size: l.size,
                     platform: None,
+                    artifact_type: None,
                     annotations: BTreeMap::new(),
                 })
                 .collect(),
@@ -277,6 +326,8 @@ pub(crate) fn render(set: &ImageSet) -> Result<Rendered<'_>, serde_json::Error> 
             platform: &image.config.platform,
             config_hex: hex_of(&config_digest),
             layer_hexes,
+            manifest_digest: manifest_digest.clone(),
+            manifest_size: manifest.len() as u64,
         });
         blobs.insert(hex_of(&config_digest), BlobData::Owned(config));
         manifests.push((
@@ -307,6 +358,7 @@ pub(crate) fn render(set: &ImageSet) -> Result<Rendered<'_>, serde_json::Error> 
                     digest,
                     size: *size,
                     platform: Some(PlatformJson::from(*platform)),
+                    artifact_type: None,
                     annotations: BTreeMap::new(),
                 })
                 .collect(),
@@ -323,7 +375,21 @@ pub(crate) fn render(set: &ImageSet) -> Result<Rendered<'_>, serde_json::Error> 
             platform: None,
         }
     };
-    Ok(Rendered { blobs, top, images })
+    for referrer in &set.referrers {
+        for blob in &referrer.blobs {
+            blobs.insert(hex_of(&sha256_digest(blob)), BlobData::Bytes(blob));
+        }
+        blobs.insert(
+            hex_of(&referrer.digest()),
+            BlobData::Bytes(&referrer.manifest),
+        );
+    }
+    Ok(Rendered {
+        blobs,
+        top,
+        images,
+        referrers: &set.referrers,
+    })
 }
 
 #[cfg(test)]
@@ -379,6 +445,7 @@ mod tests {
             images: vec![image("amd64", b"a")],
             annotations,
             tag: "r/a:1".into(),
+            referrers: Vec::new(),
         };
         let r = render(&set).unwrap();
         assert_eq!(r.top.media_type, MEDIA_TYPE_MANIFEST);

@@ -144,8 +144,83 @@ fn attach_referrer(
         annotations: &artifact.annotations,
     };
     let bytes = to_json(repo, &manifest)?;
-    let digest = put_if_absent(repo, &sha256_digest(&bytes), OCI_MANIFEST, &bytes)?;
-    if repo.referrers(&subject.digest)?.is_some() {
+    let entry = Descriptor {
+        artifact_type: Some(artifact.artifact_type.to_string()),
+        annotations: artifact.annotations.clone(),
+        ..Descriptor::of(OCI_MANIFEST, &bytes)
+    };
+    list_referrer(repo, subject_hex, &subject.digest, entry, &bytes)
+}
+
+/// A manifest made elsewhere (a signature or an attestation stored beside
+/// an image in its archive) to store in a registry: see [`put_referrer`].
+#[derive(Debug, Clone, Copy)]
+pub struct PreparedReferrer<'a> {
+    /// The manifest, pushed byte for byte.
+    pub manifest: &'a [u8],
+    /// Its media type.
+    pub media_type: &'a str,
+    /// Its artifact type, for the fallback tag's index entry.
+    pub artifact_type: Option<&'a str>,
+    /// Its annotations, for the fallback tag's index entry.
+    pub annotations: &'a BTreeMap<String, String>,
+    /// Every blob it names.
+    pub blobs: &'a [Vec<u8>],
+    /// Store it under this tag (cosign's `sha256-<hex>.sig`) instead of as
+    /// a referrer of `subject`.
+    pub tag: Option<&'a str>,
+}
+
+/// Push a prepared referrer's blobs and manifest, and make it findable
+/// from `subject`: through the referrers API, else the `sha256-<hex>`
+/// fallback tag's index, or under its own tag. Idempotent.
+pub fn put_referrer(
+    repo: &Repository<'_>,
+    subject: &Descriptor,
+    referrer: &PreparedReferrer<'_>,
+) -> Result<Attached, RegistryError> {
+    for blob in referrer.blobs {
+        repo.push_blob(
+            &BlobSource::Bytes {
+                digest: sha256_digest(blob),
+                data: blob,
+            },
+            &[],
+        )?;
+    }
+    if let Some(tag) = referrer.tag {
+        let digest = put_if_absent(repo, tag, referrer.media_type, referrer.manifest)?;
+        return Ok(Attached {
+            digest,
+            tag: Some(tag.to_string()),
+            via_referrers_api: false,
+        });
+    }
+    let subject_hex = subject.digest.strip_prefix("sha256:").ok_or_else(|| {
+        repo.protocol(format!(
+            "cannot attach to {}: only sha256 subjects are supported",
+            subject.digest
+        ))
+    })?;
+    let entry = Descriptor {
+        artifact_type: referrer.artifact_type.map(str::to_string),
+        annotations: referrer.annotations.clone(),
+        ..Descriptor::of(referrer.media_type, referrer.manifest)
+    };
+    list_referrer(repo, subject_hex, &subject.digest, entry, referrer.manifest)
+}
+
+/// Put the manifest `bytes` by digest; when the registry has no referrers
+/// API, also list `entry` in the fallback tag's index.
+fn list_referrer(
+    repo: &Repository<'_>,
+    subject_hex: &str,
+    subject_digest: &str,
+    entry: Descriptor,
+    bytes: &[u8],
+) -> Result<Attached, RegistryError> {
+    let digest = put_if_absent(repo, &sha256_digest(bytes), &entry.media_type, bytes)?;
+    if repo.referrers(subject_digest)?.is_some() {
         return Ok(Attached {
             digest,
             tag: None,
@@ -154,11 +229,6 @@ fn attach_referrer(
     }
     // No referrers API: keep the fallback tag's index up to date.
     let tag = format!("sha256-{subject_hex}");
-    let entry = Descriptor {
-        artifact_type: Some(artifact.artifact_type.to_string()),
-        annotations: artifact.annotations.clone(),
-        ..Descriptor::of(OCI_MANIFEST, &bytes)
-    };
     let mut index = match repo.get_manifest(&tag)? {
         Some(existing) if is_index(&existing.media_type) => serde_json::from_slice::<
             serde_json::Value,

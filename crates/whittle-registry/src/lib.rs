@@ -80,7 +80,8 @@ mod fake;
 mod tests;
 
 pub use attach::{
-    attach, cosign_sbom_media_type, Artifact, AttachMode, Attached, EMPTY_DIGEST, EMPTY_MEDIA_TYPE,
+    attach, cosign_sbom_media_type, put_referrer, Artifact, AttachMode, Attached, PreparedReferrer,
+    EMPTY_DIGEST, EMPTY_MEDIA_TYPE,
 };
 pub use auth::{default_login_file, login, verify_login, AuthConfig, Credentials};
 pub use client::{Client, Repository};

@@ -56,3 +56,27 @@ impl Repository<'_> {
         Ok(Some(found))
     }
 }
+
+impl Repository<'_> {
+    /// The referrers of `digest` however the registry keeps them: the
+    /// referrers API, else the entries of the fallback tag `sha256-<hex>`'s
+    /// index (empty when neither lists any).
+    pub fn find_referrers(&self, digest: &str) -> Result<Vec<crate::Descriptor>, RegistryError> {
+        if let Some(found) = self.referrers(digest)? {
+            return Ok(found);
+        }
+        let Some(hex) = digest.strip_prefix("sha256:") else {
+            return Ok(Vec::new());
+        };
+        let tag = format!("sha256-{hex}");
+        match self.get_manifest(&tag)? {
+            Some(m) if crate::manifest::is_index(&m.media_type) => {
+                let index: Index = serde_json::from_slice(&m.bytes).map_err(|e| {
+                    self.protocol(format!("the referrers tag {tag} is not an image index: {e}"))
+                })?;
+                Ok(index.manifests)
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+}

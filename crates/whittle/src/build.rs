@@ -17,6 +17,7 @@ use crate::install::install;
 use crate::layering::{plan_by_origin, single_layer};
 use crate::lock::resolve_from_lock;
 use crate::mutate::apply_paths;
+use crate::attest::{sign_set, PlatformSbom};
 use crate::output::{self, write_outputs, Sbom};
 use crate::place::map_owner_names;
 use crate::resolve::{resolve_all, Resolution};
@@ -55,6 +56,9 @@ pub struct BuildRequest {
     /// Install exactly the packages of this lock (whittle's or apko's)
     /// instead of reading any index.
     pub lock: Option<whittle_lock::Lock>,
+    /// Sign the image and attest its SBOMs and provenance; the signatures
+    /// are written into the archive or layout beside the image.
+    pub signing: Option<crate::attest::Signing>,
 }
 
 /// What one platform's image holds.
@@ -105,6 +109,9 @@ pub struct BuildOutcome {
     pub platforms: Vec<PlatformOutcome>,
     /// SBOM files written.
     pub sboms: Vec<PathBuf>,
+    /// The signatures and attestations written beside the image (empty
+    /// unless the request signs).
+    pub referrers: Vec<whittle_oci::Referrer>,
 }
 
 /// One platform, built in memory.
@@ -167,14 +174,22 @@ pub fn build(session: &Session, req: &BuildRequest) -> Result<BuildOutcome, Buil
         images: vec![b.image.clone()],
         annotations: annotations.clone(),
         tag: req.tag.clone(),
+        referrers: Vec::new(),
     };
     let per_arch_digests: Vec<String> = built.iter().map(|b| image_digest(&single(b))).collect();
-    let set = ImageSet {
+    let mut set = ImageSet {
         images: built.iter().map(|b| b.image.clone()).collect(),
         annotations,
         tag: req.tag.clone(),
+        referrers: Vec::new(),
     };
     let digest = image_digest(&set);
+    if let Some(signing) = &req.signing {
+        session.reporter().on_step("signing the image and attesting its SBOMs and provenance");
+        let platforms: Vec<PlatformSbom<'_>> =
+            built.iter().map(|b| PlatformSbom { input: &b.sbom }).collect();
+        set.referrers = sign_set(req, signing, &set, &platforms, epoch)?;
+    }
     let sboms = sbom_documents(req, &built, &per_arch_digests, &digest, epoch);
     session
         .reporter()
@@ -188,6 +203,7 @@ pub fn build(session: &Session, req: &BuildRequest) -> Result<BuildOutcome, Buil
         epoch,
         platforms: built.into_iter().map(|b| b.outcome).collect(),
         sboms,
+        referrers: set.referrers,
     })
 }
 
@@ -348,6 +364,15 @@ pub(crate) fn image_env(
 
 /// The SBOMs of the build, in each requested format: one per
 /// architecture, and one for the index when there are several.
+/// The image's supplier, when the recipe names its vendor.
+pub(crate) fn image_supplier(req: &BuildRequest) -> Option<String> {
+    req.plan
+        .annotations
+        .get("org.opencontainers.image.vendor")
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| format!("Organization: {}", v.trim()))
+}
+
 fn sbom_documents(
     req: &BuildRequest,
     built: &[Built],
@@ -361,13 +386,7 @@ fn sbom_documents(
     let mut formats = req.sbom_formats.clone();
     formats.sort();
     formats.dedup();
-    // The image's supplier, when the recipe names its vendor.
-    let supplier = req
-        .plan
-        .annotations
-        .get("org.opencontainers.image.vendor")
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| format!("Organization: {}", v.trim()));
+    let supplier = image_supplier(req);
     let mut out = Vec::new();
     for (b, digest) in built.iter().zip(digests) {
         let mut input = b.sbom.clone();

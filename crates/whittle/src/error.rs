@@ -15,6 +15,12 @@ pub enum BuildError {
     /// A package world failed (index, trust chain, download, unpack).
     #[error(transparent)]
     World(#[from] whittle_world::WorldError),
+    /// The image's manifests could not be described for signing.
+    #[error("cannot sign the image: its manifests could not be rendered")]
+    Attest(#[source] whittle_oci::OciError),
+    /// The signatures and attestations could not be made.
+    #[error("cannot sign the image")]
+    Sign(#[source] whittle_attest::AttestError),
     /// The requested packages cannot be installed together.
     #[error("cannot resolve the packages for {arch}")]
     Solve {

@@ -15,6 +15,7 @@
 //! [`Reporter`].
 #![deny(missing_docs)]
 
+mod attest;
 mod build;
 mod checks;
 mod effects;
@@ -33,6 +34,8 @@ mod session;
 mod trim;
 mod warnings;
 
+pub use attest::Signing;
+pub use whittle_attest::{PublicKey, SignFormat, SigningKey};
 pub use build::{build, BuildOutcome, BuildRequest, PlatformOutcome, Timings};
 pub use checks::check_output;
 pub use effects::ScriptOutcome;
