@@ -13,15 +13,18 @@ mod audit;
 mod build_all;
 mod date;
 mod diff;
+mod init;
 mod interrupt;
 mod lockfile;
 mod publish;
+mod pull;
 mod registry;
 mod report;
 mod sbom;
 mod script_report;
 mod size;
 mod slices;
+mod target;
 mod worlds;
 
 use std::process::ExitCode;
@@ -48,6 +51,18 @@ fn main() -> ExitCode {
     }
     if let Command::Slices(args) = &cli.command {
         return slices::main(args);
+    }
+    let init = match &cli.command {
+        Command::Init(args) => Some(init::run(args)),
+        Command::ShowPackages {
+            recipe,
+            common,
+            compare: Some(source),
+        } => Some(init::compare(recipe, common, source)),
+        _ => None,
+    };
+    if let Some(result) = init {
+        return result.unwrap_or_else(|err| report_error(&err, 2));
     }
     if let Command::Check(args) = &cli.command {
         return match lockfile::check(args) {
@@ -140,6 +155,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::BuildAll(args) => build_all::run(&args),
         Command::Login(args) => registry::login(&args),
         Command::Check(_) => unreachable!("`whittle check` is run from main"),
+        Command::Init(_) => unreachable!("`whittle init` is run from main"),
         Command::Audit(_) => unreachable!("`whittle audit` is run from main"),
         Command::Diff(_) => unreachable!("`whittle diff` is run from main"),
         Command::Sbom(args) => sbom::run(&args),
@@ -164,7 +180,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::ShowPackages { recipe, common } => {
+        Command::ShowPackages { recipe, common, .. } => {
             let plan = load_plan(&recipe, &common)?;
             let reporter = Arc::new(TermReporter::quiet());
             let session = open_session(&plan, &common, reporter)?;
