@@ -33,6 +33,8 @@ pub(crate) struct ReadImage {
     pub created: Option<String>,
     /// Who made the image (`org.opencontainers.image.vendor`).
     pub vendor: Option<String>,
+    /// The recipe contents whittle recorded, if any.
+    pub recipe_contents: Option<String>,
     /// The layers as read, bottom first.
     pub layers: Vec<LayerFacts>,
     pub tree: Tree,
@@ -98,6 +100,7 @@ impl ImageSet {
             ref_name: chosen.ref_name.clone(),
             created: chosen.created.clone(),
             vendor: chosen.vendor.clone(),
+            recipe_contents: chosen.recipe_contents.clone(),
             layers,
             tree,
             notes,

@@ -32,6 +32,11 @@ pub struct Inventory {
     /// Who made the image (`org.opencontainers.image.vendor`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
+    /// The recipe contents whittle recorded in the manifest
+    /// ([`whittle_recipe::CONTENTS_ANNOTATION`]): where its packages came
+    /// from. Not part of the JSON report.
+    #[serde(skip)]
+    pub recipe_contents: Option<String>,
     /// os-release `ID` and `VERSION_ID` (`debian`, `12`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distro: Option<OsRelease>,
@@ -136,6 +141,7 @@ pub(crate) fn of_image(read: &ReadImage) -> Inventory {
         name: read.ref_name.clone(),
         created: read.created.clone(),
         vendor: read.vendor.clone(),
+        recipe_contents: read.recipe_contents.clone(),
         distro: distro.map(|d| OsRelease {
             id: d.id,
             version_id: d.version_id,

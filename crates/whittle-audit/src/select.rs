@@ -151,6 +151,9 @@ pub(crate) struct Candidate {
     /// `org.opencontainers.image.vendor`, from the manifest's annotations
     /// or the config's labels.
     pub vendor: Option<String>,
+    /// The recipe contents whittle recorded in the manifest's annotations
+    /// ([`whittle_recipe::CONTENTS_ANNOTATION`]), if any.
+    pub recipe_contents: Option<String>,
 }
 
 /// Every image of `store` that `tag` picks out (all without a tag), in
@@ -358,6 +361,10 @@ fn expand(
             .get(VENDOR)
             .cloned()
             .or_else(|| config.label(VENDOR)),
+        recipe_contents: doc
+            .annotations
+            .get(whittle_recipe::CONTENTS_ANNOTATION)
+            .cloned(),
         created: config.created,
     });
     Ok(())
@@ -393,6 +400,7 @@ fn docker_candidates(store: &Store, tag: Option<&str>) -> Result<Vec<Candidate>,
             layers,
             ref_name: entry.repo_tags.as_ref().and_then(|t| t.first().cloned()),
             vendor: config.label(VENDOR),
+            recipe_contents: None,
             created: config.created,
         });
     }

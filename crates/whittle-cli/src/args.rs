@@ -89,7 +89,15 @@ pub enum Command {
         recipe: PathBuf,
         #[command(flatten)]
         common: CommonArgs,
+        /// Compare with an SBOM's or an image's packages instead (as
+        /// `init --from` takes them); exit 1 when they differ.
+        #[arg(long, value_name = "SBOM|IMAGE")]
+        compare: Option<String>,
     },
+    /// Write a recipe whose packages resolve to an image's (or an SBOM's)
+    /// package set: the fewest top-level packages, and a report of every
+    /// difference.
+    Init(crate::init::InitArgs),
     /// Print how each package's install scripts were treated, command by
     /// command: emulated (its effect is in the image), harmless, or not
     /// emulated (and why). Nothing is written.

@@ -13,9 +13,11 @@ mod audit;
 mod build_all;
 mod date;
 mod diff;
+mod init;
 mod interrupt;
 mod lockfile;
 mod publish;
+mod pull;
 mod registry;
 mod report;
 mod sbom;
@@ -23,6 +25,7 @@ mod signing;
 mod script_report;
 mod size;
 mod slices;
+mod target;
 mod verify;
 mod worlds;
 
@@ -50,6 +53,18 @@ fn main() -> ExitCode {
     }
     if let Command::Slices(args) = &cli.command {
         return slices::main(args);
+    }
+    let init = match &cli.command {
+        Command::Init(args) => Some(init::run(args)),
+        Command::ShowPackages {
+            recipe,
+            common,
+            compare: Some(source),
+        } => Some(init::compare(recipe, common, source)),
+        _ => None,
+    };
+    if let Some(result) = init {
+        return result.unwrap_or_else(|err| report_error(&err, 2));
     }
     if let Command::Check(args) = &cli.command {
         return match lockfile::check(args) {
@@ -153,6 +168,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Keygen(args) => signing::keygen(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Check(_) => unreachable!("`whittle check` is run from main"),
+        Command::Init(_) => unreachable!("`whittle init` is run from main"),
         Command::Audit(_) => unreachable!("`whittle audit` is run from main"),
         Command::Diff(_) => unreachable!("`whittle diff` is run from main"),
         Command::Sbom(args) => sbom::run(&args),
@@ -177,7 +193,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::ShowPackages { recipe, common } => {
+        Command::ShowPackages { recipe, common, .. } => {
             let plan = load_plan(&recipe, &common)?;
             let reporter = Arc::new(TermReporter::quiet());
             let session = open_session(&plan, &common, reporter)?;

@@ -69,6 +69,7 @@ mod accounts;
 pub mod arch;
 mod argv;
 mod convert;
+mod derived;
 mod edit;
 mod error;
 mod include;
@@ -84,6 +85,9 @@ mod vars;
 
 pub use accounts::{Accounts, Group, User};
 pub use arch::{Arch, UnknownArch};
+pub use derived::{
+    contents_record, recipe_from_record, with_packages, DerivedRecipeError, CONTENTS_ANNOTATION,
+};
 pub use edit::PlanEditError;
 pub use error::{ErrorKind, RecipeError};
 pub use layering::{Layering, LayeringStrategy};

@@ -8,7 +8,8 @@
 //!   requests: blobs (`HEAD`, mount, monolithic or chunked upload that
 //!   resumes from the registry's `Range` after a failed chunk, verified
 //!   download), manifests, tags, referrers.
-//! - [`push_layout`] pushes an OCI image layout's image to several
+//! - [`pull_to_layout`] pulls one image (one architecture of an index)
+//!   into an OCI image layout; [`push_layout`] pushes an OCI image layout's image to several
 //!   references; [`attach`] hangs an SBOM on an image (OCI 1.1 referrers
 //!   with the fallback tag for registries without the API, or cosign's
 //!   `sha256-<hex>.sbom` tag).
@@ -67,6 +68,7 @@ mod client;
 mod error;
 mod manifest;
 mod options;
+mod pull;
 mod push;
 mod reference;
 mod referrers;
@@ -91,6 +93,7 @@ pub use manifest::{
     OCI_MANIFEST,
 };
 pub use options::ClientOptions;
+pub use pull::pull_to_layout;
 pub use push::{push_layout, NoProgress, PushProgress, PushedImage};
 pub use reference::{Reference, DOCKER_HUB};
 pub use shared_cache::{RegistryCache, CACHE_ARTIFACT_TYPE};

@@ -12,7 +12,9 @@
 //! timestamp is the build date the caller passes, and SPDX's
 //! `documentNamespace` and CycloneDX's `serialNumber` are derived from a
 //! SHA-256 of the document's content rather than a random UUID.
-//! [`write_atomic`] is the only I/O.
+//! [`write_atomic`] is the only I/O besides [`read_sbom`], which reads an
+//! SBOM (whittle's, apko's, any SPDX 2.3 or CycloneDX 1.5/1.6 JSON) back
+//! into the distribution packages it lists.
 //!
 //! # Suppliers
 //!
@@ -118,12 +120,16 @@ mod format;
 mod input;
 mod license;
 mod purl;
+mod read;
 mod spdx;
 mod write;
 
 pub use crate::cyclonedx::{cyclonedx_index_json, cyclonedx_json};
 pub use crate::format::{render, render_index, SbomFormat, UnknownSbomFormat};
 pub use crate::input::{SbomIndexInput, SbomInput, SbomPackage};
+pub use crate::read::{
+    looks_like_sbom, parse_purl, parse_sbom, read_sbom, ListedPackage, ListedPackages, ReadError,
+};
 pub use crate::spdx::{spdx_index_json, spdx_json};
 pub use license::{license_ref, spdx_license_id};
 pub use purl::purl_encode;

@@ -167,6 +167,11 @@ pub fn build(session: &Session, req: &BuildRequest) -> Result<BuildOutcome, Buil
                 .or_insert_with(|| r.to_string());
         }
     }
+    // Where the packages came from, so that `whittle init --from IMAGE`
+    // can find the repositories again.
+    annotations
+        .entry(whittle_recipe::CONTENTS_ANNOTATION.to_string())
+        .or_insert_with(|| whittle_recipe::contents_record(&req.plan));
     annotations
         .entry("org.opencontainers.image.created".to_string())
         .or_insert_with(|| whittle_oci::rfc3339(epoch));

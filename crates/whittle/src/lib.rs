@@ -8,7 +8,9 @@
 //!        ─► checks ─► image (layers, config) ─► sbom
 //! ```
 //!
-//! [`build`] runs all of it; [`show_packages`] stops after resolving;
+//! [`build`] runs all of it; [`show_packages`] stops after resolving
+//! ([`compare_packages`] compares that with an image's set, and
+//! [`derive_recipe`] finds the fewest requests that resolve to it);
 //! [`explain_scripts`] after reading the packages' install scripts. The
 //! engine knows no package world by name: the front end registers the
 //! worlds it offers in a [`Worlds`] list. The engine never prints: progress and warnings go to a
@@ -18,6 +20,7 @@
 mod attest;
 mod build;
 mod checks;
+mod derive;
 mod effects;
 mod error;
 mod explain;
@@ -38,6 +41,10 @@ pub use attest::Signing;
 pub use whittle_attest::{PublicKey, SignFormat, SigningKey};
 pub use build::{build, BuildOutcome, BuildRequest, PlatformOutcome, Timings};
 pub use checks::check_output;
+pub use derive::{
+    compare_packages, derive_recipe, Changed, Derivation, DerivedRequest, Difference, Extra,
+    TargetPackage, Unserved,
+};
 pub use effects::ScriptOutcome;
 pub use error::{BuildError, Leftovers};
 pub use explain::explain_scripts;
@@ -48,6 +55,9 @@ pub use whittle_effects::{Action, Class, ScriptReport};
 pub use whittle_lock::{Change, ChangeKind, Lock};
 pub use whittle_net::Fetcher;
 pub use whittle_oci::remove_temporaries;
-pub use whittle_recipe::{Arch, BuildPlan, PackageRequest, RepositorySpec};
+pub use whittle_recipe::{
+    recipe_from_record, with_packages, Arch, BuildPlan, DerivedRecipeError, PackageRequest,
+    RepositorySpec,
+};
 pub use whittle_sbom::SbomFormat;
 pub use whittle_world::{NullReporter, Reporter, WorldKind, Worlds};
