@@ -4,8 +4,7 @@
 use base64::Engine as _;
 use whittle_oci::Referrer;
 use whittle_sign::{
-    bundle_artifact, predicate, simple_signing, Artifact, Bundle, Descriptor, SigningKey,
-    Statement,
+    bundle_artifact, predicate, simple_signing, Artifact, Bundle, Descriptor, SigningKey, Statement,
 };
 
 use crate::error::AttestError;
@@ -179,8 +178,12 @@ fn bundle_referrer(
 fn legacy_referrer(key: &SigningKey, subject: &Subject, facts: &ImageFacts) -> Referrer {
     let payload = simple_signing::payload(&facts.repository, &subject.digest);
     let signature = base64::engine::general_purpose::STANDARD.encode(key.sign(&payload));
-    let artifact = simple_signing::signature_artifact(&[(payload, signature)], Some(&facts.created));
-    referrer(artifact, Some(simple_signing::signature_tag(&subject.digest)))
+    let artifact =
+        simple_signing::signature_artifact(&[(payload, signature)], Some(&facts.created));
+    referrer(
+        artifact,
+        Some(simple_signing::signature_tag(&subject.digest)),
+    )
 }
 
 fn referrer(artifact: Artifact, tag: Option<String>) -> Referrer {

@@ -200,7 +200,9 @@ fn check_bundles(
         let statement = bundle
             .verify(key, &subject.digest)
             .map_err(|e| bad(e.to_string()))?;
-        if layer.predicate_type.is_some() && layer.predicate_type.as_deref() != Some(&statement.predicate_type) {
+        if layer.predicate_type.is_some()
+            && layer.predicate_type.as_deref() != Some(&statement.predicate_type)
+        {
             return Err(bad(format!(
                 "its annotation says {claimed} but the signed statement is {}",
                 statement.predicate_type

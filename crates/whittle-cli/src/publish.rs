@@ -120,9 +120,7 @@ pub fn run(args: &PublishArgs) -> Result<()> {
         build_date,
         check_entrypoint: !args.allow_missing_entrypoint,
         lock,
-        signing: args
-            .sign
-            .signing(&args.recipe, args.lockfile.as_deref())?,
+        signing: args.sign.signing(&args.recipe, args.lockfile.as_deref())?,
     };
     let outcome = whittle::build(&session, &request)?;
     reporter.finish();
@@ -344,7 +342,11 @@ pub fn push_referrers(
             };
             eprintln!(
                 "signed {what} on {}: {} ({how})",
-                if subject.digest.is_empty() { "the image" } else { &subject.digest },
+                if subject.digest.is_empty() {
+                    "the image"
+                } else {
+                    &subject.digest
+                },
                 attached.digest
             );
         }

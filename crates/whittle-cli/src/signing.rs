@@ -143,8 +143,8 @@ pub fn keygen(args: &KeygenArgs) -> Result<()> {
 
 /// Write a file only its owner can read.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use fs_err::os::unix::fs::OpenOptionsExt as _;
     use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
     let mut file = fs_err::OpenOptions::new()
         .write(true)
         .create(true)

@@ -124,29 +124,45 @@ fn platform_name(os: &str, arch: &str, variant: Option<&str>) -> String {
     }
 }
 
-/// The signed subjects of the image in `files`: its top manifest, and
-/// each platform's manifest.
-fn subjects(files: &ImageFiles, tag: Option<&str>) -> Result<(Subject, Vec<(String, Subject)>)> {
-    let index: IndexJson = serde_json::from_slice(&files.index_json()?)
-        .context("index.json is not an image index")?;
-    let images: Vec<&DescriptorJson> = index
+/// The image's top descriptor in a layout's or archive's `index.json`.
+fn local_top(files: &ImageFiles, tag: Option<&str>) -> Result<DescriptorJson> {
+    let index: IndexJson =
+        serde_json::from_slice(&files.index_json()?).context("index.json is not an image index")?;
+    let images: Vec<DescriptorJson> = index
         .manifests
-        .iter()
+        .into_iter()
         .filter(|d| d.artifact_type.is_none())
-        .filter(|d| !d.annotations.get(REF_NAME).is_some_and(|n| is_signature_tag(n)))
+        .filter(|d| {
+            !d.annotations
+                .get(REF_NAME)
+                .is_some_and(|n| is_signature_tag(n))
+        })
         .filter(|d| match tag {
-            Some(t) => d.annotations.get(REF_NAME).is_some_and(|n| {
-                n == t || n.rsplit_once(':').is_some_and(|(_, x)| x == t)
-            }),
+            Some(t) => d
+                .annotations
+                .get(REF_NAME)
+                .is_some_and(|n| n == t || n.rsplit_once(':').is_some_and(|(_, x)| x == t)),
             None => true,
         })
         .collect();
-    let top = match images.as_slice() {
-        [one] => *one,
-        [] => bail!("the image has no image manifest{}", tag.map(|t| format!(" tagged {t}")).unwrap_or_default()),
-        _ => bail!("the image holds several images: name one as PATH:TAG"),
-    };
-    let doc: ManifestJson = serde_json::from_slice(&files.blob(&top.digest)?)
+    match <[DescriptorJson; 1]>::try_from(images) {
+        Ok([one]) => Ok(one),
+        Err(v) if v.is_empty() => bail!(
+            "the image has no image manifest{}",
+            tag.map(|t| format!(" tagged {t}")).unwrap_or_default()
+        ),
+        Err(_) => bail!("the image holds several images: name one as PATH:TAG"),
+    }
+}
+
+/// The signed subjects of an image whose top is `top`: the top manifest,
+/// and each platform's manifest. `read` fetches a manifest (`true`) or a
+/// blob (`false`).
+fn subjects(
+    top: &DescriptorJson,
+    read: &dyn Fn(&str, bool) -> Result<Vec<u8>>,
+) -> Result<(Subject, Vec<(String, Subject)>)> {
+    let doc: ManifestJson = serde_json::from_slice(&read(&top.digest, true)?)
         .with_context(|| format!("{} is not a manifest or index", top.digest))?;
     let mut platforms = Vec::new();
     if let Some(children) = doc.manifests {
@@ -164,7 +180,7 @@ fn subjects(files: &ImageFiles, tag: Option<&str>) -> Result<(Subject, Vec<(Stri
         let config = doc
             .config
             .ok_or_else(|| anyhow!("{} is neither an image index nor a manifest", top.digest))?;
-        let c: ConfigJson = serde_json::from_slice(&files.blob(&config.digest)?)
+        let c: ConfigJson = serde_json::from_slice(&read(&config.digest, false)?)
             .context("the image config is not JSON")?;
         platforms.push((
             platform_name(&c.os, &c.architecture, c.variant.as_deref()),
@@ -207,7 +223,11 @@ impl ReferrerSource for LocalReferrers<'_> {
             .iter()
             .find(|e| e.annotations.get(REF_NAME).is_some_and(|n| n == tag))
         {
-            Some(e) => self.files.blob(&e.digest).map(Some).map_err(|e| e.to_string()),
+            Some(e) => self
+                .files
+                .blob(&e.digest)
+                .map(Some)
+                .map_err(|e| e.to_string()),
             None => Ok(None),
         }
     }
@@ -274,11 +294,16 @@ fn check_sboms(
             .iter()
             .map(|p| (p.name.clone(), p.version.clone()))
             .collect();
-        for (kind, predicate_type) in [("SPDX", predicate::SPDX), ("CycloneDX", predicate::CYCLONEDX)] {
+        for (kind, predicate_type) in [
+            ("SPDX", predicate::SPDX),
+            ("CycloneDX", predicate::CYCLONEDX),
+        ] {
             for att in verified.about(&subject.digest, predicate_type) {
                 let bytes = serde_json::to_vec(&att.statement.predicate)?;
                 let listed = whittle_sbom::parse_sbom(&bytes, Path::new(&att.referrer))
-                    .with_context(|| format!("the {kind} SBOM attested for {name} cannot be read"))?;
+                    .with_context(|| {
+                        format!("the {kind} SBOM attested for {name} cannot be read")
+                    })?;
                 let attested: BTreeSet<(String, String)> = listed
                     .packages
                     .iter()
@@ -331,16 +356,18 @@ pub fn run(args: &VerifyArgs) -> Result<()> {
         }
     };
     let files = ImageFiles::open(&path)?;
-    let (top, platforms) = subjects(&files, tag.as_deref())?;
     let client;
-    let verified = match &location {
+    let (top, platforms, verified) = match &location {
         Location::Local(..) => {
+            let top = local_top(&files, tag.as_deref())?;
+            let (top, platforms) = subjects(&top, &|d, _| Ok(files.blob(d)?))?;
             let index: IndexJson = serde_json::from_slice(&files.index_json()?)?;
             let source = LocalReferrers {
                 files: &files,
                 entries: index.manifests,
             };
-            verify_image(&source, &top, &platforms, &key)?
+            let verified = verify_image(&source, &top, &platforms, &key)?;
+            (top, platforms, verified)
         }
         Location::Remote(reference) => {
             client = args.registry.client()?;
@@ -348,7 +375,36 @@ pub fn run(args: &VerifyArgs) -> Result<()> {
                 client: &client,
                 reference,
             };
-            verify_image(&source, &top, &platforms, &key)?
+            // The registry's own manifests: their digests are what was signed.
+            let wanted = reference
+                .digest
+                .clone()
+                .or_else(|| reference.tag_or_latest().map(str::to_string))
+                .unwrap_or_else(|| "latest".into());
+            let repo = client.repository(&reference.registry, &reference.repository);
+            let manifest = repo
+                .get_manifest(&wanted)?
+                .ok_or_else(|| anyhow!("{} has no manifest {wanted}", args.image))?;
+            let top = DescriptorJson {
+                media_type: manifest.media_type.clone(),
+                digest: manifest.digest.clone(),
+                size: manifest.bytes.len() as u64,
+                artifact_type: None,
+                annotations: Default::default(),
+                platform: None,
+            };
+            let read = |d: &str, is_manifest: bool| -> Result<Vec<u8>> {
+                if d == manifest.digest {
+                    Ok(manifest.bytes.clone())
+                } else if is_manifest {
+                    source.manifest(d).map_err(|e| anyhow!(e))
+                } else {
+                    source.blob(d).map_err(|e| anyhow!(e))
+                }
+            };
+            let (top, platforms) = subjects(&top, &read)?;
+            let verified = verify_image(&source, &top, &platforms, &key)?;
+            (top, platforms, verified)
         }
     };
     let image = ImageRef { path, tag };

@@ -19,30 +19,6 @@ use whittle_test::{DebRepo, DebSpec};
 const DATE: &str = "1700000000";
 const PASSWORD: &str = "s3cret-Pa55word";
 
-/// A Debian repository with `hello` for amd64 and arm64.
-fn two_arch_repo() -> DebRepo {
-    let mut repo = DebRepo::new("stable");
-    for (arch, dir) in [("amd64", "x86_64"), ("arm64", "aarch64")] {
-        repo.add(
-            DebSpec::new("hello", "1.0-1")
-                .arch(arch)
-                .field("Depends", "libgreet")
-                .file(
-                    "usr/bin/hello",
-                    format!("#!hello {arch}\n").as_bytes(),
-                    0o755,
-                ),
-        )
-        .add(DebSpec::new("libgreet", "2.1-1").arch(arch).file(
-            &format!("usr/lib/{dir}-linux-gnu/libgreet.so.2"),
-            &vec![b'g'; 64 * 1024],
-            0o644,
-        ));
-    }
-    repo.publish();
-    repo
-}
-
 fn recipe(dir: &Path, url: &str, keyring: &Path, archs: &str) -> PathBuf {
     let text = format!(
         "contents:\n  repositories:\n    - type: deb\n      url: {url}\n      suites: [stable]\n      keyring: {}\n  packages: [hello]\nentrypoint: {{command: /usr/bin/hello}}\narchs: [{archs}]\n",
@@ -71,7 +47,7 @@ fn setup(options: RegistryOptions, archs: &str, auth: bool) -> Option<Setup> {
         return None;
     }
     let reg = TestRegistry::start(options);
-    let repo = two_arch_repo();
+    let repo = two_arch_hello_repo();
     let srv = repo.serve();
     let work = tempfile::tempdir().unwrap();
     let recipe = recipe(work.path(), &srv.url(), &repo.keyring_path(), archs);
@@ -672,7 +648,7 @@ fn build_all_publishes_each_recipe_with_its_sboms() {
         return;
     }
     let reg = TestRegistry::start(RegistryOptions::new());
-    let repo = two_arch_repo();
+    let repo = two_arch_hello_repo();
     let srv = repo.serve();
     let work = tempfile::tempdir().unwrap();
     let recipes = work.path().join("recipes");

@@ -86,8 +86,7 @@ pub use layer::{
 pub use layout::{check_layout, stage_layout, write_layout};
 pub use manifest::{
     image_digest, image_manifests, platform_tag, ImageSet, ManifestRef, PlatformImage,
-    MEDIA_TYPE_CONFIG, MEDIA_TYPE_INDEX,
-    MEDIA_TYPE_LAYER_GZIP, MEDIA_TYPE_MANIFEST,
+    MEDIA_TYPE_CONFIG, MEDIA_TYPE_INDEX, MEDIA_TYPE_LAYER_GZIP, MEDIA_TYPE_MANIFEST,
 };
 pub use referrer::Referrer;
 pub use temp::{remove_temporaries, sweep_stale};

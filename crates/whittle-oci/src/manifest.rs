@@ -68,7 +68,9 @@ pub struct ManifestRef {
 /// The set's top manifest (the index, or the one manifest) and each
 /// platform's manifest with its platform, in the set's order: what a
 /// signature or an attestation names as its subject.
-pub fn image_manifests(set: &ImageSet) -> Result<(ManifestRef, Vec<(Platform, ManifestRef)>), OciError> {
+pub fn image_manifests(
+    set: &ImageSet,
+) -> Result<(ManifestRef, Vec<(Platform, ManifestRef)>), OciError> {
     validate(set)?;
     let rendered = render(set)?;
     let top = ManifestRef {

@@ -229,13 +229,22 @@ fn blob_path(layout: &Path, digest: &str) -> PathBuf {
 fn read_layout(layout: &Path) -> Result<LayoutImage, RegistryError> {
     let index_path = layout.join("index.json");
     let index: Index = read_json(&index_path)?;
-    let [top] = index.manifests.as_slice() else {
+    // Signatures and attestations stored beside the image (referrers, and
+    // cosign's `sha256-<hex>.sig` tags) are pushed by whoever made them.
+    let images: Vec<&Descriptor> = index
+        .manifests
+        .iter()
+        .filter(|d| d.artifact_type.is_none())
+        .filter(|d| {
+            !d.annotations
+                .get("org.opencontainers.image.ref.name")
+                .is_some_and(|n| n.starts_with("sha256-"))
+        })
+        .collect();
+    let [top] = images[..] else {
         return Err(config_error(
             &index_path,
-            format!(
-                "holds {} manifests; push needs exactly one",
-                index.manifests.len()
-            ),
+            format!("holds {} manifests; push needs exactly one", images.len()),
         ));
     };
     let top_bytes = read_blob(layout, top)?;

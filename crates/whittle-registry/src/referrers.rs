@@ -72,7 +72,9 @@ impl Repository<'_> {
         match self.get_manifest(&tag)? {
             Some(m) if crate::manifest::is_index(&m.media_type) => {
                 let index: Index = serde_json::from_slice(&m.bytes).map_err(|e| {
-                    self.protocol(format!("the referrers tag {tag} is not an image index: {e}"))
+                    self.protocol(format!(
+                        "the referrers tag {tag} is not an image index: {e}"
+                    ))
                 })?;
                 Ok(index.manifests)
             }

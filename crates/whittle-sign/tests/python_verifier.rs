@@ -16,37 +16,14 @@ use whittle_sign::{
 };
 use whittle_test_env::host;
 
-fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../whittle-test/py/sigstore_verify.py")
+/// The test venv's Python and the checker script, or a loud skip.
+fn python() -> Option<(PathBuf, PathBuf)> {
+    host::sigstore_verifier()
 }
 
-/// The test venv's Python with the verifier's modules, or a loud skip.
-fn python() -> Option<PathBuf> {
-    let path = std::env::var_os("WHITTLE_PYTHON")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .map(|h| Path::new(&h).join(".cache/whittle-ci/venv/bin/python"))
-        })?;
-    let usable = Command::new(&path)
-        .args(["-c", "import cryptography, nacl, sigstore_protobuf_specs"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    host::require(
-        usable,
-        &format!(
-            "{} with cryptography, PyNaCl and sigstore-protobuf-specs is not installed \
-             (scripts/install-test-deps.sh; or set WHITTLE_PYTHON)",
-            path.display()
-        ),
-        host::in_ci(),
-    )
-    .then_some(path)
-}
-
-fn run(python: &Path, args: &[&str]) -> Output {
+fn run((python, script): &(PathBuf, PathBuf), args: &[&str]) -> Output {
     Command::new(python)
-        .arg(script())
+        .arg(script)
         .args(args)
         .output()
         .unwrap()

@@ -91,3 +91,32 @@ pub fn find_tool(tool: &str) -> Option<PathBuf> {
                 .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
         })
 }
+
+/// The independent signature checker (`crates/whittle-test/py/sigstore_verify.py`)
+/// and a Python that can run it: `$WHITTLE_PYTHON`, else the test venv's
+/// (`scripts/install-test-deps.sh`). `None` after a loud skip (a failure
+/// under CI) when that Python lacks cryptography, PyNaCl or
+/// sigstore-protobuf-specs.
+pub fn sigstore_verifier() -> Option<(PathBuf, PathBuf)> {
+    let script = crate::fixtures::repo_root().join("crates/whittle-test/py/sigstore_verify.py");
+    let python = std::env::var_os("WHITTLE_PYTHON")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|h| Path::new(&h).join(".cache/whittle-ci/venv/bin/python"))
+        })?;
+    let usable = std::process::Command::new(&python)
+        .args(["-c", "import cryptography, nacl, sigstore_protobuf_specs"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    require(
+        usable,
+        &format!(
+            "{} with cryptography, PyNaCl and sigstore-protobuf-specs is not installed \
+             (scripts/install-test-deps.sh; or set WHITTLE_PYTHON)",
+            python.display()
+        ),
+        in_ci(),
+    )
+    .then_some((python, script))
+}

@@ -9,6 +9,7 @@ use whittle_oci::{image_digest, ImageSet, PlatformImage};
 use whittle_recipe::{Arch, BuildPlan};
 use whittle_world::FinishInput;
 
+use crate::attest::{sign_set, PlatformSbom};
 use crate::checks::{check_output, check_programs, run_as_user};
 use crate::effects::{apply_script_effects, EffectsInput, ScriptOutcome};
 use crate::error::BuildError;
@@ -17,7 +18,6 @@ use crate::install::install;
 use crate::layering::{plan_by_origin, single_layer};
 use crate::lock::resolve_from_lock;
 use crate::mutate::apply_paths;
-use crate::attest::{sign_set, PlatformSbom};
 use crate::output::{self, write_outputs, Sbom};
 use crate::place::map_owner_names;
 use crate::resolve::{resolve_all, Resolution};
@@ -190,9 +190,13 @@ pub fn build(session: &Session, req: &BuildRequest) -> Result<BuildOutcome, Buil
     };
     let digest = image_digest(&set);
     if let Some(signing) = &req.signing {
-        session.reporter().on_step("signing the image and attesting its SBOMs and provenance");
-        let platforms: Vec<PlatformSbom<'_>> =
-            built.iter().map(|b| PlatformSbom { input: &b.sbom }).collect();
+        session
+            .reporter()
+            .on_step("signing the image and attesting its SBOMs and provenance");
+        let platforms: Vec<PlatformSbom<'_>> = built
+            .iter()
+            .map(|b| PlatformSbom { input: &b.sbom })
+            .collect();
         set.referrers = sign_set(req, signing, &set, &platforms, epoch)?;
     }
     let sboms = sbom_documents(req, &built, &per_arch_digests, &digest, epoch);

@@ -38,7 +38,6 @@ mod trim;
 mod warnings;
 
 pub use attest::Signing;
-pub use whittle_attest::{PublicKey, SignFormat, SigningKey};
 pub use build::{build, BuildOutcome, BuildRequest, PlatformOutcome, Timings};
 pub use checks::check_output;
 pub use derive::{
@@ -51,6 +50,7 @@ pub use explain::explain_scripts;
 pub use lock::{check, lock, recipe_inputs, CheckOutcome, RecipeFile};
 pub use resolve::{show_packages, Resolution};
 pub use session::{Session, SessionOptions, SharedCache};
+pub use whittle_attest::{PublicKey, SignFormat, SigningKey};
 pub use whittle_effects::{Action, Class, ScriptReport};
 pub use whittle_lock::{Change, ChangeKind, Lock};
 pub use whittle_net::Fetcher;

@@ -40,6 +40,34 @@ pub fn deb_recipe(dir: &Path, url: &str, keyring: &Path, packages: &str, extra: 
     p
 }
 
+/// A Debian repository with `hello` for amd64 and arm64.
+pub fn two_arch_hello_repo() -> whittle_test::DebRepo {
+    let mut repo = whittle_test::DebRepo::new("stable");
+    for (arch, dir) in [("amd64", "x86_64"), ("arm64", "aarch64")] {
+        repo.add(
+            whittle_test::DebSpec::new("hello", "1.0-1")
+                .arch(arch)
+                .field("Depends", "libgreet")
+                .file(
+                    "usr/bin/hello",
+                    format!("#!hello {arch}\n").as_bytes(),
+                    0o755,
+                ),
+        )
+        .add(
+            whittle_test::DebSpec::new("libgreet", "2.1-1")
+                .arch(arch)
+                .file(
+                    &format!("usr/lib/{dir}-linux-gnu/libgreet.so.2"),
+                    &vec![b'g'; 64 * 1024],
+                    0o644,
+                ),
+        );
+    }
+    repo.publish();
+    repo
+}
+
 /// A directory for what a test binary builds once and shares between its
 /// tests. A `static` never drops a `TempDir`, so such directories used to
 /// pile up in /tmp run after run; this one lives under cargo's target tmp
