@@ -816,3 +816,122 @@ fn the_legacy_format_writes_cosign_v2_sig_tags_that_verify() {
         stdout(&out)
     );
 }
+
+/// Run `examples/ci/rebuild-sign-verify.sh` in `work` with `env`.
+fn scheduled_job(work: &Path, env: &[(&str, String)]) -> Output {
+    let script = whittle_test_env::fixtures::repo_root().join("examples/ci/rebuild-sign-verify.sh");
+    let mut c = Command::new("sh");
+    c.arg(script)
+        .current_dir(work)
+        .env("WHITTLE", env!("CARGO_BIN_EXE_whittle"))
+        .env_remove("SOURCE_DATE_EPOCH");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    run(&mut c, true)
+}
+
+#[test]
+fn the_scheduled_job_script_rebuilds_signs_and_verifies_only_when_a_rebuild_is_due() {
+    if !TestRegistry::available() {
+        return;
+    }
+    let reg = TestRegistry::start(RegistryOptions::new());
+    let mut repo = whittle_test::DebRepo::new("stable");
+    repo.add(whittle_test::DebSpec::new("hello", "1.0-1").file(
+        "usr/bin/hello",
+        b"#!hello 1.0\n",
+        0o755,
+    ));
+    repo.publish();
+    let srv = repo.serve();
+    let work = tempfile::tempdir().unwrap();
+    let recipe = deb_recipe(
+        work.path(),
+        &srv.url(),
+        &repo.keyring_path(),
+        "hello",
+        "entrypoint: {command: /usr/bin/hello}\n",
+    );
+    let (key, public) = keygen(work.path(), "cosign", "pw");
+    let env = [
+        ("RECIPE", recipe.display().to_string()),
+        (
+            "LOCK",
+            work.path().join("app.lock.json").display().to_string(),
+        ),
+        ("IMAGE", format!("{}/team/app", reg.host())),
+        ("TAGS", "latest 1".to_string()),
+        ("SIGN_KEY", key.display().to_string()),
+        ("VERIFY_KEY", public.display().to_string()),
+        ("COSIGN_PASSWORD", "pw".to_string()),
+        (
+            "WHITTLE_CACHE_DIR",
+            work.path().join("cache").display().to_string(),
+        ),
+    ];
+    let digest_of = |out: &Output| -> String {
+        let text = stdout(out);
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("verified sha256:"))
+            .unwrap()
+            .to_string();
+        line.split_whitespace().nth(1).unwrap().to_string()
+    };
+
+    // No lock yet: lock, publish two tags, sign, verify both references.
+    let out = scheduled_job(work.path(), &env);
+    let first = digest_of(&out);
+    assert!(
+        stdout(&out).contains("published, signed and verified"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        stdout(&out).matches("verified sha256:").count(),
+        1,
+        "one repository: {}",
+        stdout(&out)
+    );
+
+    // Nothing new: nothing is pushed.
+    let mark = reg.mark();
+    let out = scheduled_job(work.path(), &env);
+    assert!(
+        stdout(&out).contains("is current; nothing to rebuild"),
+        "{}",
+        stdout(&out)
+    );
+    let writes: Vec<_> = reg
+        .requests_since(mark)
+        .into_iter()
+        .filter(|r| r.is("PUT", "/v2/") || r.is("POST", "/v2/") || r.is("PATCH", "/v2/"))
+        .collect();
+    assert!(writes.is_empty(), "a current lock pushed {writes:?}");
+
+    // A newer package: rebuilt, pushed, signed and verified again.
+    repo.add(whittle_test::DebSpec::new("hello", "1.1-1").file(
+        "usr/bin/hello",
+        b"#!hello 1.1\n",
+        0o755,
+    ));
+    repo.publish();
+    let out = scheduled_job(work.path(), &env);
+    assert!(
+        stdout(&out).contains("a rebuild is due"),
+        "{}",
+        stdout(&out)
+    );
+    let second = digest_of(&out);
+    assert_ne!(first, second);
+    let lock = fs_err::read_to_string(work.path().join("app.lock.json")).unwrap();
+    assert!(lock.contains("1.1-1"), "{lock}");
+    // The tag now names the new, signed image.
+    let out = verify(&format!("{}/team/app:1", reg.host()), &public, true);
+    assert!(
+        stdout(&out).contains(&format!("verified {second}")),
+        "{}",
+        stdout(&out)
+    );
+}
