@@ -292,24 +292,6 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::clean;
-
-    #[test]
-    fn member_names_stay_inside() {
-        assert_eq!(
-            clean("./blobs/sha256/ab").as_deref(),
-            Some("blobs/sha256/ab")
-        );
-        assert_eq!(clean("/index.json").as_deref(), Some("index.json"));
-        assert_eq!(clean("../etc/passwd"), None);
-        assert_eq!(clean("a/../../b"), None);
-        assert_eq!(clean("a/../b/layer.tar").as_deref(), Some("b/layer.tar"));
-        assert_eq!(clean("."), None);
-    }
-}
-
 /// An image's files for readers outside this crate (signature checks):
 /// `index.json` and blobs by digest, from a layout directory or an
 /// archive, each refused above 16 MiB.
@@ -330,5 +312,23 @@ impl ImageFiles {
     pub fn blob(&self, digest: &str) -> Result<Vec<u8>, AuditError> {
         let member = crate::select::blob_member(&self.0, digest, "index.json")?;
         self.0.read_small(&member, JSON_LIMIT, "blob")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn member_names_stay_inside() {
+        assert_eq!(
+            clean("./blobs/sha256/ab").as_deref(),
+            Some("blobs/sha256/ab")
+        );
+        assert_eq!(clean("/index.json").as_deref(), Some("index.json"));
+        assert_eq!(clean("../etc/passwd"), None);
+        assert_eq!(clean("a/../../b"), None);
+        assert_eq!(clean("a/../b/layer.tar").as_deref(), Some("b/layer.tar"));
+        assert_eq!(clean("."), None);
     }
 }
