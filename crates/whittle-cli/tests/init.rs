@@ -539,7 +539,7 @@ fn apkos_golden_sbom_becomes_apkos_package_list() {
 }
 
 #[test]
-fn a_registry_reference_is_pulled_and_its_repositories_read() {
+fn a_registry_reference_is_pulled_and_read() {
     if !TestRegistry::available() {
         return;
     }
@@ -573,13 +573,29 @@ fn a_registry_reference_is_pulled_and_its_repositories_read() {
     env(&mut publish);
     run(&mut publish, true);
     let derived = dir.path().join("pulled.yaml");
-    let mut init = whittle();
-    init.args(["init", "--from"])
-        .arg(format!("docker://{reference}"))
-        .arg("-o")
-        .arg(&derived);
-    env(&mut init);
-    let out = run(&mut init, true);
+    let init = |repos: bool| {
+        let mut c = whittle();
+        c.args(["init", "--from"])
+            .arg(format!("docker://{reference}"))
+            .arg("-o")
+            .arg(&derived);
+        if repos {
+            c.arg("--repos").arg(&recipe);
+        }
+        env(&mut c);
+        run(&mut c, false)
+    };
+    // A registry keeps no index.json entry, so no record of the
+    // repositories: the user is told to pass them.
+    let bare = init(false);
+    assert_eq!(bare.status.code(), Some(2), "{}", stderr(&bare));
+    assert!(
+        stderr(&bare).contains("pass --repos RECIPE"),
+        "{}",
+        stderr(&bare)
+    );
+    let out = init(true);
+    assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stdout(&out).contains("the closure equals the target"),
         "{}",

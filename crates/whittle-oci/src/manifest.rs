@@ -41,6 +41,10 @@ pub struct ImageSet {
     /// The reference the image is tagged with, e.g.
     /// `registry.example/python:3.11`. May be empty (untagged).
     pub tag: String,
+    /// Annotations on the image's entry in the archive's or layout's
+    /// `index.json` only (beside its ref name): outside the image digest,
+    /// and not pushed to a registry.
+    pub entry_annotations: BTreeMap<String, String>,
 }
 
 /// The digest of what [`crate::write_archive`] and [`crate::write_layout`]
@@ -379,6 +383,7 @@ mod tests {
             images: vec![image("amd64", b"a")],
             annotations,
             tag: "r/a:1".into(),
+            entry_annotations: BTreeMap::new(),
         };
         let r = render(&set).unwrap();
         assert_eq!(r.top.media_type, MEDIA_TYPE_MANIFEST);

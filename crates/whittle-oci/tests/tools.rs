@@ -101,6 +101,7 @@ fn set(archs: &[&str]) -> ImageSet {
         images: archs.iter().map(|a| image(a)).collect(),
         annotations,
         tag: TAG.into(),
+        entry_annotations: BTreeMap::new(),
     }
 }
 

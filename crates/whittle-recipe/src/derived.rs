@@ -1,6 +1,7 @@
 //! Recipes written by whittle itself: the record of a recipe's `contents`
-//! (repositories and keyring) that a build keeps in the image's manifest
-//! annotations, and a recipe made from that record or from another recipe
+//! (repositories and keyring) that a build keeps on the image's entry in
+//! the `index.json` of the archive or layout it writes (outside the image
+//! digest: the same packages from another mirror make the same image), and a recipe made from that record or from another recipe
 //! with its package list replaced (`whittle init --from`).
 //!
 //! The record is JSON with sorted keys (so a build stays reproducible), in
@@ -17,7 +18,7 @@ use crate::arch::Arch;
 use crate::plan::BuildPlan;
 use crate::repository::{RepositoryBody, RepositoryRole};
 
-/// The manifest annotation that holds [`contents_record`].
+/// The `index.json` entry annotation that holds [`contents_record`].
 pub const CONTENTS_ANNOTATION: &str = "dev.whittle.recipe.contents";
 
 /// Why a derived recipe could not be written.
