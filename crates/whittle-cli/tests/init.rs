@@ -400,8 +400,12 @@ fn apk_round_trip_from_sbom_archive_and_layout() {
             ApkSpec::new("app", "1.0-r0", "x86_64")
                 .depend("so:libgreet.so.1")
                 .depend("cmd:greet")
+                .depend("shell")
                 .file("usr/bin/app", b"#!app\n", 0o755),
         )
+        // Excluded by the recipe: treated as provided, so the image lacks
+        // it, and a recipe read back from the image must exclude it too.
+        .add(ApkSpec::new("shell", "1-r0", "x86_64").file("bin/sh", b"#!sh\n", 0o755))
         .add(
             ApkSpec::new("libgreet", "1.2-r0", "x86_64")
                 .provide("so:libgreet.so.1=1.2")
@@ -421,7 +425,7 @@ fn apk_round_trip_from_sbom_archive_and_layout() {
     fs_err::write(
         &recipe,
         format!(
-            "contents:\n  keyring: [{}]\n  repositories: [{}]\n  packages: [app]\narchs: [x86_64]\n",
+            "contents:\n  keyring: [{}]\n  repositories: [{}]\n  packages: [app]\n  exclude: [shell]\narchs: [x86_64]\n",
             repo.key_path().display(),
             srv.url()
         ),
