@@ -32,9 +32,9 @@ pub struct Inventory {
     /// Who made the image (`org.opencontainers.image.vendor`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
-    /// The recipe contents whittle recorded in the manifest
-    /// ([`whittle_recipe::CONTENTS_ANNOTATION`]): where its packages came
-    /// from. Not part of the JSON report.
+    /// The recipe contents whittle recorded on the image's `index.json`
+    /// entry ([`whittle_recipe::CONTENTS_ANNOTATION`]): where its packages
+    /// came from. Not part of the JSON report.
     #[serde(skip)]
     pub recipe_contents: Option<String>,
     /// os-release `ID` and `VERSION_ID` (`debian`, `12`).

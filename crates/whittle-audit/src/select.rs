@@ -151,7 +151,8 @@ pub(crate) struct Candidate {
     /// `org.opencontainers.image.vendor`, from the manifest's annotations
     /// or the config's labels.
     pub vendor: Option<String>,
-    /// The recipe contents whittle recorded in the manifest's annotations
+    /// The recipe contents whittle recorded on the image's `index.json`
+    /// entry (or in its manifest's annotations)
     /// ([`whittle_recipe::CONTENTS_ANNOTATION`]), if any.
     pub recipe_contents: Option<String>,
 }
@@ -299,8 +300,12 @@ fn oci_candidates(store: &Store, tag: Option<&str>) -> Result<Vec<Candidate>, Au
         let name = [REF_NAME, CONTAINERD_NAME]
             .iter()
             .find_map(|k| top.annotations.get(*k));
+        let contents = top.annotations.get(whittle_recipe::CONTENTS_ANNOTATION);
         for c in &mut out[first..] {
             c.ref_name = name.cloned();
+            if c.recipe_contents.is_none() {
+                c.recipe_contents = contents.cloned();
+            }
         }
     }
     Ok(out)

@@ -69,7 +69,7 @@ pub fn run(args: &InitArgs) -> Result<ExitCode> {
             )
         }
         (None, None) => bail!(
-            "{} records no repositories (it is an SBOM, or whittle did not build the image): pass --repos RECIPE, a recipe whose repositories serve its packages",
+            "{} records no repositories (an SBOM, an image from a registry, or one whittle did not build): pass --repos RECIPE, a recipe whose repositories serve its packages",
             args.from
         ),
     };

@@ -400,8 +400,12 @@ fn apk_round_trip_from_sbom_archive_and_layout() {
             ApkSpec::new("app", "1.0-r0", "x86_64")
                 .depend("so:libgreet.so.1")
                 .depend("cmd:greet")
+                .depend("shell")
                 .file("usr/bin/app", b"#!app\n", 0o755),
         )
+        // Excluded by the recipe: treated as provided, so the image lacks
+        // it, and a recipe read back from the image must exclude it too.
+        .add(ApkSpec::new("shell", "1-r0", "x86_64").file("bin/sh", b"#!sh\n", 0o755))
         .add(
             ApkSpec::new("libgreet", "1.2-r0", "x86_64")
                 .provide("so:libgreet.so.1=1.2")
@@ -421,7 +425,7 @@ fn apk_round_trip_from_sbom_archive_and_layout() {
     fs_err::write(
         &recipe,
         format!(
-            "contents:\n  keyring: [{}]\n  repositories: [{}]\n  packages: [app]\narchs: [x86_64]\n",
+            "contents:\n  keyring: [{}]\n  repositories: [{}]\n  packages: [app]\n  exclude: [shell]\narchs: [x86_64]\n",
             repo.key_path().display(),
             srv.url()
         ),
@@ -539,7 +543,7 @@ fn apkos_golden_sbom_becomes_apkos_package_list() {
 }
 
 #[test]
-fn a_registry_reference_is_pulled_and_its_repositories_read() {
+fn a_registry_reference_is_pulled_and_read() {
     if !TestRegistry::available() {
         return;
     }
@@ -573,13 +577,29 @@ fn a_registry_reference_is_pulled_and_its_repositories_read() {
     env(&mut publish);
     run(&mut publish, true);
     let derived = dir.path().join("pulled.yaml");
-    let mut init = whittle();
-    init.args(["init", "--from"])
-        .arg(format!("docker://{reference}"))
-        .arg("-o")
-        .arg(&derived);
-    env(&mut init);
-    let out = run(&mut init, true);
+    let init = |repos: bool| {
+        let mut c = whittle();
+        c.args(["init", "--from"])
+            .arg(format!("docker://{reference}"))
+            .arg("-o")
+            .arg(&derived);
+        if repos {
+            c.arg("--repos").arg(&recipe);
+        }
+        env(&mut c);
+        run(&mut c, false)
+    };
+    // A registry keeps no index.json entry, so no record of the
+    // repositories: the user is told to pass them.
+    let bare = init(false);
+    assert_eq!(bare.status.code(), Some(2), "{}", stderr(&bare));
+    assert!(
+        stderr(&bare).contains("pass --repos RECIPE"),
+        "{}",
+        stderr(&bare)
+    );
+    let out = init(true);
+    assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stdout(&out).contains("the closure equals the target"),
         "{}",

@@ -69,7 +69,7 @@ pub fn write_archive(set: &ImageSet, path: &Path) -> Result<(), OciError> {
 pub fn stage_archive(set: &ImageSet, path: &Path, tx: &mut Transaction) -> Result<(), OciError> {
     validate(set)?;
     let rendered = render(set)?;
-    let index = index_json(None, &rendered, &set.tag)?;
+    let index = index_json(None, &rendered, set)?;
     let docker = docker_manifest(set, &rendered)?;
     let mtime = u64::try_from(set.images[0].config.created_epoch).unwrap_or(0);
 

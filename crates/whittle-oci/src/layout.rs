@@ -59,8 +59,9 @@ fn parse_index(bytes: &[u8]) -> Result<LayoutIndex, serde_json::Error> {
 pub(crate) fn index_json(
     existing: Option<&[u8]>,
     rendered: &Rendered<'_>,
-    tag: &str,
+    set: &ImageSet,
 ) -> Result<Vec<u8>, serde_json::Error> {
+    let tag = set.tag.as_str();
     let mut index = match existing {
         Some(bytes) => parse_index(bytes)?,
         None => LayoutIndex {
@@ -91,7 +92,11 @@ pub(crate) fn index_json(
             manifests.push(raw);
         }
     }
-    let mut annotations = BTreeMap::new();
+    let mut annotations: BTreeMap<&str, &str> = set
+        .entry_annotations
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     if !tag.is_empty() {
         annotations.insert(REF_NAME, tag);
         annotations.insert(CONTAINERD_NAME, tag);
@@ -215,12 +220,11 @@ pub fn stage_layout(set: &ImageSet, dir: &Path, tx: &mut Transaction) -> Result<
     // is written.
     let (has_layout, existing) = read_layout(dir)?;
     let index_path = dir.join("index.json");
-    let index = index_json(existing.as_deref(), &rendered, &set.tag).map_err(|e| {
-        OciError::InvalidLayout {
+    let index =
+        index_json(existing.as_deref(), &rendered, set).map_err(|e| OciError::InvalidLayout {
             path: index_path.clone(),
             reason: e.to_string(),
-        }
-    })?;
+        })?;
 
     let blob_dir = dir.join("blobs").join("sha256");
     tx.create_dir_all(&blob_dir)?;

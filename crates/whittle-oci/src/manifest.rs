@@ -43,6 +43,10 @@ pub struct ImageSet {
     pub tag: String,
     /// Signatures and attestations of the images, stored beside them.
     pub referrers: Vec<crate::Referrer>,
+    /// Annotations on the image's entry in the archive's or layout's
+    /// `index.json` only (beside its ref name): outside the image digest,
+    /// and not pushed to a registry.
+    pub entry_annotations: BTreeMap<String, String>,
 }
 
 /// The digest of what [`crate::write_archive`] and [`crate::write_layout`]
@@ -448,6 +452,7 @@ mod tests {
             annotations,
             tag: "r/a:1".into(),
             referrers: Vec::new(),
+            entry_annotations: BTreeMap::new(),
         };
         let r = render(&set).unwrap();
         assert_eq!(r.top.media_type, MEDIA_TYPE_MANIFEST);

@@ -102,6 +102,7 @@ fn set(archs: &[&str]) -> ImageSet {
         annotations,
         tag: TAG.into(),
         referrers: Vec::new(),
+        entry_annotations: BTreeMap::new(),
     }
 }
 

@@ -1,11 +1,12 @@
 //! Recipes written by whittle itself: the record of a recipe's `contents`
-//! (repositories and keyring) that a build keeps in the image's manifest
-//! annotations, and a recipe made from that record or from another recipe
+//! (repositories and keyring) that a build keeps on the image's entry in
+//! the `index.json` of the archive or layout it writes (outside the image
+//! digest: the same packages from another mirror make the same image), and a recipe made from that record or from another recipe
 //! with its package list replaced (`whittle init --from`).
 //!
 //! The record is JSON with sorted keys (so a build stays reproducible), in
 //! the recipe's own shape: `keyring`, `repositories`, `build_repositories`,
-//! `runtime_repositories`, each entry as written (`${VAR}` expanded), with
+//! `runtime_repositories` and `exclude`, each entry as written (`${VAR}` expanded), with
 //! any `user:password@` removed from URLs.
 
 use std::path::Path;
@@ -17,7 +18,7 @@ use crate::arch::Arch;
 use crate::plan::BuildPlan;
 use crate::repository::{RepositoryBody, RepositoryRole};
 
-/// The manifest annotation that holds [`contents_record`].
+/// The `index.json` entry annotation that holds [`contents_record`].
 pub const CONTENTS_ANNOTATION: &str = "dev.whittle.recipe.contents";
 
 /// Why a derived recipe could not be written.
@@ -63,6 +64,11 @@ pub fn contents_record(plan: &BuildPlan) -> String {
         .collect();
     if !keyring.is_empty() {
         out.insert("keyring".into(), Value::Array(keyring));
+    }
+    // Excluded names change what resolves, so they travel too.
+    if !plan.exclude.is_empty() {
+        let exclude = plan.exclude.iter().cloned().map(Value::String).collect();
+        out.insert("exclude".into(), Value::Array(exclude));
     }
     for (role, key) in [
         (RepositoryRole::Resolve, "repositories"),
@@ -198,7 +204,7 @@ mod tests {
     #[test]
     fn the_record_keeps_repositories_and_keyring_without_credentials() {
         let p = plan(
-            "contents:\n  keyring: [keys/a.rsa.pub, https://u:pw@k.example/b.pub]\n  repositories:\n    - type: deb\n      url: https://user:secret@deb.example/debian\n      suites: [stable]\n    - \"@local https://x:y@apk.example/main\"\n  build_repositories: [https://b.example/os]\n  packages: [a]\n",
+            "contents:\n  keyring: [keys/a.rsa.pub, https://u:pw@k.example/b.pub]\n  repositories:\n    - type: deb\n      url: https://user:secret@deb.example/debian\n      suites: [stable]\n    - \"@local https://x:y@apk.example/main\"\n  build_repositories: [https://b.example/os]\n  packages: [a]\n  exclude: [dpkg]\n",
         );
         let record = contents_record(&p);
         assert!(
@@ -212,6 +218,7 @@ mod tests {
         assert_eq!(v["repositories"][0]["url"], "https://deb.example/debian");
         assert_eq!(v["repositories"][1], "@local https://apk.example/main");
         assert_eq!(v["build_repositories"][0], "https://b.example/os");
+        assert_eq!(v["exclude"][0], "dpkg");
         // The same plan, the same bytes.
         assert_eq!(record, contents_record(&p));
         // And back into a recipe that reads.
@@ -222,6 +229,7 @@ mod tests {
         assert_eq!(back.packages.len(), 2);
         assert_eq!(back.repositories.len(), 3);
         assert_eq!(back.archs, [Arch::Amd64]);
+        assert_eq!(back.exclude, ["dpkg"]);
     }
 
     #[test]

@@ -167,19 +167,23 @@ pub fn build(session: &Session, req: &BuildRequest) -> Result<BuildOutcome, Buil
                 .or_insert_with(|| r.to_string());
         }
     }
-    // Where the packages came from, so that `whittle init --from IMAGE`
-    // can find the repositories again.
-    annotations
-        .entry(whittle_recipe::CONTENTS_ANNOTATION.to_string())
-        .or_insert_with(|| whittle_recipe::contents_record(&req.plan));
     annotations
         .entry("org.opencontainers.image.created".to_string())
         .or_insert_with(|| whittle_oci::rfc3339(epoch));
+    // Where the packages came from, so that `whittle init --from IMAGE`
+    // can find the repositories again: on the image's entry in index.json,
+    // outside the image digest (the same packages from another mirror
+    // make the same image).
+    let entry_annotations = BTreeMap::from([(
+        whittle_recipe::CONTENTS_ANNOTATION.to_string(),
+        whittle_recipe::contents_record(&req.plan),
+    )]);
     let single = |b: &Built| ImageSet {
         images: vec![b.image.clone()],
         annotations: annotations.clone(),
         tag: req.tag.clone(),
         referrers: Vec::new(),
+        entry_annotations: entry_annotations.clone(),
     };
     let per_arch_digests: Vec<String> = built.iter().map(|b| image_digest(&single(b))).collect();
     let mut set = ImageSet {
@@ -187,6 +191,7 @@ pub fn build(session: &Session, req: &BuildRequest) -> Result<BuildOutcome, Buil
         annotations,
         tag: req.tag.clone(),
         referrers: Vec::new(),
+        entry_annotations,
     };
     let digest = image_digest(&set);
     if let Some(signing) = &req.signing {
