@@ -20,6 +20,7 @@ mod registry;
 mod report;
 mod sbom;
 mod script_report;
+mod search;
 mod size;
 mod slices;
 mod worlds;
@@ -48,6 +49,9 @@ fn main() -> ExitCode {
     }
     if let Command::Slices(args) = &cli.command {
         return slices::main(args);
+    }
+    if let Command::Search(args) = &cli.command {
+        return search::main(args);
     }
     if let Command::Check(args) = &cli.command {
         return match lockfile::check(args) {
@@ -144,6 +148,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Diff(_) => unreachable!("`whittle diff` is run from main"),
         Command::Sbom(args) => sbom::run(&args),
         Command::Slices(_) => unreachable!("`whittle slices` is run from main"),
+        Command::Search(_) => unreachable!("`whittle search` is run from main"),
         Command::ShowScripts {
             recipe,
             common,

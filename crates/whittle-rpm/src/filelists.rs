@@ -35,6 +35,17 @@ pub fn find_files<R: BufRead>(
     origin: &str,
     wanted: &BTreeSet<String>,
 ) -> Result<Vec<FileListHit>, ListingError> {
+    find_matching(input, origin, &|path| wanted.contains(path))
+}
+
+/// [`find_files`] with any test of a path (a glob, for `whittle search
+/// --file`): for each package with at least one path `wanted` accepts,
+/// those paths.
+pub fn find_matching<R: BufRead>(
+    input: R,
+    origin: &str,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<Vec<FileListHit>, ListingError> {
     let xml_error = |source| ListingError::Xml {
         what: "filelists.xml",
         origin: origin.to_string(),
@@ -71,7 +82,7 @@ pub fn find_files<R: BufRead>(
             Step::Close { name, text } => match name.as_slice() {
                 b"file" => {
                     if let Some(hit) = current.as_mut() {
-                        if wanted.contains(&text) && !hit.paths.contains(&text) {
+                        if wanted(&text) && !hit.paths.contains(&text) {
                             hit.paths.push(text);
                         }
                     }

@@ -124,7 +124,7 @@ const PARALLEL_INDEXES: usize = 8;
 /// Every index of the world for `arch`, loaded in parallel and
 /// concatenated in recipe order (so records keep their ranks), with each
 /// index's digest.
-fn load_indexes(
+pub(crate) fn load_indexes(
     session: &Session,
     arch: Arch,
 ) -> Result<(Vec<PackageRecord>, Vec<String>), BuildError> {
@@ -327,7 +327,7 @@ fn resolve_parts(
     Ok(parts)
 }
 
-fn make_task<'a>(
+pub(crate) fn make_task<'a>(
     records: &'a [PackageRecord],
     scheme: &'a dyn whittle_model::VersionScheme,
     rules: whittle_solve::Rules,
@@ -351,7 +351,7 @@ fn request_tags(plan: &BuildPlan) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn requirement(req: &PackageRequest) -> Requirement {
+pub(crate) fn requirement(req: &PackageRequest) -> Requirement {
     use whittle_recipe::Op as R;
     let constraint = req.constraint.as_ref().map(|(op, v)| {
         let op = match op {
