@@ -158,11 +158,16 @@ fn debian_search_names_summaries_provides_versions_and_picks() {
         .contains("tzdata=2024a-0"));
     assert_eq!(tzdata["versions"][0]["arch"], "all");
 
-    // A glob matches whole names: `*xml*` finds both libxml2 packages;
-    // `xml*` none (no name starts with it).
+    // A glob matches whole names (`lib?ml2` is not `libxml2-utils`), and
+    // anywhere in a summary.
     let xml = search_json(&recipe, &cache, &["*xml*"]);
     assert_eq!(names(&xml), ["libxml2", "libxml2-utils"]);
-    let out = search(&recipe, &cache, &["xml*"]);
+    let lib = search_json(&recipe, &cache, &["lib?ml2"]);
+    assert_eq!(names(&lib), ["libxml2"]);
+    let greets = search_json(&recipe, &cache, &["greets * world"]);
+    assert_eq!(names(&greets), ["hello"]);
+    assert_eq!(package(&greets, "hello")["matched"][0], "summary");
+    let out = search(&recipe, &cache, &["zz*"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 
     // The summary (Description's first line only).

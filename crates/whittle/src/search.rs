@@ -301,18 +301,20 @@ fn search_arch(
 }
 
 /// A name query: a case-insensitive substring (of names, provides and
-/// summaries), or a glob over whole names and provides.
+/// summaries), or a glob over whole names and provides and anywhere in a
+/// summary.
 struct TextQuery {
     text: String,
     lower: String,
-    glob: Option<globset::GlobMatcher>,
+    /// The glob over whole names, and the same glob anywhere in a summary.
+    glob: Option<(globset::GlobMatcher, globset::GlobMatcher)>,
 }
 
 impl TextQuery {
     fn new(text: &str) -> Result<TextQuery, whittle_world::WorldError> {
         let lower = text.to_lowercase();
         let glob = if is_glob(text) {
-            Some(matcher(&lower)?)
+            Some((matcher(&lower)?, matcher(&format!("*{lower}*"))?))
         } else {
             None
         };
@@ -330,7 +332,7 @@ impl TextQuery {
     fn name_matches(&self, name: &str) -> bool {
         let name = name.to_lowercase();
         match &self.glob {
-            Some(whole) => whole.is_match(&name),
+            Some((whole, _)) => whole.is_match(&name),
             None => name.contains(&self.lower),
         }
     }
@@ -345,13 +347,14 @@ impl TextQuery {
         for p in r.provides.iter().filter(|p| self.name_matches(&p.name)) {
             out.push(Matched::Provides(p.name.clone()));
         }
-        // Summaries are prose: matched by substring, never by a glob.
-        if self.glob.is_none()
-            && world
-                .summary(r)
-                .is_some_and(|s| s.to_lowercase().contains(&self.lower))
-        {
-            out.push(Matched::Summary);
+        if let Some(summary) = world.summary(r).map(str::to_lowercase) {
+            let hit = match &self.glob {
+                Some((_, anywhere)) => anywhere.is_match(&summary),
+                None => summary.contains(&self.lower),
+            };
+            if hit {
+                out.push(Matched::Summary);
+            }
         }
         out
     }
