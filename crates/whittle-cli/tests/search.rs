@@ -451,6 +451,55 @@ fn apk_search_answers_paths_from_provides_and_says_it_has_no_file_lists() {
     assert!(stdout(&out).contains("APK indexes carry no file lists"));
 }
 
+#[test]
+fn apk_picks_say_when_a_tagged_repository_holds_a_newer_version() {
+    let mut main = ApkRepo::new(ApkKey::generate("whittle-test-main"));
+    main.add(ApkSpec::new("hello", "1.1-r0", "x86_64").file("usr/bin/hello", b"1\n", 0o755));
+    main.publish();
+    let mut edge = ApkRepo::new(ApkKey::generate("whittle-test-edge"));
+    edge.add(ApkSpec::new("hello", "2.0-r0", "x86_64").file("usr/bin/hello", b"2\n", 0o755));
+    edge.publish();
+    let (main_srv, edge_srv) = (main.serve(), edge.serve());
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, package: &str| {
+        let p = dir.path().join(name);
+        fs_err::write(
+            &p,
+            format!(
+                "contents:\n  keyring: [{}, {}]\n  repositories: [{}, '@edge {}']\n  packages: [{package}]\narchs: [x86_64]\n",
+                main.key_path().display(),
+                edge.key_path().display(),
+                main_srv.url(),
+                edge_srv.url()
+            ),
+        )
+        .unwrap();
+        p
+    };
+    let cache = dir.path().join("cache");
+    let plain = search_json(&write("plain.yaml", "hello"), &cache, &["hello"]);
+    let hello = package(&plain, "hello");
+    assert_eq!(versions(hello), ["2.0-r0", "1.1-r0"]);
+    assert!(hello["versions"][0]["repository"]
+        .as_str()
+        .unwrap()
+        .starts_with("@edge "));
+    assert_eq!(hello["pick"]["version"], "1.1-r0");
+    assert_eq!(hello["pick"]["reason"], "repository-priority");
+    assert!(
+        hello["pick"]["why"]
+            .as_str()
+            .unwrap()
+            .contains("2.0-r0 is only in @edge"),
+        "{hello:#}"
+    );
+    let tagged = search_json(&write("tagged.yaml", "hello@edge"), &cache, &["hello"]);
+    let hello = package(&tagged, "hello");
+    assert_eq!(hello["pick"]["version"], "2.0-r0");
+    assert_eq!(hello["pick"]["reason"], "tag");
+    assert_eq!(hello["pick"]["in_recipe"], true);
+}
+
 // --- RPM --------------------------------------------------------------------
 
 #[test]
