@@ -7,7 +7,8 @@
 //! [`verify`] checks index signatures against [`keys`], [`unpack`] reads and
 //! verifies a `.apk`, [`layout`] lays out what apk-tools and apko leave
 //! besides package files, [`db`] writes the installed database, [`finish`]
-//! does natively what install scripts would have done, and [`world`] ties it
+//! does natively what install scripts would have done, [`provides`] answers
+//! `whittle search --file` from `cmd:`/`so:`/`pc:` provides, and [`world`] ties it
 //! together as a [`whittle_world::PackageWorld`].
 //!
 //! # Crates doing the work
@@ -22,6 +23,7 @@ pub mod finish;
 pub mod index;
 pub mod keys;
 pub mod layout;
+pub mod provides;
 pub mod unpack;
 pub mod verify;
 pub mod version;

@@ -17,8 +17,8 @@ use whittle_recipe::Arch;
 use whittle_rootfs::RootFs;
 use whittle_solve::{ProviderOrder, Rules};
 use whittle_world::{
-    Distro, FinishInput, Installed, LoadedIndex, LockState, OpenContext, PackageFacts,
-    PackageWorld, Payload, Reporter, Unpacked, WorldContext, WorldError, WorldKind,
+    Distro, FileSearch, FinishInput, Installed, LoadedIndex, LockState, OpenContext, PackageFacts,
+    PackageWorld, PathQuery, Payload, Reporter, Unpacked, WorldContext, WorldError, WorldKind,
 };
 
 use crate::entry::{ApkRepositories, ApkRepository};
@@ -230,6 +230,29 @@ impl PackageWorld for ApkWorld {
             WorldError::config(format!("there is no APK repository number {source}"))
         })?;
         self.load_source(cx, source, src)
+    }
+
+    fn source_label(&self, source: usize) -> String {
+        self.sources.get(source).map_or_else(
+            || format!("repository {source}"),
+            |s| match &s.tag {
+                Some(tag) => format!("@{tag} {}", whittle_net::redact(&s.url)),
+                None => whittle_net::redact(&s.url),
+            },
+        )
+    }
+
+    fn summary<'r>(&self, record: &'r PackageRecord) -> Option<&'r str> {
+        record.extra.get("T").map(String::as_str)
+    }
+
+    fn find_files(
+        &self,
+        _cx: &WorldContext,
+        paths: &[PathQuery],
+        records: &[PackageRecord],
+    ) -> Result<FileSearch, WorldError> {
+        Ok(crate::provides::find_in_provides(records, paths))
     }
 
     fn install(&self, cx: &WorldContext, record: &PackageRecord) -> Result<Unpacked, WorldError> {

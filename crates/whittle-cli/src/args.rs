@@ -124,6 +124,11 @@ pub enum Command {
     /// Chisel slice definitions: `check` a release, `find` slices, `info`
     /// prints definitions.
     Slices(crate::slices::SlicesArgs),
+    /// Search the recipe's repositories: names, summaries and provides,
+    /// every version and the one the recipe would pick (and why);
+    /// `--file PATH`: which package ships a path. Exit 1 when nothing is
+    /// found.
+    Search(crate::search::SearchArgs),
 }
 
 /// Options shared by every subcommand that reads a recipe.

@@ -22,6 +22,7 @@ mod registry;
 mod report;
 mod sbom;
 mod script_report;
+mod search;
 mod signing;
 mod size;
 mod slices;
@@ -53,6 +54,9 @@ fn main() -> ExitCode {
     }
     if let Command::Slices(args) = &cli.command {
         return slices::main(args);
+    }
+    if let Command::Search(args) = &cli.command {
+        return search::main(args);
     }
     let init = match &cli.command {
         Command::Init(args) => Some(init::run(args)),
@@ -173,6 +177,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Diff(_) => unreachable!("`whittle diff` is run from main"),
         Command::Sbom(args) => sbom::run(&args),
         Command::Slices(_) => unreachable!("`whittle slices` is run from main"),
+        Command::Search(_) => unreachable!("`whittle search` is run from main"),
         Command::ShowScripts {
             recipe,
             common,

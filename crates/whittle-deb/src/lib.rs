@@ -4,7 +4,8 @@
 //! entries, [`sources`] finds mirrors in the host's apt
 //! configuration, [`repo`] reads a suite with its trust chain checked
 //! ([`control`] reads deb822 paragraphs, [`index`] turns `Release` and
-//! `Packages` files into package records, [`snapshot`] keeps them parsed
+//! `Packages` files into package records, [`contents`] answers which
+//! package ships a path from `Contents-ARCH`, [`snapshot`] keeps them parsed
 //! in the cache for the next build, [`relations`] parses
 //! `Depends`-style fields, [`version`] orders versions as dpkg does),
 //! [`unpack`] reads a `.deb` into memory, [`finish`] does what maintainer
@@ -21,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod certs;
+pub mod contents;
 pub mod control;
 pub mod db;
 pub mod entry;
@@ -31,6 +33,7 @@ pub mod relations;
 pub mod repo;
 pub mod reuse;
 pub mod scripts;
+mod search;
 pub mod slices;
 pub mod snapshot;
 pub mod sources;

@@ -246,6 +246,36 @@ pub fn load_suite_index(
 ) -> Result<whittle_world::LoadedIndex, WorldError> {
     let dist = format!("{}/dists/{}", src.url, src.suite);
     let shown = whittle_net::redact(&dist);
+    let (release_text, release) = verified_release(fetcher, src, now, reporter)?;
+    let mut records = Vec::new();
+    for component in &src.components {
+        let index = find_index(&release, component, arch, &shown, &src.suite)?;
+        let loaded = load_packages(fetcher, src, &dist, &index, repo, arch, reporter)?;
+        // Most suites have one component: keep its vector, do not copy it.
+        if records.is_empty() {
+            records = loaded;
+        } else {
+            records.extend(loaded);
+        }
+    }
+    Ok(whittle_world::LoadedIndex {
+        records,
+        digest: whittle_lock::sha256_digest(release_text.as_bytes()),
+    })
+}
+
+/// The suite's `Release` text, its signature verified (unless the
+/// suite's check is off), parsed, naming the suite asked for and not
+/// past its `Valid-Until` (when `now` is given): the root every index of
+/// the suite is checked against.
+pub(crate) fn verified_release(
+    fetcher: &Fetcher,
+    src: &SuiteSource,
+    now: Option<i64>,
+    reporter: &dyn Reporter,
+) -> Result<(String, Release), WorldError> {
+    let dist = format!("{}/dists/{}", src.url, src.suite);
+    let shown = whittle_net::redact(&dist);
     let release_text = fetch_release(fetcher, src, &dist, reporter)?;
     let release = parse_release(&release_text).map_err(|e| {
         WorldError::format(format!("{shown}/InRelease could not be parsed")).because(e)
@@ -276,21 +306,7 @@ pub fn load_suite_index(
             )),
         }
     }
-    let mut records = Vec::new();
-    for component in &src.components {
-        let index = find_index(&release, component, arch, &shown, &src.suite)?;
-        let loaded = load_packages(fetcher, src, &dist, &index, repo, arch, reporter)?;
-        // Most suites have one component: keep its vector, do not copy it.
-        if records.is_empty() {
-            records = loaded;
-        } else {
-            records.extend(loaded);
-        }
-    }
-    Ok(whittle_world::LoadedIndex {
-        records,
-        digest: whittle_lock::sha256_digest(release_text.as_bytes()),
-    })
+    Ok((release_text, release))
 }
 
 /// The `Packages` index of one component as the signed Release lists it:
@@ -334,7 +350,7 @@ fn find_index(
 
 /// A failed index download: tampering (the bytes are not the signed ones)
 /// told apart from a fault of the transfer.
-fn index_fetch_failed(url: &str, e: whittle_net::NetError) -> WorldError {
+pub(crate) fn index_fetch_failed(url: &str, e: whittle_net::NetError) -> WorldError {
     let shown = whittle_net::redact(url);
     let failed = if e.is_digest_mismatch() {
         WorldError::verification(format!(

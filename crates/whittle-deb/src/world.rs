@@ -12,9 +12,9 @@ use whittle_rootfs::{ContentStore, Node, RootFs};
 use whittle_slices::PackageCut;
 use whittle_solve::Rules;
 use whittle_world::{
-    Distro, EffectsSetup, FinishInput, Installed, LoadedIndex, LockState, OpenContext,
-    PackageFacts, PackageWorld, Payload, ScriptSource, SplitRequests, Unpacked, WorldContext,
-    WorldError, WorldKind,
+    Distro, EffectsSetup, FileSearch, FinishInput, Installed, LoadedIndex, LockState, OpenContext,
+    PackageFacts, PackageWorld, PartMatch, PathQuery, Payload, ScriptSource, SplitRequests,
+    Unpacked, WorldContext, WorldError, WorldKind,
 };
 
 use crate::entry::DebRepository;
@@ -23,6 +23,7 @@ use crate::license::declared_license;
 use crate::repo::{load_suite_index, resolve_suites, SuiteSource};
 use crate::reuse;
 use crate::scripts::{builtin_effects, effects_setup, fresh_install_scripts};
+use crate::search;
 use crate::slices::{self, Slices};
 use crate::unpack::{unpack_deb, DebContents};
 use crate::version::DebVersionScheme;
@@ -304,6 +305,35 @@ impl PackageWorld for DebWorld {
     ) -> Result<LockedPackage, WorldError> {
         // Packages' SHA256 and size come from the signed index.
         Ok(LockedPackage::from_record(record, deb_arch(cx.arch)))
+    }
+
+    fn source_label(&self, source: usize) -> String {
+        self.suites.get(source).map_or_else(
+            || format!("suite {source}"),
+            |s| format!("{} {}", whittle_net::redact(&s.url), s.suite),
+        )
+    }
+
+    fn summary<'r>(&self, record: &'r PackageRecord) -> Option<&'r str> {
+        record.extra.get("Description").map(String::as_str)
+    }
+
+    fn find_files(
+        &self,
+        cx: &WorldContext,
+        paths: &[PathQuery],
+        _records: &[PackageRecord],
+    ) -> Result<FileSearch, WorldError> {
+        let now = self.check_valid_until.then(now_epoch);
+        let release = self.slices.as_ref().map(|s| &s.release);
+        search::find_files(&self.suites, release, now, cx, deb_arch(cx.arch), paths)
+    }
+
+    fn search_parts(&self, query: &str) -> Vec<PartMatch> {
+        self.slices
+            .as_ref()
+            .map(|s| search::slice_parts(&s.release, query))
+            .unwrap_or_default()
     }
 
     fn split_requests(

@@ -35,6 +35,17 @@ pub fn find_files<R: BufRead>(
     origin: &str,
     wanted: &BTreeSet<String>,
 ) -> Result<Vec<FileListHit>, ListingError> {
+    find_matching(input, origin, &|path| wanted.contains(path))
+}
+
+/// [`find_files`] with any test of a path (a glob, for `whittle search
+/// --file`): for each package with at least one path `wanted` accepts,
+/// those paths.
+pub fn find_matching<R: BufRead>(
+    input: R,
+    origin: &str,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<Vec<FileListHit>, ListingError> {
     let xml_error = |source| ListingError::Xml {
         what: "filelists.xml",
         origin: origin.to_string(),
@@ -71,7 +82,7 @@ pub fn find_files<R: BufRead>(
             Step::Close { name, text } => match name.as_slice() {
                 b"file" => {
                     if let Some(hit) = current.as_mut() {
-                        if wanted.contains(&text) && !hit.paths.contains(&text) {
+                        if wanted(&text) && !hit.paths.contains(&text) {
                             hit.paths.push(text);
                         }
                     }
@@ -205,5 +216,40 @@ mod tests {
             err.to_string().contains("repo_02/filelists.xml.gz"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn any_test_of_a_path_selects_files() {
+        let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<filelists xmlns="http://linux.duke.edu/metadata/filelists" packages="2">
+<package pkgid="AB12" name="tool" arch="x86_64"><version epoch="0" ver="2.0" rel="1.azl3"/>
+<file>/usr/bin/tool</file><file type="dir">/usr/share/tool</file><file>/usr/share/tool/a b.txt</file></package>
+<package pkgid="cd34" name="catalogs" arch="noarch"><version epoch="1" ver="1.0" rel="1"/>
+<file>/usr/share/xml/catalog</file></package>
+</filelists>"#;
+        let hits =
+            find_matching(xml.as_bytes(), "test", &|p| p.starts_with("/usr/share/")).unwrap();
+        let got: Vec<(&str, &str, Vec<&str>)> = hits
+            .iter()
+            .map(|h| {
+                (
+                    h.name.as_str(),
+                    h.version.as_str(),
+                    h.paths.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "tool",
+                    "2.0-1.azl3",
+                    vec!["/usr/share/tool", "/usr/share/tool/a b.txt"]
+                ),
+                ("catalogs", "1:1.0-1", vec!["/usr/share/xml/catalog"]),
+            ]
+        );
+        assert_eq!(hits[0].pkgid, "ab12");
     }
 }

@@ -14,9 +14,9 @@ use whittle_model::{PackageRecord, Purl, VersionScheme};
 use whittle_rootfs::RootFs;
 use whittle_solve::{ProviderOrder, Rules};
 use whittle_world::{
-    Distro, EffectsSetup, FinishInput, Installed, LoadedIndex, LockState, OpenContext,
-    PackageFacts, PackageWorld, Payload, ScriptSource, Unpacked, WorldContext, WorldError,
-    WorldKind,
+    Distro, EffectsSetup, FileSearch, FinishInput, Installed, LoadedIndex, LockState, OpenContext,
+    PackageFacts, PackageWorld, PathQuery, Payload, ScriptSource, Unpacked, WorldContext,
+    WorldError, WorldKind,
 };
 
 use crate::entry::{compatible_arches, repositories_from_specs, rpm_arch, RpmRepository};
@@ -157,6 +157,40 @@ impl PackageWorld for RpmWorld {
             &compatible_arches(cx.arch),
             cx.arch,
         )
+    }
+
+    fn source_label(&self, source: usize) -> String {
+        self.sources.get(source).map_or_else(
+            || format!("repository {source}"),
+            |s| whittle_net::redact(&s.repo.url),
+        )
+    }
+
+    fn summary<'r>(&self, record: &'r PackageRecord) -> Option<&'r str> {
+        record.extra.get("summary").map(String::as_str)
+    }
+
+    fn find_files(
+        &self,
+        cx: &WorldContext,
+        paths: &[PathQuery],
+        _records: &[PackageRecord],
+    ) -> Result<FileSearch, WorldError> {
+        let mut answer = FileSearch {
+            complete: true,
+            ..FileSearch::default()
+        };
+        let arches = compatible_arches(cx.arch);
+        for (rank, src) in self.sources.iter().enumerate() {
+            let (owners, note) =
+                crate::repo::search_files(cx, &src.repo, &src.keyring, rank, &arches, paths)?;
+            answer.owners.extend(owners);
+            if let Some(note) = note {
+                answer.complete = false;
+                answer.notes.push(note);
+            }
+        }
+        Ok(answer)
     }
 
     fn install(&self, cx: &WorldContext, record: &PackageRecord) -> Result<Unpacked, WorldError> {

@@ -102,7 +102,9 @@ impl DebSpec {
         for (k, v) in &self.fields {
             c.push_str(&format!("{k}: {v}\n"));
         }
-        c.push_str(&format!("Description: test package {}\n", self.name));
+        if !self.fields.iter().any(|(k, _)| k == "Description") {
+            c.push_str(&format!("Description: test package {}\n", self.name));
+        }
         c
     }
 }

@@ -1,5 +1,5 @@
-//! A signed Debian repository in a temp dir: pool, Packages.xz, Release,
-//! InRelease (clearsigned with a throw-away key), served on 127.0.0.1.
+//! A signed Debian repository in a temp dir: pool, Packages.xz,
+//! Contents-ARCH.gz, Release, InRelease (clearsigned with a throw-away key), served on 127.0.0.1.
 
 use std::path::{Path, PathBuf};
 
@@ -9,7 +9,7 @@ use whittle_sig::testkey::{
     armored_public_key, clearsign, detached_sign, generate_test_key, SecretKeyBlob,
 };
 
-use crate::deb::{build_deb, xz, DebSpec};
+use crate::deb::{build_deb, gzip, xz, DebEntry, DebSpec};
 
 /// A repository of one suite and component.
 pub struct DebRepo {
@@ -166,13 +166,57 @@ impl DebRepo {
         let xz_bytes = xz(packages.as_bytes());
         fs_err::write(bin.join("Packages"), packages.as_bytes()).unwrap();
         fs_err::write(bin.join("Packages.xz"), &xz_bytes).unwrap();
+        let contents = gzip(self.contents(arch).as_bytes());
+        fs_err::write(
+            self.dist().join(format!("main/Contents-{arch}.gz")),
+            &contents,
+        )
+        .unwrap();
         vec![
             (
                 format!("main/binary-{arch}/Packages"),
                 packages.into_bytes(),
             ),
             (format!("main/binary-{arch}/Packages.xz"), xz_bytes),
+            (format!("main/Contents-{arch}.gz"), contents),
         ]
+    }
+
+    /// The `Contents-ARCH` text for `arch` (its packages and `all` ones),
+    /// as Debian's archive writes it: one line per path (files and links,
+    /// not directories), sorted, the path padded and followed by
+    /// comma-separated `section/package` locations.
+    pub fn contents(&self, arch: &str) -> String {
+        let mut paths: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for spec in self
+            .packages
+            .iter()
+            .filter(|p| p.arch == arch || p.arch == "all")
+        {
+            let section = spec
+                .fields
+                .iter()
+                .find(|(k, _)| k == "Section")
+                .map_or("misc", |(_, v)| v.as_str());
+            for e in &spec.entries {
+                let path = match e {
+                    DebEntry::File(p, ..)
+                    | DebEntry::Symlink(p, _)
+                    | DebEntry::Hardlink(p, _)
+                    | DebEntry::Zeros(p, _) => p,
+                    _ => continue,
+                };
+                let path = path.trim_start_matches("./").trim_start_matches('/');
+                paths
+                    .entry(path.to_string())
+                    .or_default()
+                    .push(format!("{section}/{}", spec.name));
+            }
+        }
+        paths
+            .into_iter()
+            .map(|(path, owners)| format!("{path:<55} {}\n", owners.join(",")))
+            .collect()
     }
 
     /// Serve the repository on 127.0.0.1.

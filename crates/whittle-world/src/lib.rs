@@ -25,6 +25,7 @@ mod package;
 mod payload;
 mod registry;
 mod reporter;
+mod search;
 mod world;
 
 pub use accounts::account_spec;
@@ -34,6 +35,7 @@ pub use package::{Distro, Installed, PackageFacts, Unpacked};
 pub use payload::Payload;
 pub use registry::{OpenContext, WorldKind, Worlds};
 pub use reporter::{warn_skipped, NullReporter, Reporter, MAX_SKIP_WARNINGS};
+pub use search::{is_glob, matcher, FileOwner, FileSearch, PartMatch, PathQuery};
 pub use world::{
     EffectsSetup, FinishInput, LoadedIndex, PackageWorld, ScriptSource, SplitRequests, WorldContext,
 };

@@ -13,6 +13,7 @@ use crate::error::WorldError;
 use crate::lock::LockState;
 use crate::package::{Distro, Installed, PackageFacts, Unpacked};
 use crate::reporter::Reporter;
+use crate::search::{FileSearch, PartMatch, PathQuery};
 use whittle_lock::LockedPackage;
 
 /// What a world gets to do its work: the fetcher (cache, offline mode), the
@@ -277,6 +278,43 @@ pub trait PackageWorld: Send + Sync {
              write the lock again with `whittle lock`",
             locked.label()
         )))
+    }
+
+    /// How search results name index source `source` (a repository URL
+    /// and suite). Default: `repository N`.
+    fn source_label(&self, source: usize) -> String {
+        format!("repository {source}")
+    }
+
+    /// The one-line summary of a package, as its index gives it
+    /// (Debian's `Description` first line, APK's `T:`, RPM's
+    /// `<summary>`). Default: none.
+    fn summary<'r>(&self, record: &'r PackageRecord) -> Option<&'r str> {
+        let _ = record;
+        None
+    }
+
+    /// Which packages ship each of `paths` for `cx.arch`, from the
+    /// world's verified file indexes (`records`: every record
+    /// [`load_index`](Self::load_index) returned, in source order).
+    /// Default: the world cannot say, and the answer says so.
+    fn find_files(
+        &self,
+        cx: &WorldContext,
+        paths: &[PathQuery],
+        records: &[PackageRecord],
+    ) -> Result<FileSearch, WorldError> {
+        let _ = (cx, paths, records);
+        Ok(FileSearch::unsupported(
+            "this package world has no file index to search",
+        ))
+    }
+
+    /// The parts of packages (Chisel slices) whose names match `query`
+    /// (a substring, or a glob over the whole name). Default: none.
+    fn search_parts(&self, query: &str) -> Vec<PartMatch> {
+        let _ = query;
+        Vec::new()
     }
 
     /// SBOM facts for one installed (or excluded) package.

@@ -11,6 +11,7 @@
 //! [`build`] runs all of it; [`show_packages`] stops after resolving
 //! ([`compare_packages`] compares that with an image's set, and
 //! [`derive_recipe`] finds the fewest requests that resolve to it);
+//! [`search`] reads the indexes and answers what they offer;
 //! [`explain_scripts`] after reading the packages' install scripts. The
 //! engine knows no package world by name: the front end registers the
 //! worlds it offers in a [`Worlds`] list. The engine never prints: progress and warnings go to a
@@ -33,6 +34,7 @@ mod output;
 mod place;
 mod resolve;
 mod sbom;
+mod search;
 mod session;
 mod trim;
 mod warnings;
@@ -49,6 +51,10 @@ pub use error::{BuildError, Leftovers};
 pub use explain::explain_scripts;
 pub use lock::{check, lock, recipe_inputs, CheckOutcome, RecipeFile};
 pub use resolve::{show_packages, Resolution};
+pub use search::{
+    search, Available, FileAnswer, Matched, PackageMatch, Pick, PickReason, SearchOutcome,
+    SearchRequest,
+};
 pub use session::{Session, SessionOptions, SharedCache};
 pub use whittle_attest::{PublicKey, SignFormat, SigningKey};
 pub use whittle_effects::{Action, Class, ScriptReport};
@@ -60,4 +66,4 @@ pub use whittle_recipe::{
     RepositorySpec,
 };
 pub use whittle_sbom::SbomFormat;
-pub use whittle_world::{NullReporter, Reporter, WorldKind, Worlds};
+pub use whittle_world::{FileOwner, NullReporter, PartMatch, Reporter, WorldKind, Worlds};

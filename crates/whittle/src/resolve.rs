@@ -351,7 +351,7 @@ fn request_tags(plan: &BuildPlan) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn requirement(req: &PackageRequest) -> Requirement {
+pub(crate) fn requirement(req: &PackageRequest) -> Requirement {
     use whittle_recipe::Op as R;
     let constraint = req.constraint.as_ref().map(|(op, v)| {
         let op = match op {
