@@ -33,3 +33,7 @@ pub use verify::{
     verify_image, ListedReferrer, ReferrerSource, VerifiedAttestation, VerifiedImage,
 };
 pub use whittle_sign::{predicate, PublicKey, SigningKey, Statement};
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests;

@@ -532,3 +532,104 @@ fn push_layout_to_two_repositories_then_again_with_only_heads() {
         "{error}"
     );
 }
+
+/// A signature made elsewhere, as `whittle build --sign` stores it: a
+/// manifest naming `subject`, with its config and layer blobs.
+fn prepared(subject: &Descriptor) -> (Vec<u8>, Vec<Vec<u8>>, BTreeMap<String, String>) {
+    let bundle = br#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}"#.to_vec();
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "config": {"mediaType": EMPTY_MEDIA_TYPE, "digest": EMPTY_DIGEST, "size": 2},
+        "layers": [Descriptor::of("application/vnd.dev.sigstore.bundle.v0.3+json", &bundle)],
+        "subject": {"mediaType": subject.media_type, "digest": subject.digest, "size": subject.size},
+    });
+    let annotations = BTreeMap::from([(
+        "dev.sigstore.bundle.predicateType".to_string(),
+        "https://sigstore.dev/cosign/sign/v1".to_string(),
+    )]);
+    (
+        serde_json::to_vec(&manifest).expect("json"),
+        vec![b"{}".to_vec(), bundle],
+        annotations,
+    )
+}
+
+#[test]
+fn prepared_referrers_are_found_through_the_api_or_the_fallback_tag() {
+    for api in [true, false] {
+        let fake = FakeRegistry::start(FakeConfig {
+            referrers_api: api,
+            ..FakeConfig::default()
+        });
+        let client = client();
+        let repo = client.repository(&fake.host, "r");
+        let subject = subject(&repo);
+        let (manifest, blobs, annotations) = prepared(&subject);
+        let referrer = PreparedReferrer {
+            manifest: &manifest,
+            media_type: OCI_MANIFEST,
+            artifact_type: Some("application/vnd.dev.sigstore.bundle.v0.3+json"),
+            annotations: &annotations,
+            blobs: &blobs,
+            tag: None,
+        };
+        let attached = put_referrer(&repo, &subject, &referrer).expect("put");
+        assert_eq!(attached.digest, sha256_digest(&manifest));
+        assert_eq!(attached.via_referrers_api, api);
+        // Pushed byte for byte, with every blob it names.
+        assert_eq!(
+            fake.manifest("r", &attached.digest).expect("manifest").1,
+            manifest
+        );
+        for blob in &blobs {
+            assert_eq!(
+                fake.blob("r", &sha256_digest(blob)).as_deref(),
+                Some(&blob[..])
+            );
+        }
+        let found = repo.find_referrers(&subject.digest).expect("find");
+        assert_eq!(found.len(), 1, "api {api}");
+        assert_eq!(found[0].digest, attached.digest);
+        assert_eq!(
+            found[0].artifact_type.as_deref(),
+            Some("application/vnd.dev.sigstore.bundle.v0.3+json")
+        );
+        // Again: nothing new.
+        assert_eq!(
+            put_referrer(&repo, &subject, &referrer).expect("again"),
+            attached
+        );
+        assert_eq!(repo.find_referrers(&subject.digest).expect("find").len(), 1);
+    }
+}
+
+#[test]
+fn a_prepared_referrer_with_a_tag_goes_under_that_tag() {
+    let fake = FakeRegistry::start(FakeConfig::default());
+    let client = client();
+    let repo = client.repository(&fake.host, "r");
+    let subject = subject(&repo);
+    let (manifest, blobs, annotations) = prepared(&subject);
+    let tag = format!("sha256-{}.sig", &subject.digest["sha256:".len()..]);
+    let attached = put_referrer(
+        &repo,
+        &subject,
+        &PreparedReferrer {
+            manifest: &manifest,
+            media_type: OCI_MANIFEST,
+            artifact_type: None,
+            annotations: &annotations,
+            blobs: &blobs,
+            tag: Some(&tag),
+        },
+    )
+    .expect("put");
+    assert_eq!(attached.tag.as_deref(), Some(tag.as_str()));
+    assert_eq!(fake.manifest("r", &tag).expect("tag").1, manifest);
+    assert!(repo
+        .find_referrers(&subject.digest)
+        .expect("find")
+        .is_empty());
+}
