@@ -51,7 +51,13 @@ impl Descriptor {
     /// 1.1 referrer, or cosign's `sha256-<hex>.sig`/`.att`/`.sbom` tag),
     /// not an image.
     fn is_attached_artifact(&self) -> bool {
-        if self.artifact_type.is_some() {
+        // apko lists its images with the image config's type as their
+        // artifact type; anything else is an artifact.
+        if self
+            .artifact_type
+            .as_deref()
+            .is_some_and(|t| t != "application/vnd.oci.image.config.v1+json")
+        {
             return true;
         }
         [REF_NAME, CONTAINERD_NAME]

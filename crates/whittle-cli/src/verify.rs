@@ -74,6 +74,16 @@ struct DescriptorJson {
     platform: Option<PlatformJson>,
 }
 
+impl DescriptorJson {
+    /// An artifact stored beside the image (apko gives images the image
+    /// config's type as their artifact type).
+    fn is_artifact(&self) -> bool {
+        self.artifact_type
+            .as_deref()
+            .is_some_and(|t| t != "application/vnd.oci.image.config.v1+json")
+    }
+}
+
 #[derive(Deserialize, Clone)]
 struct PlatformJson {
     os: String,
@@ -131,7 +141,7 @@ fn local_top(files: &ImageFiles, tag: Option<&str>) -> Result<DescriptorJson> {
     let images: Vec<DescriptorJson> = index
         .manifests
         .into_iter()
-        .filter(|d| d.artifact_type.is_none())
+        .filter(|d| !d.is_artifact())
         .filter(|d| {
             !d.annotations
                 .get(REF_NAME)
@@ -199,7 +209,7 @@ struct LocalReferrers<'a> {
 impl ReferrerSource for LocalReferrers<'_> {
     fn referrers(&self, digest: &str) -> Result<Vec<ListedReferrer>, String> {
         let mut out = Vec::new();
-        for e in self.entries.iter().filter(|e| e.artifact_type.is_some()) {
+        for e in self.entries.iter().filter(|e| e.is_artifact()) {
             let bytes = self.files.blob(&e.digest).map_err(|e| e.to_string())?;
             let m: ManifestJson = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
             if m.subject.is_some_and(|s| s.digest == digest) {

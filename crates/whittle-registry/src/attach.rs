@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::client::Repository;
 use crate::error::RegistryError;
-use crate::manifest::{is_index, sha256_digest, Descriptor, OCI_INDEX, OCI_MANIFEST};
+use crate::manifest::{is_index, sha256_digest, Descriptor, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST};
 use crate::upload::BlobSource;
 
 /// The OCI empty descriptor's media type (a config that says nothing).
@@ -17,7 +17,6 @@ pub const EMPTY_MEDIA_TYPE: &str = "application/vnd.oci.empty.v1+json";
 pub const EMPTY_DIGEST: &str =
     "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 const EMPTY_DATA: &[u8] = b"{}";
-const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
 
 /// How an artifact is attached to its subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

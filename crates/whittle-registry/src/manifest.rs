@@ -15,6 +15,9 @@ use crate::transport::{read_small, status_error};
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 /// OCI image index.
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+/// Media type of an OCI image config (apko also gives it as the artifact
+/// type of images in a layout's `index.json`).
+pub const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
 /// Docker image manifest, schema 2.
 pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 /// Docker manifest list.

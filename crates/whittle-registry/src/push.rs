@@ -234,7 +234,11 @@ fn read_layout(layout: &Path) -> Result<LayoutImage, RegistryError> {
     let images: Vec<&Descriptor> = index
         .manifests
         .iter()
-        .filter(|d| d.artifact_type.is_none())
+        .filter(|d| {
+            d.artifact_type
+                .as_deref()
+                .is_none_or(|t| t == crate::manifest::OCI_CONFIG)
+        })
         .filter(|d| {
             !d.annotations
                 .get("org.opencontainers.image.ref.name")
