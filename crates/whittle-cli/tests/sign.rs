@@ -620,16 +620,25 @@ fn get(reg: &TestRegistry, path: &str, accept: &str) -> Vec<u8> {
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 
-#[test]
-fn publish_signs_and_attests_in_the_registry_and_verify_checks_it_there() {
+/// A local registry with the repository's image published to
+/// `REGISTRY/team/hello:1`, signed with a fresh key (`extra` options added).
+struct Published {
+    reg: TestRegistry,
+    r: Repo,
+    verifier: (PathBuf, PathBuf),
+    public: PathBuf,
+    reference: String,
+    out: Output,
+}
+
+/// `None` (after a loud skip) without the registry or the Python verifier.
+fn publish_signed(archs: &str, extra: &[&str]) -> Option<Published> {
     if !TestRegistry::available() {
-        return;
+        return None;
     }
-    let Some(verifier) = host::sigstore_verifier() else {
-        return;
-    };
+    let verifier = host::sigstore_verifier()?;
     let reg = TestRegistry::start(RegistryOptions::new());
-    let r = repo("amd64, arm64");
+    let r = repo(archs);
     let (key, public) = keygen(r.work.path(), "cosign", "pw");
     let reference = format!("{}/team/hello:1", reg.host());
     let out = run(
@@ -640,9 +649,33 @@ fn publish_signs_and_attests_in_the_registry_and_verify_checks_it_there() {
             .args(["--cache-dir", r.cache.to_str().unwrap()])
             .args(["--build-date", DATE, "--sign", "--key"])
             .arg(&key)
+            .args(extra)
             .env("COSIGN_PASSWORD", "pw"),
         true,
     );
+    Some(Published {
+        reg,
+        r,
+        verifier,
+        public,
+        reference,
+        out,
+    })
+}
+
+#[test]
+fn publish_signs_and_attests_in_the_registry_and_verify_checks_it_there() {
+    let Some(Published {
+        reg,
+        r,
+        verifier,
+        public,
+        reference,
+        out,
+    }) = publish_signed("amd64, arm64", &[])
+    else {
+        return;
+    };
     let pushed = stdout(&out).trim().to_string();
     let digest = pushed.rsplit('@').next().unwrap().to_string();
 
@@ -730,34 +763,17 @@ fn publish_signs_and_attests_in_the_registry_and_verify_checks_it_there() {
 
 #[test]
 fn the_legacy_format_writes_cosign_v2_sig_tags_that_verify() {
-    if !TestRegistry::available() {
-        return;
-    }
-    let Some(verifier) = host::sigstore_verifier() else {
+    let Some(Published {
+        reg,
+        r: _keep,
+        verifier,
+        public,
+        reference,
+        out,
+    }) = publish_signed("amd64", &["--sign-format", "legacy"])
+    else {
         return;
     };
-    let reg = TestRegistry::start(RegistryOptions::new());
-    let r = repo("amd64");
-    let (key, public) = keygen(r.work.path(), "cosign", "pw");
-    let reference = format!("{}/team/hello:1", reg.host());
-    let out = run(
-        whittle()
-            .arg("publish")
-            .arg(&r.recipe)
-            .arg(&reference)
-            .args(["--cache-dir", r.cache.to_str().unwrap()])
-            .args([
-                "--build-date",
-                DATE,
-                "--sign",
-                "--sign-format",
-                "legacy",
-                "--key",
-            ])
-            .arg(&key)
-            .env("COSIGN_PASSWORD", "pw"),
-        true,
-    );
     let digest = stdout(&out).trim().rsplit('@').next().unwrap().to_string();
     let hex = digest.strip_prefix("sha256:").unwrap();
     let sig: serde_json::Value = serde_json::from_slice(&get(
