@@ -201,6 +201,15 @@ fn top_of(files: &BTreeMap<String, Vec<u8>>) -> serde_json::Value {
         .clone()
 }
 
+/// Run the independent checker with `args`; its output.
+fn python(verifier: &(PathBuf, PathBuf), args: &[&str]) -> Output {
+    Command::new(&verifier.0)
+        .arg(&verifier.1)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 /// Run the independent verifier on `bundle` for `digest`; its output.
 fn python_verify(
     verifier: &(PathBuf, PathBuf),
@@ -210,15 +219,18 @@ fn python_verify(
 ) -> Output {
     let file = tempfile::NamedTempFile::new().unwrap();
     fs_err::write(file.path(), bundle).unwrap();
-    Command::new(&verifier.0)
-        .arg(&verifier.1)
-        .args(["verify", "--key"])
-        .arg(public)
-        .arg("--bundle")
-        .arg(file.path())
-        .args(["--digest", digest])
-        .output()
-        .unwrap()
+    python(
+        verifier,
+        &[
+            "verify",
+            "--key",
+            public.to_str().unwrap(),
+            "--bundle",
+            file.path().to_str().unwrap(),
+            "--digest",
+            digest,
+        ],
+    )
 }
 
 #[test]
@@ -264,12 +276,16 @@ fn keygen_writes_an_encrypted_cosign_key_that_an_independent_reader_opens() {
     let Some(verifier) = host::sigstore_verifier() else {
         return;
     };
-    let out = Command::new(&verifier.0)
-        .arg(&verifier.1)
-        .args(["decrypt-cosign", "--password", "correct horse", "--key"])
-        .arg(&key)
-        .output()
-        .unwrap();
+    let out = python(
+        &verifier,
+        &[
+            "decrypt-cosign",
+            "--password",
+            "correct horse",
+            "--key",
+            key.to_str().unwrap(),
+        ],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -279,12 +295,16 @@ fn keygen_writes_an_encrypted_cosign_key_that_an_independent_reader_opens() {
         String::from_utf8_lossy(&out.stdout).trim(),
         public_pem.trim()
     );
-    let out = Command::new(&verifier.0)
-        .arg(&verifier.1)
-        .args(["decrypt-cosign", "--password", "wrong", "--key"])
-        .arg(&key)
-        .output()
-        .unwrap();
+    let out = python(
+        &verifier,
+        &[
+            "decrypt-cosign",
+            "--password",
+            "wrong",
+            "--key",
+            key.to_str().unwrap(),
+        ],
+    );
     assert!(!out.status.success());
 }
 
@@ -298,12 +318,16 @@ fn a_signed_archive_carries_its_signatures_and_verifies_before_it_is_pushed() {
     // reads keys it did not make.
     let keys = r.work.path().join("keys");
     fs_err::create_dir_all(&keys).unwrap();
-    let out = Command::new(&verifier.0)
-        .arg(&verifier.1)
-        .args(["keygen-cosign", "--password", "pw", "--out"])
-        .arg(&keys)
-        .output()
-        .unwrap();
+    let out = python(
+        &verifier,
+        &[
+            "keygen-cosign",
+            "--password",
+            "pw",
+            "--out",
+            keys.to_str().unwrap(),
+        ],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -803,22 +827,22 @@ fn the_legacy_format_writes_cosign_v2_sig_tags_that_verify() {
     );
     let file = tempfile::NamedTempFile::new().unwrap();
     fs_err::write(file.path(), &payload).unwrap();
-    let out = Command::new(&verifier.0)
-        .arg(&verifier.1)
-        .args(["verify-legacy", "--key"])
-        .arg(&public)
-        .arg("--payload")
-        .arg(file.path())
-        .args([
+    let out = python(
+        &verifier,
+        &[
+            "verify-legacy",
+            "--key",
+            public.to_str().unwrap(),
+            "--payload",
+            file.path().to_str().unwrap(),
             "--signature",
             layer["annotations"]["dev.cosignproject.cosign/signature"]
                 .as_str()
                 .unwrap(),
             "--digest",
             &digest,
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     assert!(
         out.status.success(),
         "{}",
